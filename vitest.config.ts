@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import the workspace packages from their TypeScript sources (the "source" export
+// condition), so `npm test` needs no build step.
+export default defineConfig({
+  resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] },
+  ssr: { resolve: { conditions: ['source', 'import', 'node', 'default'], externalConditions: ['source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
