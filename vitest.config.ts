@@ -8,6 +8,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts'],
     environment: 'node',
+    reporters: ['default', './scripts/vitest-summary.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

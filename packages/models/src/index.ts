@@ -1,1 +1,1 @@
-export {};
+export * as spectral from './spectral/index.js';

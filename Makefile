@@ -1,0 +1,47 @@
+# The user's entry points. Every target builds first (incremental), so a fresh clone needs only `npm ci`.
+#   make train TASK=listops MIXER=fftnet [PRESET=lra|small|tiny] [STEPS=N] [SEED=S] [BACKEND=auto|wasm|...]
+#              [OUT=runs/x] [CONFIG=experiments/...json] [SET="train.lr=0.001 model.layers=2"] [RESUME=1]
+#   make eval RUN=runs/x [SPLIT=test]
+#   make data TASK=listops [SOURCE=path/to/lra_release | GENERATE=1]
+#   make mixers | make test | make bench
+
+TASK    ?= listops
+MIXER   ?= attention
+PRESET  ?= lra
+SPLIT   ?= test
+LRA     := node packages/trainer/bin/lra.js
+
+opt = $(if $(2),$(1) $(2))
+
+.PHONY: build check train eval data mixers test bench clean
+
+build:
+	@npx tsc -b
+
+check:
+	npx tsc -b
+
+train: build
+	$(LRA) train --task $(TASK) --mixer $(MIXER) --preset $(PRESET) \
+	  $(call opt,--steps,$(STEPS)) $(call opt,--seed,$(SEED)) $(call opt,--backend,$(BACKEND)) \
+	  $(call opt,--out,$(OUT)) $(call opt,--config,$(CONFIG)) $(call opt,--data-dir,$(DATA_DIR)) \
+	  $(if $(SET),--set $(SET)) $(if $(RESUME),--resume)
+
+eval: build
+	$(LRA) eval --run $(RUN) --split $(SPLIT) $(if $(JSON),--json)
+
+data: build
+	$(LRA) data prepare --task $(TASK) $(call opt,--source,$(SOURCE)) $(if $(GENERATE),--generate) $(call opt,--out,$(DATA_DIR))
+
+mixers: build
+	$(LRA) mixers
+
+test:
+	npx tsc -b
+	npx vitest run
+
+bench: build
+	$(LRA) bench $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS))
+
+clean:
+	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo

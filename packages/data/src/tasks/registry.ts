@@ -1,0 +1,18 @@
+import type { TaskSpec } from '../types.js';
+import { listops } from './listops.js';
+
+/** Every task, built from imports: a task whose file is missing fails the type check. */
+export const tasks = { listops } satisfies Record<string, TaskSpec>;
+
+export type TaskName = keyof typeof tasks;
+
+export const taskNames = Object.keys(tasks) as TaskName[];
+
+export function isTaskName(name: string): name is TaskName {
+  return Object.hasOwn(tasks, name);
+}
+
+export function getTask(name: string): TaskSpec<TaskName> {
+  if (!isTaskName(name)) throw new Error(`unknown task "${name}"; known: ${taskNames.join(', ')}`);
+  return tasks[name];
+}

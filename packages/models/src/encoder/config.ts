@@ -1,0 +1,163 @@
+// The classifier's configuration and its up-front validation: every problem is found and
+// reported before a single tensor is allocated.
+import type * as tf from '@tensorflow/tfjs';
+import type { ParamScope } from '../nn/params.js';
+import { getMixer, isMixerName, mixerNames, resolveMixerOptions, type MixerName } from '../mixers/registry.js';
+import type { BlockStyle, MixerArgs, MixerSpec } from '../mixers/types.js';
+
+export type Pooling = 'cls' | 'mean';
+export type PositionEncoding = 'learned' | 'sinusoidal' | 'none';
+export type PairInteraction = 'concat' | 'nli';
+
+export interface ClassifierConfig {
+  vocabSize: number;
+  /** The task's length, without a CLS token. */
+  seqLen: number;
+  numClasses: number;
+  dModel: number;
+  heads: number;
+  layers: number;
+  mlpDim: number;
+  dropout: number;
+  attentionDropout: number;
+  pool: Pooling;
+  positions: PositionEncoding;
+  mixer: MixerName;
+  mixerOptions: Record<string, unknown>;
+  /** Default: the block style the mixer's paper uses (its spec), else pre-ln. */
+  block?: BlockStyle;
+  /** Width of the head's hidden layer; default mlpDim. */
+  classifierHidden?: number;
+  /** Two documents per example (retrieval): one shared encoder, a head over both. */
+  pair?: boolean;
+  /** How a pair's two pooled vectors are combined; default 'concat'. */
+  pairInteraction?: PairInteraction;
+  /** Default 1e-6 (flax, LRA); FNet uses 1e-12. */
+  layerNormEps?: number;
+}
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set([
+  'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
+  'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
+  'layerNormEps',
+]);
+
+export function blockStyleOf(config: ClassifierConfig): BlockStyle {
+  return config.block ?? getMixer(config.mixer).block ?? 'pre-ln';
+}
+
+/** Length the encoder's mixers see first: the task length plus the CLS token when pooling on it. */
+export function encoderLength(config: Pick<ClassifierConfig, 'seqLen' | 'pool'>): number {
+  return config.seqLen + (config.pool === 'cls' ? 1 : 0);
+}
+
+/** The length each block's mixer sees, following mixers that declare a shorter output. */
+export function mixerLengths(config: ClassifierConfig, options: object): number[] {
+  const spec = getMixer(config.mixer) as MixerSpec<object>;
+  const lengths: number[] = [];
+  let n = encoderLength(config);
+  for (let layer = 0; layer < config.layers; layer++) {
+    lengths.push(n);
+    n = spec.outputLength ? spec.outputLength(n, options) : n;
+  }
+  return lengths;
+}
+
+// Hands validate() a scope that refuses to create parameters: validation allocates nothing.
+const noParams: ParamScope = {
+  prefix: '',
+  add(name: string): tf.Variable {
+    throw new Error(`a mixer's validate() must not create parameters (tried "${name}")`);
+  },
+  scope(): ParamScope {
+    return noParams;
+  },
+};
+
+function positiveInteger(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+/** Every problem with the config, each a sentence; empty when it is valid. */
+export function validateClassifierConfig(config: ClassifierConfig): string[] {
+  const problems: string[] = [];
+  const raw = config as unknown as Record<string, unknown>;
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.has(key) && raw[key] !== undefined) problems.push(`unknown config key "${key}"`);
+  }
+  for (const key of ['vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim'] as const) {
+    if (!positiveInteger(config[key])) problems.push(`${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
+  }
+  for (const key of ['dropout', 'attentionDropout'] as const) {
+    const rate = config[key];
+    if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) problems.push(`${key} must be in [0, 1), got ${JSON.stringify(rate)}`);
+  }
+  if (config.pool !== 'cls' && config.pool !== 'mean') problems.push(`pool must be "cls" or "mean", got ${JSON.stringify(config.pool)}`);
+  if (!['learned', 'sinusoidal', 'none'].includes(config.positions)) {
+    problems.push(`positions must be "learned", "sinusoidal" or "none", got ${JSON.stringify(config.positions)}`);
+  } else if (config.positions === 'sinusoidal' && positiveInteger(config.dModel) && config.dModel % 2 !== 0) {
+    problems.push(`sinusoidal positions need an even dModel, got ${config.dModel}`);
+  }
+  if (config.block !== undefined && config.block !== 'pre-ln' && config.block !== 'post-ln') {
+    problems.push(`block must be "pre-ln" or "post-ln", got ${JSON.stringify(config.block)}`);
+  }
+  if (config.classifierHidden !== undefined && !positiveInteger(config.classifierHidden)) {
+    problems.push(`classifierHidden must be a positive integer, got ${JSON.stringify(config.classifierHidden)}`);
+  }
+  const hidden = config.classifierHidden ?? config.mlpDim;
+  if (config.pair && positiveInteger(hidden) && hidden < 2) {
+    problems.push(`a pair head halves its hidden width; ${hidden} is too small`);
+  }
+  if (config.pairInteraction !== undefined) {
+    if (config.pairInteraction !== 'concat' && config.pairInteraction !== 'nli') {
+      problems.push(`pairInteraction must be "concat" or "nli", got ${JSON.stringify(config.pairInteraction)}`);
+    } else if (!config.pair) {
+      problems.push('pairInteraction is set but pair is not');
+    }
+  }
+  if (config.layerNormEps !== undefined && !(typeof config.layerNormEps === 'number' && config.layerNormEps > 0)) {
+    problems.push(`layerNormEps must be positive, got ${JSON.stringify(config.layerNormEps)}`);
+  }
+
+  if (!isMixerName(config.mixer)) {
+    problems.push(`unknown mixer "${config.mixer}"; known: ${mixerNames.join(', ')}`);
+    return problems;
+  }
+  let options: object;
+  try {
+    options = resolveMixerOptions(config.mixer, config.mixerOptions ?? {});
+  } catch (error) {
+    problems.push((error as Error).message);
+    return problems;
+  }
+  if (problems.length > 0) return problems;
+
+  const spec = getMixer(config.mixer) as MixerSpec<object>;
+  // Blocks that see the same length get the same verdict: report it once with their indices.
+  const verdicts = new Map<string, number[]>();
+  mixerLengths(config, options).forEach((seqLen, layer) => {
+    const args: MixerArgs = {
+      dModel: config.dModel,
+      heads: config.heads,
+      seqLen,
+      dropout: config.dropout,
+      attentionDropout: config.attentionDropout,
+      params: noParams,
+      layer,
+    };
+    const problem = positiveInteger(seqLen)
+      ? spec.validate?.(args, options)
+      : `the sequence was shortened to ${seqLen}`;
+    if (problem) {
+      const key = `mixer ${config.mixer} at length ${seqLen}: ${problem}`;
+      verdicts.set(key, [...(verdicts.get(key) ?? []), layer]);
+    }
+  });
+  for (const [verdict, layers] of verdicts) problems.push(`${verdict} (layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')})`);
+  return problems;
+}
+
+export function assertValidClassifierConfig(config: ClassifierConfig): void {
+  const problems = validateClassifierConfig(config);
+  if (problems.length > 0) throw new Error(`invalid classifier config: ${problems.join('; ')}`);
+}

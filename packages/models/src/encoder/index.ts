@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './classifier.js';
+export * from './describe.js';
+export { encoderBlock, type EncoderBlock, type EncoderBlockOptions } from './block.js';
+export { poolCls, poolMean } from './pooling.js';
+export { classifierHead, pairHead, type Head, type PairHead } from './head.js';

@@ -1,0 +1,108 @@
+// Multi-head softmax attention (Vaswani et al. 2017) as LRA's Transformer uses it: projections
+// without bias, xavier-uniform kernels, padded keys masked additively, dropout on the weights.
+import * as tf from '@tensorflow/tfjs';
+import type { ForwardContext } from '../nn/context.js';
+import { dense, type Dense } from '../nn/dense.js';
+import { dropout } from '../nn/dropout.js';
+import { normal, xavierUniform } from '../nn/initializers.js';
+import { applyRotary, rotaryTables, type RotaryTables } from '../nn/rotary.js';
+import type { Mixer, MixerArgs, MixerSpec } from './types.js';
+
+export interface AttentionOptions {
+  /** Width of queries, keys and values over all heads; null means dModel. */
+  qkvDim: number | null;
+  /** 'rope' rotates queries and keys by position (interleaved pairs); 'none' leaves them. */
+  positions: 'none' | 'rope';
+  /** Biases on the four projections (LRA: none). */
+  bias: boolean;
+}
+
+// Large and finite: -Infinity on a row whose keys are all padding would give 0/0 = NaN.
+export const MASKED_SCORE = -1e9;
+
+function qkvWidth(args: MixerArgs, options: AttentionOptions): number {
+  return options.qkvDim ?? args.dModel;
+}
+
+function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
+  const { dModel, heads } = args;
+  const width = qkvWidth(args, options);
+  const headDim = width / heads;
+  const init = { bias: options.bias, kernelInit: xavierUniform(), biasInit: normal(1e-6) };
+  const project = (name: string, inputDim: number, units: number): Dense =>
+    dense(args.params, name, { inputDim, units, ...init });
+  const query = project('query', dModel, width);
+  const key = project('key', dModel, width);
+  const value = project('value', dModel, width);
+  const output = project('output', width, dModel);
+  const rotary = new Map<number, RotaryTables>();
+  const rotaryFor = (length: number): RotaryTables => {
+    let tables = rotary.get(length);
+    if (!tables) {
+      tables = rotaryTables(length, headDim);
+      rotary.set(length, tables);
+    }
+    return tables;
+  };
+
+  return {
+    apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
+      const [batch, length] = x.shape;
+      if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
+        throw new Error(`attention: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
+      }
+      return tf.tidy(() => {
+        const split = (t: tf.Tensor3D): tf.Tensor4D => {
+          const heads4 = tf.reshape(t, [batch, length, heads, headDim]) as tf.Tensor4D;
+          return options.positions === 'rope' ? applyRotary(heads4, rotaryFor(length)) : heads4;
+        };
+        // Scaling q (N d values) is cheaper than scaling the scores (N^2).
+        const q = split(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)));
+        const k = split(key.apply(x));
+        const v = tf.reshape(value.apply(x), [batch, length, heads, headDim]);
+        // 3-D products over [B*H, ...]; keys are laid out transposed directly, so the product
+        // needs no transposeB (slow on wasm with small head widths).
+        const q3 = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
+        const kT3 = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * heads, headDim, length]) as tf.Tensor3D;
+        const v3 = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
+        let scores: tf.Tensor = tf.matMul(q3, kT3);
+        if (mask) {
+          const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [batch, 1, 1, length]);
+          scores = tf.reshape(tf.add(tf.reshape(scores, [batch, heads, length, length]), keyBias), [
+            batch * heads,
+            length,
+            length,
+          ]);
+        }
+        const weights = dropout(tf.softmax(scores), args.attentionDropout, ctx) as tf.Tensor3D;
+        const mixed = tf.matMul(weights, v3);
+        const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, length, headDim]), [0, 2, 1, 3]), [
+          batch,
+          length,
+          width,
+        ]) as tf.Tensor3D;
+        return output.apply(merged);
+      });
+    },
+  };
+}
+
+export const attention: MixerSpec<AttentionOptions> = {
+  name: 'attention',
+  title: 'Softmax attention',
+  paper: 'Vaswani et al., "Attention Is All You Need", NeurIPS 2017',
+  kind: 'attention',
+  defaults: { qkvDim: null, positions: 'none', bias: false },
+  choices: { positions: ['none', 'rope'] },
+  block: 'pre-ln',
+  create: createAttention,
+  validate(args, options) {
+    const width = qkvWidth(args, options);
+    if (!Number.isInteger(width) || width <= 0) return `qkvDim must be a positive integer, got ${width}`;
+    if (width % args.heads !== 0) return `qkvDim ${width} is not divisible by ${args.heads} heads`;
+    if (options.positions === 'rope' && (width / args.heads) % 2 !== 0) {
+      return `rope needs an even head width; qkvDim ${width} / ${args.heads} heads = ${width / args.heads}`;
+    }
+    return null;
+  },
+};

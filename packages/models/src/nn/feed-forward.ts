@@ -1,0 +1,37 @@
+import * as tf from '@tensorflow/tfjs';
+import { gelu } from './activations.js';
+import type { ForwardContext } from './context.js';
+import { dense } from './dense.js';
+import { dropout } from './dropout.js';
+import { normal, xavierUniform, type Initializer } from './initializers.js';
+import type { ParamScope } from './params.js';
+
+export interface FeedForwardOptions {
+  dModel: number;
+  mlpDim: number;
+  dropout: number;
+  /** Default xavierUniform, as LRA's MlpBlock. */
+  kernelInit?: Initializer;
+  /** Default normal(1e-6), as LRA's MlpBlock. */
+  biasInit?: Initializer;
+}
+
+export interface FeedForward {
+  apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D;
+}
+
+/** LRA's MlpBlock: Dense(mlpDim) -> GELU -> dropout -> Dense(dModel) -> dropout. */
+export function feedForward(params: ParamScope, name: string, options: FeedForwardOptions): FeedForward {
+  const scope = params.scope(name);
+  const init = { kernelInit: options.kernelInit ?? xavierUniform(), biasInit: options.biasInit ?? normal(1e-6) };
+  const expand = dense(scope, 'expand', { inputDim: options.dModel, units: options.mlpDim, ...init });
+  const contract = dense(scope, 'contract', { inputDim: options.mlpDim, units: options.dModel, ...init });
+  return {
+    apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D {
+      return tf.tidy(() => {
+        const hidden = dropout(gelu(expand.apply(x)), options.dropout, ctx);
+        return dropout(contract.apply(hidden), options.dropout, ctx);
+      });
+    },
+  };
+}

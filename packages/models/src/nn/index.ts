@@ -1,0 +1,12 @@
+export * as initializers from './initializers.js';
+export type { Initializer, UniformSource } from './initializers.js';
+export * from './params.js';
+export * from './context.js';
+export * from './dropout.js';
+export * from './activations.js';
+export * from './dense.js';
+export * from './layer-norm.js';
+export * from './embedding.js';
+export * from './feed-forward.js';
+export * from './positions.js';
+export * from './rotary.js';

@@ -1,0 +1,156 @@
+// Named parameters owned by one store. Initial values are drawn in JavaScript from a generator
+// seeded by (store seed, parameter name): identical on every backend, and adding a parameter never
+// shifts the values of another. tf.layers is not used: its models leak and reuse dropout seeds.
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { sizeOf, type Initializer } from './initializers.js';
+
+export interface ParamOptions {
+  /** Whether weight decay applies; the optimiser reads it. Default true. */
+  decay?: boolean;
+}
+
+export interface Param {
+  readonly name: string;
+  readonly variable: tf.Variable;
+  readonly decay: boolean;
+}
+
+export type ParamSnapshot = Record<string, { shape: number[]; values: Float32Array }>;
+
+/** Where layers create their parameters: a store, or a view of it that prefixes names. */
+export interface ParamScope {
+  /** The prefix this view adds ("" for the store itself, else "layer0/mixer/"). */
+  readonly prefix: string;
+  add(name: string, shape: readonly number[], init: Initializer, options?: ParamOptions): tf.Variable;
+  scope(name: string): ParamScope;
+}
+
+const NAME_PART = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+function checkName(name: string): void {
+  if (!NAME_PART.test(name)) {
+    throw new Error(
+      `invalid parameter name "${name}": use letters, digits, "_", "-", "." in parts separated by single "/"`,
+    );
+  }
+}
+
+function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+class ScopedView implements ParamScope {
+  constructor(
+    private readonly store: ParamStore,
+    readonly prefix: string,
+  ) {}
+
+  add(name: string, shape: readonly number[], init: Initializer, options?: ParamOptions): tf.Variable {
+    checkName(name);
+    return this.store.add(this.prefix + name, shape, init, options);
+  }
+
+  scope(name: string): ParamScope {
+    checkName(name);
+    return new ScopedView(this.store, `${this.prefix}${name}/`);
+  }
+}
+
+export class ParamStore implements ParamScope {
+  readonly prefix = '';
+  private readonly params = new Map<string, Param>();
+  private disposed = false;
+
+  constructor(readonly seed: number) {
+    if (!Number.isInteger(seed)) throw new Error(`ParamStore seed must be an integer, got ${seed}`);
+  }
+
+  add(name: string, shape: readonly number[], init: Initializer, options: ParamOptions = {}): tf.Variable {
+    if (this.disposed) throw new Error(`cannot add parameter "${name}": the store was disposed`);
+    checkName(name);
+    if (this.params.has(name)) throw new Error(`parameter "${name}" already exists`);
+    if (!shape.every((n) => Number.isInteger(n) && n > 0)) {
+      throw new Error(`parameter "${name}": shape ${formatShape(shape)} must hold positive integers`);
+    }
+    const random = seedrandom.alea(`${this.seed}/${name}`);
+    const values = init.sample(shape, random);
+    if (values.length !== sizeOf(shape)) {
+      throw new Error(`initialiser ${init.description} gave ${values.length} values for shape ${formatShape(shape)}`);
+    }
+    const initial = tf.tensor(values, [...shape], 'float32');
+    // No tfjs name: tfjs names are global, and two stores may hold the same parameter names.
+    const variable = tf.variable(initial, true);
+    initial.dispose();
+    this.params.set(name, { name, variable, decay: options.decay ?? true });
+    return variable;
+  }
+
+  scope(name: string): ParamScope {
+    checkName(name);
+    return new ScopedView(this, `${name}/`);
+  }
+
+  get(name: string): tf.Variable {
+    const param = this.params.get(name);
+    if (!param) throw new Error(`unknown parameter "${name}"; known: ${[...this.params.keys()].join(', ')}`);
+    return param.variable;
+  }
+
+  /** In the order they were added. */
+  variables(): Param[] {
+    return [...this.params.values()];
+  }
+
+  /** Number of scalar values over all parameters. */
+  count(): number {
+    let total = 0;
+    for (const { variable } of this.params.values()) total += variable.size;
+    return total;
+  }
+
+  snapshot(): ParamSnapshot {
+    const out: ParamSnapshot = {};
+    for (const { name, variable } of this.params.values()) {
+      // dataSync may hand out the backend's own buffer (cpu): copy it.
+      out[name] = { shape: [...variable.shape], values: new Float32Array(variable.dataSync()) };
+    }
+    return out;
+  }
+
+  /** Sets every parameter to the snapshot's values; checks everything before changing anything. */
+  restore(snapshot: ParamSnapshot): void {
+    const problems: string[] = [];
+    for (const name of this.params.keys()) {
+      if (!(name in snapshot)) problems.push(`missing parameter "${name}"`);
+    }
+    for (const [name, entry] of Object.entries(snapshot)) {
+      const param = this.params.get(name);
+      if (!param) {
+        problems.push(`unexpected parameter "${name}" (not in this model)`);
+        continue;
+      }
+      const expected = param.variable.shape;
+      if (entry.shape.length !== expected.length || entry.shape.some((n, i) => n !== expected[i])) {
+        problems.push(
+          `parameter "${name}" has shape ${formatShape(entry.shape)} in the snapshot but ${formatShape(expected)} in the model`,
+        );
+      } else if (entry.values.length !== param.variable.size) {
+        problems.push(`parameter "${name}" has ${entry.values.length} values for shape ${formatShape(expected)}`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`cannot restore parameters: ${problems.join('; ')}`);
+    for (const [name, entry] of Object.entries(snapshot)) {
+      const param = this.params.get(name)!;
+      const value = tf.tensor(entry.values, entry.shape, 'float32');
+      param.variable.assign(value);
+      value.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const { variable } of this.params.values()) variable.dispose();
+    this.params.clear();
+    this.disposed = true;
+  }
+}

@@ -1,0 +1,2 @@
+// The spectral namespace: real-in, real-out, differentiable FFT-family ops.
+export {};

@@ -1,0 +1,57 @@
+// Length factorisation for the mixed-radix FFT and choice of fast padded lengths.
+
+/**
+ * Largest prime handled by a generic odd-radix butterfly. A radix-p stage costs O(p) per point,
+ * so larger primes go through Bluestein's algorithm instead, which keeps every length O(N log N).
+ */
+export const LARGEST_DIRECT_PRIME = 31;
+
+/** Prime factors of n in ascending order, with multiplicity. */
+export function primeFactors(n: number): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`length must be a positive integer, got ${n}`);
+  const factors: number[] = [];
+  let rest = n;
+  for (let p = 2; p * p <= rest; p += p === 2 ? 1 : 2) {
+    while (rest % p === 0) {
+      factors.push(p);
+      rest /= p;
+    }
+  }
+  if (rest > 1) factors.push(rest);
+  return factors;
+}
+
+/**
+ * The radices of a mixed-radix plan for n (their product is n), or null when n has a prime
+ * factor above LARGEST_DIRECT_PRIME. Pairs of twos become radix 4, the cheapest butterfly per
+ * point; a leftover two runs as radix 2.
+ */
+export function mixedRadices(n: number): number[] | null {
+  const factors = primeFactors(n);
+  if (factors.some((p) => p > LARGEST_DIRECT_PRIME)) return null;
+  const twos = factors.filter((p) => p === 2).length;
+  const radices: number[] = [];
+  for (let i = 0; i + 1 < twos; i += 2) radices.push(4);
+  if (twos % 2 === 1) radices.push(2);
+  for (const p of factors) if (p !== 2) radices.push(p);
+  return radices;
+}
+
+/** True when n = 2^a 3^b 5^c. */
+export function isFiveSmooth(n: number): boolean {
+  let rest = n;
+  for (const p of [2, 3, 5]) while (rest % p === 0) rest /= p;
+  return rest === 1;
+}
+
+/**
+ * The smallest 5-smooth length >= minLength (even if `even`). Linear convolutions only need a
+ * circular length >= 2N - 1, and a 5-smooth one is both fast and rarely much above it.
+ */
+export function nextFastLength(minLength: number, even = false): number {
+  let n = Math.max(1, Math.ceil(minLength));
+  for (;; n++) {
+    if (even && n % 2 === 1) continue;
+    if (isFiveSmooth(n)) return n;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Argv } from 'yargs';
+import { resolveConfig } from '../../config/resolve.js';
+import type { BackendRequest } from '../../config/types.js';
+import { train } from '../../train/run.js';
+import { createLogger } from '../../util/logger.js';
+
+export const backendChoices = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+
+export function trainCommand(y: Argv): Argv {
+  return y.command(
+    'train',
+    'train a mixer on a task; writes report.json, config.json, metrics.jsonl and checkpoints',
+    (a) =>
+      a
+        .option('task', { type: 'string', demandOption: true, describe: 'listops | text | retrieval | image | pathfinder | pathx' })
+        .option('mixer', { type: 'string', demandOption: true, describe: 'a mixer name (see `lra mixers`)' })
+        .option('preset', { type: 'string', default: 'lra', choices: ['lra', 'small', 'tiny'], describe: 'base settings: LRA paper, reduced, or minutes on a CPU' })
+        .option('config', { type: 'string', describe: 'experiment file (JSON) of overrides' })
+        .option('steps', { type: 'number', describe: 'training steps' })
+        .option('seed', { type: 'number', describe: 'run seed (every random choice derives from it)' })
+        .option('backend', { type: 'string', choices: backendChoices, describe: 'tfjs backend; auto picks the best that loads' })
+        .option('data-dir', { type: 'string', describe: 'data root (raw/ and cache/); default datasets' })
+        .option('out', { type: 'string', describe: 'run directory; default runs/<task>-<mixer>-<preset>-s<seed>' })
+        .option('set', { type: 'string', array: true, describe: 'override any config key: --set train.lr=0.001 model.layers=2' })
+        .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
+        .option('progress', { type: 'boolean', describe: 'progress bar (default: when stderr is a terminal)' })
+        .example('$0 train --task listops --mixer attention --preset tiny', 'a few minutes on the wasm backend'),
+    async (args) => {
+      const log = createLogger();
+      const resolved = resolveConfig({
+        task: args.task,
+        mixer: args.mixer,
+        preset: args.preset,
+        ...(args.config !== undefined ? { configFile: args.config } : {}),
+        ...(args.set !== undefined ? { sets: args.set } : {}),
+        ...(args.steps !== undefined ? { steps: args.steps } : {}),
+        ...(args.seed !== undefined ? { seed: args.seed } : {}),
+        ...(args.backend !== undefined ? { backend: args.backend as BackendRequest } : {}),
+        ...(args['data-dir'] !== undefined ? { dataDir: args['data-dir'] } : {}),
+        ...(args.out !== undefined ? { out: args.out } : {}),
+      });
+      await train({ resolved, log, resume: args.resume, ...(args.progress !== undefined ? { progress: args.progress } : {}) });
+    },
+  );
+}

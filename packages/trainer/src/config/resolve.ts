@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../util/paths.js';
+import { deepMerge, parseSet } from './merge.js';
+import { commonDefaults, presetFor } from './presets.js';
+import { ConfigError, checkComplete, checkPartial } from './schema.js';
+import type { BackendRequest, ExperimentConfig } from './types.js';
+
+export interface ResolveRequest {
+  task: string;
+  mixer: string;
+  preset?: string;
+  /** An experiment file (JSON, a partial config). */
+  configFile?: string;
+  /** `--set key=value` assignments, applied last. */
+  sets?: readonly string[];
+  /** Command-line shorthands: applied after the experiment file, before --set. */
+  steps?: number;
+  seed?: number;
+  backend?: BackendRequest;
+  dataDir?: string;
+  out?: string;
+}
+
+export interface ResolvedConfig {
+  config: ExperimentConfig;
+  /** Where each layer came from, in the order applied: for the log and the report. */
+  layers: string[];
+}
+
+/** Keys an experiment file may carry for people, ignored by the config. */
+const annotationKeys = ['description', '$comment'];
+
+export function readExperimentFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON: ${(err as Error).message}`;
+    throw new ConfigError('', reason, path);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('', 'expected a JSON object', path);
+  const body = { ...(parsed as Record<string, unknown>) };
+  for (const key of annotationKeys) delete body[key];
+  checkPartial(body, path);
+  return body;
+}
+
+/** The experiment file of the LRA settings for a task and mixer, when the project ships one. */
+export function lraExperimentFile(task: string, mixer: string): string | null {
+  const path = join(repoRoot(), 'experiments', 'lra', task, `${mixer}.json`);
+  return existsSync(path) ? path : null;
+}
+
+/**
+ * Layers the config: LRA base <- preset <- experiment file <- command-line shorthands <- --set.
+ * The result is complete and valid, or a ConfigError names the key and the layer at fault.
+ */
+export function resolveConfig(req: ResolveRequest): ResolvedConfig {
+  const preset = req.preset ?? 'lra';
+  const layers: string[] = ['defaults', `preset ${preset}`];
+  let config: unknown = { ...commonDefaults(), task: req.task, mixer: req.mixer, preset, out: '' };
+  const presetLayer = presetFor(req.task, preset);
+  checkPartial(presetLayer, `preset ${preset}`);
+  config = deepMerge(config, presetLayer);
+
+  const file = req.configFile ?? (preset === 'lra' ? lraExperimentFile(req.task, req.mixer) : null);
+  if (file) {
+    config = deepMerge(config, readExperimentFile(file));
+    layers.push(file);
+  }
+
+  const flags: Record<string, unknown> = {};
+  if (req.steps !== undefined) flags.train = { steps: req.steps };
+  if (req.seed !== undefined) flags.seed = req.seed;
+  if (req.backend !== undefined) flags.backend = req.backend;
+  if (req.dataDir !== undefined) flags.data = { dataDir: req.dataDir };
+  if (req.out !== undefined) flags.out = req.out;
+  if (Object.keys(flags).length > 0) {
+    checkPartial(flags, 'command line');
+    config = deepMerge(config, flags);
+    layers.push('command line');
+  }
+  for (const assignment of req.sets ?? []) {
+    config = deepMerge(config, parseSet(assignment));
+    layers.push(`--set ${assignment}`);
+  }
+
+  const c = config as ExperimentConfig;
+  if (c.task !== req.task || c.mixer !== req.mixer)
+    throw new ConfigError(c.task !== req.task ? 'task' : 'mixer', 'is chosen with --task/--mixer, not inside a config');
+  if (!c.out) c.out = join('runs', `${c.task}-${c.mixer}-${c.preset}-s${c.seed}`);
+  checkComplete(c);
+  checkConsistency(c);
+  return { config: c, layers };
+}
+
+function checkConsistency(c: ExperimentConfig): void {
+  if (c.model.dModel % c.model.heads !== 0)
+    throw new ConfigError('model.heads', `must divide model.dModel (${c.model.dModel} / ${c.model.heads} is not whole)`);
+  if (c.train.warmup > 0 && c.train.schedule === 'constant' && c.train.warmup > c.train.steps)
+    throw new ConfigError('train.warmup', `is longer than the run (${c.train.warmup} > ${c.train.steps} steps)`);
+}

@@ -1,0 +1,158 @@
+import type { ExperimentConfig } from './types.js';
+
+/** A config problem found before any work starts; `key` is the dotted path it concerns. */
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    readonly origin?: string,
+  ) {
+    super(`${origin ? `${origin}: ` : ''}${key ? `${key}: ` : ''}${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Rule =
+  | { type: 'integer'; min?: number; nullable?: boolean }
+  | { type: 'number'; min?: number; max?: number; nullable?: boolean }
+  | { type: 'string'; nullable?: boolean }
+  | { type: 'boolean' }
+  | { type: 'enum'; values: readonly string[]; nullable?: boolean }
+  /** A free-form object whose keys are checked elsewhere (mixer options, generator options). */
+  | { type: 'record'; nullable?: boolean };
+
+type Schema = { [key: string]: Rule | Schema };
+
+/** Every key a config may hold. A key not listed here is an error, never silently ignored. */
+export const configSchema = {
+  task: { type: 'string' },
+  mixer: { type: 'string' },
+  preset: { type: 'string' },
+  seed: { type: 'integer', min: 1 },
+  backend: { type: 'enum', values: ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] },
+  out: { type: 'string' },
+  data: {
+    dataDir: { type: 'string' },
+    source: { type: 'string', nullable: true },
+    generator: { type: 'record', nullable: true },
+    seqLen: { type: 'integer', min: 1, nullable: true },
+    skipBad: { type: 'boolean' },
+  },
+  model: {
+    dModel: { type: 'integer', min: 1 },
+    heads: { type: 'integer', min: 1 },
+    layers: { type: 'integer', min: 1 },
+    mlpDim: { type: 'integer', min: 1 },
+    dropout: { type: 'number', min: 0, max: 0.99 },
+    attentionDropout: { type: 'number', min: 0, max: 0.99 },
+    pool: { type: 'enum', values: ['cls', 'mean'] },
+    positions: { type: 'enum', values: ['learned', 'sinusoidal', 'none'] },
+    block: { type: 'enum', values: ['pre-ln', 'post-ln'], nullable: true },
+    classifierHidden: { type: 'integer', min: 1, nullable: true },
+    pairInteraction: { type: 'enum', values: ['concat', 'nli'] },
+    mixerOptions: { type: 'record' },
+  },
+  train: {
+    batchSize: { type: 'integer', min: 1 },
+    steps: { type: 'integer', min: 1 },
+    lr: { type: 'number', min: 0 },
+    schedule: { type: 'enum', values: ['rsqrt', 'cosine', 'constant'] },
+    warmup: { type: 'integer', min: 0 },
+    weightDecay: { type: 'number', min: 0 },
+    beta1: { type: 'number', min: 0, max: 1 },
+    beta2: { type: 'number', min: 0, max: 1 },
+    eps: { type: 'number', min: 0 },
+    gradClipNorm: { type: 'number', min: 0, nullable: true },
+    evalEvery: { type: 'integer', min: 1 },
+    evalBatches: { type: 'integer', min: 1, nullable: true },
+    evalBatchSize: { type: 'integer', min: 1 },
+    logEvery: { type: 'integer', min: 1 },
+  },
+} as const satisfies Schema;
+
+function isRule(node: Rule | Schema): node is Rule {
+  return typeof (node as Rule).type === 'string';
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function checkValue(rule: Rule, value: unknown, key: string, origin?: string): void {
+  const fail = (reason: string): never => {
+    throw new ConfigError(key, reason, origin);
+  };
+  if (value === null) {
+    if ('nullable' in rule && rule.nullable) return;
+    fail(`must not be null`);
+  }
+  switch (rule.type) {
+    case 'integer':
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expected a ${rule.type}, got ${describe(value)}`);
+      const n = value as number;
+      if (rule.type === 'integer' && !Number.isInteger(n)) fail(`expected an integer, got ${n}`);
+      if (rule.min !== undefined && n < rule.min) fail(`must be >= ${rule.min}, got ${n}`);
+      if ('max' in rule && rule.max !== undefined && n > rule.max) fail(`must be <= ${rule.max}, got ${n}`);
+      return;
+    }
+    case 'string':
+      if (typeof value !== 'string') fail(`expected a string, got ${describe(value)}`);
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') fail(`expected true or false, got ${describe(value)}`);
+      return;
+    case 'enum':
+      if (typeof value !== 'string' || !rule.values.includes(value))
+        fail(`expected one of ${rule.values.join(', ')}, got ${describe(value)}`);
+      return;
+    case 'record':
+      if (!isPlainObject(value)) fail(`expected an object, got ${describe(value)}`);
+      return;
+  }
+}
+
+/**
+ * Checks a partial config (a preset, an experiment file, overrides) against the schema:
+ * unknown keys and wrong types are errors naming the key and where it came from.
+ */
+export function checkPartial(partial: unknown, origin?: string, schema: Schema = configSchema, prefix = ''): void {
+  if (!isPlainObject(partial)) throw new ConfigError(prefix, `expected an object, got ${describe(partial)}`, origin);
+  for (const [k, v] of Object.entries(partial)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    const node = (schema as Record<string, Rule | Schema>)[k];
+    if (node === undefined) {
+      const known = Object.keys(schema).join(', ');
+      throw new ConfigError(key, `unknown key (known here: ${known})`, origin);
+    }
+    if (isRule(node)) checkValue(node, v, key, origin);
+    else checkPartial(v, origin, node, key);
+  }
+}
+
+/** Checks that a merged config is complete: every schema key present and valid. */
+export function checkComplete(config: unknown, schema: Schema = configSchema, prefix = ''): asserts config is ExperimentConfig {
+  checkPartial(config, undefined, schema, prefix);
+  for (const [k, node] of Object.entries(schema)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    const value = (config as Record<string, unknown>)[k];
+    if (value === undefined) throw new ConfigError(key, 'missing (no preset or file sets it)');
+    if (!isRule(node)) checkComplete(value, node, key);
+  }
+}
+
+/** The rule for a dotted key, or undefined when the key does not exist. */
+export function ruleFor(key: string): Rule | undefined {
+  let node: Rule | Schema = configSchema;
+  for (const part of key.split('.')) {
+    if (isRule(node)) return node.type === 'record' ? { type: 'string' } : undefined;
+    const next: Rule | Schema | undefined = (node as Record<string, Rule | Schema>)[part];
+    if (next === undefined) return undefined;
+    node = next;
+  }
+  return isRule(node) ? node : undefined;
+}

@@ -1,0 +1,64 @@
+/** The fully resolved experiment configuration: what `config.json` of every run holds. */
+export type BackendRequest = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type ScheduleName = 'rsqrt' | 'cosine' | 'constant';
+
+export interface DataConfig {
+  /** Root of the project's data: raw/ (release files or generated ones) and cache/ (Arrow). */
+  dataDir: string;
+  /** Official release files (the release root or the task's folder); null = cache or generator. */
+  source: string | null;
+  /** Generator options for generatable tasks when no source is given; null = task defaults. */
+  generator: Record<string, unknown> | null;
+  /** Truncation/padding length; null = the task's official length. */
+  seqLen: number | null;
+  skipBad: boolean;
+}
+
+export interface ModelConfig {
+  dModel: number;
+  heads: number;
+  layers: number;
+  mlpDim: number;
+  dropout: number;
+  attentionDropout: number;
+  pool: 'cls' | 'mean';
+  positions: 'learned' | 'sinusoidal' | 'none';
+  /** null = the block style of the mixer's paper. */
+  block: 'pre-ln' | 'post-ln' | null;
+  /** null = mlpDim, as LRA's classifier head. */
+  classifierHidden: number | null;
+  pairInteraction: 'concat' | 'nli';
+  mixerOptions: Record<string, unknown>;
+}
+
+export interface TrainConfig {
+  batchSize: number;
+  steps: number;
+  lr: number;
+  schedule: ScheduleName;
+  warmup: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global-norm gradient clipping; null = off (LRA's default). */
+  gradClipNorm: number | null;
+  evalEvery: number;
+  /** Validation batches per evaluation; null = the whole split. */
+  evalBatches: number | null;
+  evalBatchSize: number;
+  logEvery: number;
+}
+
+export interface ExperimentConfig {
+  task: string;
+  mixer: string;
+  preset: string;
+  seed: number;
+  backend: BackendRequest;
+  data: DataConfig;
+  model: ModelConfig;
+  train: TrainConfig;
+  /** Where the run writes report.json, config.json, metrics.jsonl and checkpoints/. */
+  out: string;
+}

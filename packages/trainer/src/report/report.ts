@@ -1,0 +1,87 @@
+import type { SplitData, SplitName } from '@lra/data';
+import { type BackendChoice, describeMachine } from '@lra/models';
+import type { ExperimentConfig } from '../config/types.js';
+import type { EvalResult } from '../train/evaluate.js';
+import { majorityRate } from '../util/stats.js';
+import { collectVersions, type Versions } from './versions.js';
+
+/** report.json: the fields DESIGN.md promises (extend, never rename). */
+export interface RunReport {
+  task: string;
+  mixer: string;
+  preset: string;
+  seed: number;
+  backend: string;
+  backendInfo: BackendChoice;
+  params: number;
+  steps: number;
+  config: ExperimentConfig;
+  configLayers: string[];
+  data: {
+    variant: string;
+    seqLen: number;
+    counts: Record<SplitName, number>;
+    skipped: number;
+  };
+  metrics: {
+    best: { step: number; valAccuracy: number; valLoss: number };
+    test: { accuracy: number; loss: number; count: number; majorityRate: number };
+  };
+  speed: { stepsPerSec: number; tokensPerSec: number; msPerStep: { median: number; p90: number } };
+  memory: { peakBytes: number };
+  wallSeconds: number;
+  resumedFrom: number | null;
+  machine: ReturnType<typeof describeMachine>;
+  versions: Versions;
+  finishedAt: string;
+}
+
+export interface ReportInput {
+  config: ExperimentConfig;
+  layers: string[];
+  backend: BackendChoice;
+  params: number;
+  best: { step: number; valAccuracy: number; valLoss: number };
+  test: EvalResult;
+  splits: Record<SplitName, SplitData>;
+  variant: string;
+  seqLen: number;
+  tokensPerStep: number;
+  msPerStep: { median: number; p90: number };
+  peakBytes: number;
+  wallSeconds: number;
+  resumedFrom: number | null;
+}
+
+export function buildReport(r: ReportInput): RunReport {
+  const stepsPerSec = 1000 / r.msPerStep.median;
+  return {
+    task: r.config.task,
+    mixer: r.config.mixer,
+    preset: r.config.preset,
+    seed: r.config.seed,
+    backend: r.backend.name,
+    backendInfo: r.backend,
+    params: r.params,
+    steps: r.config.train.steps,
+    config: r.config,
+    configLayers: r.layers,
+    data: {
+      variant: r.variant,
+      seqLen: r.seqLen,
+      counts: { train: r.splits.train.count, val: r.splits.val.count, test: r.splits.test.count },
+      skipped: r.splits.train.skipped + r.splits.val.skipped + r.splits.test.skipped,
+    },
+    metrics: {
+      best: r.best,
+      test: { accuracy: r.test.accuracy, loss: r.test.loss, count: r.test.count, majorityRate: majorityRate(r.splits.test.labels) },
+    },
+    speed: { stepsPerSec, tokensPerSec: stepsPerSec * r.tokensPerStep, msPerStep: r.msPerStep },
+    memory: { peakBytes: r.peakBytes },
+    wallSeconds: r.wallSeconds,
+    resumedFrom: r.resumedFrom,
+    machine: describeMachine(),
+    versions: collectVersions(),
+    finishedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs';
+import { type SplitData, evalBatches } from '@lra/data';
+import { type Classifier, inferenceContext } from '@lra/models';
+import { toTensors } from './batch-tensors.js';
+import { countCorrect, crossEntropy } from './step.js';
+
+export interface EvalResult {
+  accuracy: number;
+  loss: number;
+  count: number;
+}
+
+/** Accuracy and mean loss over a split (or its first `maxBatches` batches), without dropout. */
+export async function evaluate(
+  model: Classifier,
+  data: SplitData,
+  opts: { batchSize: number; seqLen: number; maxBatches: number | null },
+): Promise<EvalResult> {
+  const ctx = inferenceContext();
+  let correct = 0;
+  let lossSum = 0;
+  let count = 0;
+  let batches = 0;
+  for (const batch of evalBatches(data, { batchSize: opts.batchSize, seqLen: opts.seqLen })) {
+    if (opts.maxBatches !== null && batches >= opts.maxBatches) break;
+    const [c, l] = tf.tidy(() => {
+      const { tokens, tokens2, labels } = toTensors(batch);
+      const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);
+      return [countCorrect(logits, labels), crossEntropy(logits, labels, model.config.numClasses, 'sum')];
+    });
+    const [cv, lv] = await Promise.all([c.data(), l.data()]);
+    c.dispose();
+    l.dispose();
+    correct += cv[0]!;
+    lossSum += lv[0]!;
+    count += batch.size;
+    batches += 1;
+  }
+  return { accuracy: count ? correct / count : Number.NaN, loss: count ? lossSum / count : Number.NaN, count };
+}

@@ -1,0 +1,33 @@
+import type { TaskSpec } from '@lra/data';
+import type { ClassifierConfig } from '@lra/models';
+import type { ExperimentConfig } from '../config/types.js';
+
+/** The sequence length a run trains at: the config's override or the task's official length. */
+export function runSeqLen(config: ExperimentConfig, task: TaskSpec): number {
+  return config.data.seqLen ?? task.seqLen;
+}
+
+/** The model description the encoder takes, from the experiment config and the task. */
+export function classifierConfig(config: ExperimentConfig, task: TaskSpec): ClassifierConfig {
+  const m = config.model;
+  const out: ClassifierConfig = {
+    vocabSize: task.vocabSize,
+    seqLen: runSeqLen(config, task),
+    numClasses: task.numClasses,
+    dModel: m.dModel,
+    heads: m.heads,
+    layers: m.layers,
+    mlpDim: m.mlpDim,
+    dropout: m.dropout,
+    attentionDropout: m.attentionDropout,
+    pool: m.pool,
+    positions: m.positions,
+    mixer: config.mixer as ClassifierConfig['mixer'],
+    mixerOptions: m.mixerOptions,
+    pair: task.pair,
+    pairInteraction: m.pairInteraction,
+  };
+  if (m.block !== null) out.block = m.block;
+  if (m.classifierHidden !== null) out.classifierHidden = m.classifierHidden;
+  return out;
+}

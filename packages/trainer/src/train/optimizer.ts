@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface OptimizedParam {
+  name: string;
+  variable: tf.Variable;
+  /** Whether weight decay applies (state-space parameters, for one, opt out). */
+  decay: boolean;
+}
+
+export interface AdamSettings {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  gradClipNorm: number | null;
+}
+
+/**
+ * Adam with decoupled weight decay scaled by the learning rate, as LRA's optimizer (flax
+ * optim.Adam with weight_decay): p <- p - lr * mhat / (sqrt(vhat) + eps) - lr * wd * p.
+ * Written here rather than taken from tf.train because that one has no weight decay and its
+ * state cannot be saved and restored exactly, which resuming a run needs.
+ */
+export class AdamW {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  /** Updates made so far. */
+  step = 0;
+
+  constructor(
+    private readonly params: readonly OptimizedParam[],
+    private readonly settings: AdamSettings,
+  ) {
+    for (const p of params) {
+      // tidy releases the zeros once the variables hold their own reference to the data.
+      this.m.set(p.name, tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)));
+      this.v.set(p.name, tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)));
+    }
+  }
+
+  /** Applies one update. `grads` maps parameter names to gradients (missing = no gradient). */
+  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay, gradClipNorm } = this.settings;
+    const c1 = 1 - beta1 ** this.step;
+    const c2 = 1 - beta2 ** this.step;
+    tf.tidy(() => {
+      const scale = gradClipNorm === null ? null : clipScale([...grads.values()], gradClipNorm);
+      for (const p of this.params) {
+        let g = grads.get(p.name);
+        if (!g) continue;
+        if (scale) g = tf.mul(g, scale);
+        const m = this.m.get(p.name)!;
+        const v = this.v.get(p.name)!;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        if (weightDecay > 0 && p.decay) update = tf.add(update, tf.mul(p.variable, weightDecay));
+        p.variable.assign(tf.sub(p.variable, tf.mul(update, lr)));
+      }
+    });
+  }
+
+  /** The moment estimates, for checkpoints. */
+  state(): Array<{ key: string; tensor: tf.Variable }> {
+    return this.params.flatMap((p) => [
+      { key: `adam.m/${p.name}`, tensor: this.m.get(p.name)! },
+      { key: `adam.v/${p.name}`, tensor: this.v.get(p.name)! },
+    ]);
+  }
+
+  restore(step: number, values: ReadonlyMap<string, Float32Array>): void {
+    for (const { key, tensor } of this.state()) {
+      const data = values.get(key);
+      if (!data) throw new Error(`checkpoint has no optimizer state "${key}"`);
+      if (data.length !== tensor.size) throw new Error(`optimizer state "${key}" has ${data.length} values, expected ${tensor.size}`);
+      tf.tidy(() => tensor.assign(tf.tensor(data, tensor.shape, 'float32')));
+    }
+    this.step = step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/** min(1, maxNorm / globalNorm) as a scalar tensor: no read-back to the host on the hot path. */
+function clipScale(grads: tf.Tensor[], maxNorm: number): tf.Scalar {
+  const squares = grads.map((g) => tf.sum(tf.square(g)));
+  const norm = tf.sqrt(tf.addN(squares));
+  return tf.div(maxNorm, tf.maximum(norm, maxNorm)) as tf.Scalar;
+}

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+
+/** The files of one run directory, in one place so every command agrees on them. */
+export class RunFiles {
+  constructor(readonly dir: string) {}
+
+  get config(): string {
+    return join(this.dir, 'config.json');
+  }
+  get report(): string {
+    return join(this.dir, 'report.json');
+  }
+  get metrics(): string {
+    return join(this.dir, 'metrics.jsonl');
+  }
+  get lastCheckpoint(): string {
+    return join(this.dir, 'checkpoints', 'last.ckpt');
+  }
+  get bestCheckpoint(): string {
+    return join(this.dir, 'checkpoints', 'best.ckpt');
+  }
+
+  async prepareFresh(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await Promise.all([this.report, this.metrics, join(this.dir, 'checkpoints')].map((p) => rm(p, { recursive: true, force: true })));
+  }
+
+  async appendMetric(record: Record<string, unknown>): Promise<void> {
+    await appendFile(this.metrics, `${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * Drops metric lines written after `step` (by a run killed after its last checkpoint), so a
+   * resumed run's metrics.jsonl reads as one uninterrupted run.
+   */
+  async truncateMetricsAfter(step: number): Promise<void> {
+    if (!existsSync(this.metrics)) return;
+    const kept = readFileSync(this.metrics, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .filter((line) => {
+        try {
+          return (JSON.parse(line) as { step?: number }).step! <= step;
+        } catch {
+          return false; // a line cut short by the kill
+        }
+      });
+    await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''));
+  }
+}

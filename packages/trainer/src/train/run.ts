@@ -1,0 +1,253 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { type SplitData, SeededBatcher, ensureTaskData, getTask } from '@lra/data';
+import { type Classifier, createClassifier, selectBackend, validateClassifierConfig } from '@lra/models';
+import type { ResolvedConfig } from '../config/resolve.js';
+import type { ExperimentConfig } from '../config/types.js';
+import { buildReport, type RunReport } from '../report/report.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import type { Logger } from '../util/logger.js';
+import { TrainingProgress } from '../util/progress.js';
+import { deriveSeed } from '../util/seeds.js';
+import { percentiles } from '../util/stats.js';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { evaluate, type EvalResult } from './evaluate.js';
+import { classifierConfig, runSeqLen } from './model-config.js';
+import { AdamW } from './optimizer.js';
+import { RunFiles } from './run-files.js';
+import { learningRate } from './schedule.js';
+import { type StepResult, trainStep } from './step.js';
+
+export interface TrainOptions {
+  resolved: ResolvedConfig;
+  log: Logger;
+  resume?: boolean;
+  /** Show a terminal progress bar (default: when stderr is a terminal). */
+  progress?: boolean;
+  /** Stop right after this step as if killed (for resume tests); no report is written. */
+  stopAfterStep?: number;
+}
+
+export interface BestSoFar {
+  step: number;
+  valAccuracy: number;
+  valLoss: number;
+}
+
+interface CheckpointMeta {
+  step: number;
+  optimizerStep: number;
+  best: BestSoFar | null;
+  config: ExperimentConfig;
+}
+
+/** A loss that stopped being a number: the run stops with where and what came before. */
+export class DivergedError extends Error {
+  constructor(readonly step: number, readonly lastFinite: { step: number; loss: number } | null) {
+    super(
+      `loss is not finite at step ${step}` +
+        (lastFinite ? `; last finite loss ${lastFinite.loss.toFixed(5)} at step ${lastFinite.step}` : '; no finite loss before it') +
+        ' (lower train.lr, set train.gradClipNorm, or check the data)',
+    );
+    this.name = 'DivergedError';
+  }
+}
+
+/** Speed is timed from this step of a process on, so compilation and warm-up do not count. */
+const TIMING_WARMUP_STEPS = 3;
+
+export async function train(opts: TrainOptions): Promise<RunReport | null> {
+  const { config, layers } = opts.resolved;
+  const { log } = opts;
+  const files = new RunFiles(config.out);
+  const started = Date.now();
+
+  const task = getTask(config.task);
+  const seqLen = runSeqLen(config, task);
+  const modelConfig = classifierConfig(config, task);
+  validateClassifierConfig(modelConfig);
+  if (config.train.evalEvery % config.train.logEvery !== 0)
+    throw new Error(`train.evalEvery (${config.train.evalEvery}) must be a multiple of train.logEvery (${config.train.logEvery})`);
+
+  const resumeFrom = opts.resume ? await loadResumePoint(files, config) : null;
+  if (!resumeFrom) await files.prepareFresh();
+  await writeJsonAtomic(files.config, config);
+  log.info({ out: config.out, layers }, opts.resume && resumeFrom ? `resuming ${config.out} from step ${resumeFrom.meta.step}` : `run ${config.out}`);
+
+  const backend = await selectBackend(config.backend, { log: (msg, fields) => log.info(fields ?? {}, msg) });
+  const { prepared, splits } = await ensureTaskData({
+    task: config.task,
+    dataDir: config.data.dataDir,
+    ...(config.data.source ? { source: config.data.source } : {}),
+    ...(config.data.generator ? { generate: config.data.generator } : {}),
+    skipBad: config.data.skipBad,
+    log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
+  });
+  log.info({ variant: prepared.variant, train: splits.train.count, val: splits.val.count, test: splits.test.count, seqLen }, `data ${config.task}`);
+
+  const model = createClassifier(modelConfig, deriveSeed(config.seed, 'init'));
+  const params = model.params.variables();
+  const optimizer = new AdamW(params, {
+    beta1: config.train.beta1,
+    beta2: config.train.beta2,
+    eps: config.train.eps,
+    weightDecay: config.train.weightDecay,
+    gradClipNorm: config.train.gradClipNorm,
+  });
+  log.info({ params: model.paramCount(), mixer: config.mixer }, `model: ${model.paramCount().toLocaleString('en-US')} parameters`);
+
+  let startStep = 0;
+  let best: BestSoFar | null = null;
+  if (resumeFrom) {
+    restoreParams(model, resumeFrom.entries);
+    optimizer.restore(resumeFrom.meta.optimizerStep, valuesOf(resumeFrom.entries));
+    startStep = resumeFrom.meta.step;
+    best = resumeFrom.meta.best;
+    await files.truncateMetricsAfter(startStep);
+  }
+
+  const batcher = new SeededBatcher(splits.train, { batchSize: config.train.batchSize, seqLen, seed: deriveSeed(config.seed, 'shuffle') });
+  const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches };
+  const progress = new TrainingProgress(config.train.steps, startStep, log, config.train.logEvery, opts.progress);
+  const stepMs: number[] = [];
+  let peakBytes = 0;
+  let window = { loss: 0, correct: 0, seen: 0, steps: 0, started: performance.now() };
+  let lastFinite: { step: number; loss: number } | null = null;
+  const tensorsAtStart = tf.memory().numTensors;
+
+  try {
+    for (let step = startStep; step < config.train.steps; step++) {
+      const t0 = performance.now();
+      const lr = learningRate(step, config.train);
+      const batch = batcher.batchAt(step);
+      const dropoutSeed = deriveSeed(config.seed, `dropout/${step}`);
+      let result: StepResult;
+      if (step === startStep) {
+        // The first step runs under the profiler, whose high-water mark is the step's true peak.
+        let profiled: StepResult | null = null;
+        const info = await tf.profile(async () => {
+          profiled = await trainStep(model, optimizer, batch, lr, dropoutSeed);
+        });
+        peakBytes = info.peakBytes;
+        result = profiled!;
+      } else {
+        result = await trainStep(model, optimizer, batch, lr, dropoutSeed);
+      }
+      const elapsed = performance.now() - t0;
+      if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);
+      if (!Number.isFinite(result.loss)) throw new DivergedError(step + 1, lastFinite);
+      lastFinite = { step: step + 1, loss: result.loss };
+
+      window.loss += result.loss;
+      window.correct += result.correct;
+      window.seen += result.size;
+      window.steps += 1;
+      const done = step + 1;
+      if (done % config.train.logEvery === 0 || done === config.train.steps) {
+        const seconds = (performance.now() - window.started) / 1000;
+        const record = {
+          type: 'train',
+          step: done,
+          lr,
+          loss: window.loss / window.steps,
+          accuracy: window.correct / window.seen,
+          stepsPerSec: window.steps / seconds,
+          tokensPerSec: (window.seen * seqLen * (task.pair ? 2 : 1)) / seconds,
+        };
+        await files.appendMetric(record);
+        progress.update(done, { loss: record.loss, accuracy: record.accuracy, stepsPerSec: record.stepsPerSec });
+        window = { loss: 0, correct: 0, seen: 0, steps: 0, started: performance.now() };
+      }
+      if (done % config.train.evalEvery === 0 || done === config.train.steps) {
+        const val = await evaluate(model, splits.val, evalOpts);
+        const improved = best === null || val.accuracy > best.valAccuracy;
+        if (improved) {
+          best = { step: done, valAccuracy: val.accuracy, valLoss: val.loss };
+          await saveCheckpoint(files.bestCheckpoint, model, optimizer, done, best, config);
+        }
+        await files.appendMetric({ type: 'val', step: done, loss: val.loss, accuracy: val.accuracy, count: val.count, best: improved });
+        progress.interrupt(() =>
+          log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
+        );
+        await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config);
+      }
+      if (opts.stopAfterStep !== undefined && done >= opts.stopAfterStep) {
+        progress.stop();
+        return null;
+      }
+    }
+    progress.stop();
+
+    const tensorsAtEnd = tf.memory().numTensors;
+    if (tensorsAtEnd !== tensorsAtStart) log.warn({ tensorsAtStart, tensorsAtEnd }, 'tensor count changed during training');
+
+    // Model selection as LRA intends: the best validation checkpoint is the one tested.
+    const bestCkpt = await readCheckpoint<CheckpointMeta>(files.bestCheckpoint);
+    restoreParams(model, bestCkpt.entries);
+    const test: EvalResult = await evaluate(model, splits.test, { ...evalOpts, maxBatches: null });
+    await files.appendMetric({ type: 'test', step: best!.step, loss: test.loss, accuracy: test.accuracy, count: test.count });
+
+    const timing = percentiles(stepMs);
+    const report = buildReport({
+      config,
+      layers,
+      backend,
+      params: model.paramCount(),
+      best: best!,
+      test,
+      splits,
+      variant: prepared.variant,
+      seqLen,
+      tokensPerStep: config.train.batchSize * seqLen * (task.pair ? 2 : 1),
+      msPerStep: timing,
+      peakBytes,
+      wallSeconds: (Date.now() - started) / 1000,
+      resumedFrom: resumeFrom ? resumeFrom.meta.step : null,
+    });
+    await writeJsonAtomic(files.report, report);
+    log.info(
+      { testAccuracy: test.accuracy, majorityRate: report.metrics.test.majorityRate, bestStep: best!.step, wallSeconds: report.wallSeconds },
+      `test accuracy ${(test.accuracy * 100).toFixed(2)}% (majority class ${(report.metrics.test.majorityRate * 100).toFixed(2)}%), best step ${best!.step}; report ${files.report}`,
+    );
+    return report;
+  } finally {
+    progress.stop();
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
+async function saveCheckpoint(path: string, model: Classifier, optimizer: AdamW, step: number, best: BestSoFar | null, config: ExperimentConfig): Promise<void> {
+  const snapshot = model.params.snapshot();
+  const entries = Object.entries(snapshot).map(([name, t]) => ({ key: `param/${name}`, shape: t.shape, values: t.values }));
+  for (const { key, tensor } of optimizer.state()) entries.push({ key, shape: tensor.shape, values: (await tensor.data()) as Float32Array });
+  await writeCheckpoint<CheckpointMeta>(path, { step, optimizerStep: optimizer.step, best, config }, entries);
+}
+
+function valuesOf(entries: Map<string, { values: Float32Array }>): Map<string, Float32Array> {
+  return new Map([...entries].map(([k, v]) => [k, v.values]));
+}
+
+export function restoreParams(model: Classifier, entries: Map<string, { shape: number[]; values: Float32Array }>): void {
+  const snapshot: Record<string, { shape: number[]; values: Float32Array }> = {};
+  for (const [key, value] of entries) if (key.startsWith('param/')) snapshot[key.slice('param/'.length)] = value;
+  model.params.restore(snapshot);
+}
+
+async function loadResumePoint(files: RunFiles, config: ExperimentConfig) {
+  if (!existsSync(files.lastCheckpoint)) return null;
+  const saved = JSON.parse(readFileSync(files.config, 'utf8')) as ExperimentConfig;
+  const diff = diffKeys(saved, config);
+  if (diff.length > 0) throw new Error(`cannot resume ${config.out}: its config differs in ${diff.join(', ')} (resume with the same settings, or choose another --out)`);
+  return readCheckpoint<CheckpointMeta>(files.lastCheckpoint);
+}
+
+function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(a)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].flatMap((k) => diffKeys((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(root)'];
+}
+
+export type { SplitData };
