@@ -24,21 +24,21 @@ export interface SplitData {
 
 export interface ReadOptions {
   /** Skip malformed rows and count them in `SplitData.skipped` instead of throwing. */
-  skipBad?: boolean;
+  skipBad?: boolean | undefined;
   /** Truncation length; the task's own `seqLen` when absent. */
-  seqLen?: number;
+  seqLen?: number | undefined;
   /** Reading progress in bytes of source read so far, of `total` bytes. */
-  onProgress?: (done: number, total?: number) => void;
+  onProgress?: ((done: number, total?: number) => void) | undefined;
 }
 
 /** The user-facing form of generator options: every field optional, nested objects partial. */
 export type GeneratorInput<O> = {
-  [K in keyof O]?: O[K] extends readonly unknown[] ? O[K] : O[K] extends object ? Partial<O[K]> : O[K];
+  [K in keyof O]?: (O[K] extends readonly unknown[] ? O[K] : O[K] extends object ? Partial<O[K]> : O[K]) | undefined;
 };
 
 export interface GeneratorHooks {
   /** Examples accepted so far, of `total` to make. */
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
 /**

@@ -34,6 +34,7 @@ export class AtomicFileWriter {
     return new AtomicFileWriter(path, tempPath, await open(tempPath, 'wx'));
   }
 
+  /** Appends `data`; a Uint8Array is kept by reference until flushed, so do not change it after. */
   async write(data: string | Uint8Array): Promise<void> {
     const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.hash.update(chunk);

@@ -12,7 +12,7 @@ import { getMixer, resolveMixerOptions } from '../mixers/registry.js';
 import type { MixerSpec } from '../mixers/types.js';
 import { encoderBlock, type EncoderBlock } from './block.js';
 import {
-  assertValidClassifierConfig,
+  validateClassifierConfig,
   blockStyleOf,
   encoderLength,
   mixerLengths,
@@ -42,7 +42,7 @@ export interface Classifier {
  * an invalid one throws, listing every problem, before any tensor exists.
  */
 export function createClassifier(config: ClassifierConfig, seed: number): Classifier {
-  assertValidClassifierConfig(config);
+  validateClassifierConfig(config);
   const spec = getMixer(config.mixer) as MixerSpec<object>;
   const options = resolveMixerOptions(config.mixer, config.mixerOptions);
   const { dModel } = config;

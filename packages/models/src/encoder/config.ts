@@ -30,7 +30,7 @@ export interface ClassifierConfig {
   classifierHidden?: number;
   /** Two documents per example (retrieval): one shared encoder, a head over both. */
   pair?: boolean;
-  /** How a pair's two pooled vectors are combined; default 'concat'. */
+  /** How a pair's two pooled vectors are combined; default 'concat'; unused without pair. */
   pairInteraction?: PairInteraction;
   /** Default 1e-6 (flax, LRA); FNet uses 1e-12. */
   layerNormEps?: number;
@@ -79,7 +79,7 @@ function positiveInteger(value: unknown): boolean {
 }
 
 /** Every problem with the config, each a sentence; empty when it is valid. */
-export function validateClassifierConfig(config: ClassifierConfig): string[] {
+export function classifierConfigProblems(config: ClassifierConfig): string[] {
   const problems: string[] = [];
   const raw = config as unknown as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
@@ -108,12 +108,9 @@ export function validateClassifierConfig(config: ClassifierConfig): string[] {
   if (config.pair && positiveInteger(hidden) && hidden < 2) {
     problems.push(`a pair head halves its hidden width; ${hidden} is too small`);
   }
-  if (config.pairInteraction !== undefined) {
-    if (config.pairInteraction !== 'concat' && config.pairInteraction !== 'nli') {
-      problems.push(`pairInteraction must be "concat" or "nli", got ${JSON.stringify(config.pairInteraction)}`);
-    } else if (!config.pair) {
-      problems.push('pairInteraction is set but pair is not');
-    }
+  // Without pair the interaction is unused; a config may still carry its default.
+  if (config.pairInteraction !== undefined && config.pairInteraction !== 'concat' && config.pairInteraction !== 'nli') {
+    problems.push(`pairInteraction must be "concat" or "nli", got ${JSON.stringify(config.pairInteraction)}`);
   }
   if (config.layerNormEps !== undefined && !(typeof config.layerNormEps === 'number' && config.layerNormEps > 0)) {
     problems.push(`layerNormEps must be positive, got ${JSON.stringify(config.layerNormEps)}`);
@@ -157,7 +154,8 @@ export function validateClassifierConfig(config: ClassifierConfig): string[] {
   return problems;
 }
 
-export function assertValidClassifierConfig(config: ClassifierConfig): void {
-  const problems = validateClassifierConfig(config);
+/** Throws one error listing every problem; allocates nothing. createClassifier calls it first. */
+export function validateClassifierConfig(config: ClassifierConfig): void {
+  const problems = classifierConfigProblems(config);
   if (problems.length > 0) throw new Error(`invalid classifier config: ${problems.join('; ')}`);
 }

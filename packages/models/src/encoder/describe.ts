@@ -1,5 +1,5 @@
 import { createClassifier } from './classifier.js';
-import { assertValidClassifierConfig, type ClassifierConfig } from './config.js';
+import { validateClassifierConfig, type ClassifierConfig } from './config.js';
 
 export type ComponentKind = 'embedding' | 'mixer' | 'norm' | 'feedForward' | 'head';
 
@@ -32,7 +32,7 @@ function kindOf(component: string): ComponentKind {
  * activations) and frees it before returning; an invalid config throws before anything is built.
  */
 export function describeClassifier(config: ClassifierConfig): ClassifierDescription {
-  assertValidClassifierConfig(config);
+  validateClassifierConfig(config);
   const model = createClassifier(config, 1);
   try {
     const counts = new Map<string, number>();

@@ -25,7 +25,7 @@ export function dense(params: ParamScope, name: string, options: DenseOptions): 
   const { inputDim, units } = options;
   const scope = params.scope(name);
   const kernel = scope.add('kernel', [inputDim, units], options.kernelInit ?? lecunNormal());
-  const bias = options.bias === false ? null : scope.add('bias', [units], options.biasInit ?? zeros(), { decay: false });
+  const bias = options.bias === false ? null : scope.add('bias', [units], options.biasInit ?? zeros());
   return {
     kernel,
     bias,

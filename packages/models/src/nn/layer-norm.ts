@@ -15,8 +15,8 @@ export interface LayerNorm {
 export function layerNorm(params: ParamScope, name: string, dim: number, eps = LRA_LAYER_NORM_EPS): LayerNorm {
   if (!(eps > 0)) throw new Error(`layerNorm eps must be positive, got ${eps}`);
   const scope = params.scope(name);
-  const scale = scope.add('scale', [dim], ones(), { decay: false });
-  const bias = scope.add('bias', [dim], zeros(), { decay: false });
+  const scale = scope.add('scale', [dim], ones());
+  const bias = scope.add('bias', [dim], zeros());
   return {
     scale,
     bias,

@@ -6,7 +6,11 @@ import seedrandom from 'seedrandom';
 import { sizeOf, type Initializer } from './initializers.js';
 
 export interface ParamOptions {
-  /** Whether weight decay applies; the optimiser reads it. Default true. */
+  /**
+   * Whether weight decay applies; the optimiser reads it. Default true: LRA's flax Adam decays
+   * every parameter, biases and norms included. A mixer sets false where its paper exempts a
+   * parameter (state-space and implicit-filter parameters, for example).
+   */
   decay?: boolean;
 }
 

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { getTask } from '@lra/data';
+import { getMixer } from '@lra/models';
 import { join } from 'node:path';
 import { repoRoot } from '../util/paths.js';
 import { deepMerge, parseSet } from './merge.js';
@@ -57,6 +59,9 @@ export function lraExperimentFile(task: string, mixer: string): string | null {
  * The result is complete and valid, or a ConfigError names the key and the layer at fault.
  */
 export function resolveConfig(req: ResolveRequest): ResolvedConfig {
+  // Unknown names fail here, with the known ones listed, before anything else is read.
+  getTask(req.task);
+  getMixer(req.mixer);
   const preset = req.preset ?? 'lra';
   const layers: string[] = ['defaults', `preset ${preset}`];
   let config: unknown = { ...commonDefaults(), task: req.task, mixer: req.mixer, preset, out: '' };

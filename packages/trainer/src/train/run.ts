@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { type SplitData, SeededBatcher, ensureTaskData, getTask } from '@lra/data';
-import { type Classifier, createClassifier, selectBackend, validateClassifierConfig } from '@lra/models';
+import { type Classifier, createClassifier, selectBackend, trainingContext, validateClassifierConfig } from '@lra/models';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ExperimentConfig } from '../config/types.js';
 import { buildReport, type RunReport } from '../report/report.js';
@@ -120,18 +120,18 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       const t0 = performance.now();
       const lr = learningRate(step, config.train);
       const batch = batcher.batchAt(step);
-      const dropoutSeed = deriveSeed(config.seed, `dropout/${step}`);
+      const ctx = trainingContext(config.seed, step);
       let result: StepResult;
       if (step === startStep) {
         // The first step runs under the profiler, whose high-water mark is the step's true peak.
         let profiled: StepResult | null = null;
         const info = await tf.profile(async () => {
-          profiled = await trainStep(model, optimizer, batch, lr, dropoutSeed);
+          profiled = await trainStep(model, optimizer, batch, lr, ctx);
         });
         peakBytes = info.peakBytes;
         result = profiled!;
       } else {
-        result = await trainStep(model, optimizer, batch, lr, dropoutSeed);
+        result = await trainStep(model, optimizer, batch, lr, ctx);
       }
       const elapsed = performance.now() - t0;
       if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);

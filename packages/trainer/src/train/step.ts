@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '@lra/data';
-import { type Classifier, trainingContext } from '@lra/models';
+import type { Classifier, ForwardContext } from '@lra/models';
 import type { AdamW } from './optimizer.js';
 import { toTensors } from './batch-tensors.js';
 
@@ -11,15 +11,14 @@ export interface StepResult {
 }
 
 /**
- * One optimisation step: forward with dropout seeded by `dropoutSeed`, mean cross-entropy,
+ * One optimisation step: forward with dropout drawn from `ctx` (seeded by run and step), mean cross-entropy,
  * gradients, one AdamW update. Every intermediate tensor is released before it returns.
  */
-export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, dropoutSeed: number): Promise<StepResult> {
+export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, ctx: ForwardContext): Promise<StepResult> {
   const params = model.params.variables();
   const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
   const [loss, correct] = tf.tidy(() => {
     const { tokens, tokens2, labels } = toTensors(batch);
-    const ctx = trainingContext(dropoutSeed);
     let correctCount: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);

@@ -13,7 +13,7 @@ export function createLogger(opts: { level?: string; pretty?: boolean } = {}): L
   if (wantPretty) {
     return pino({ level }, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' }));
   }
-  return pino({ level, base: undefined }, pino.destination({ fd: 2, sync: true }));
+  return pino({ level, base: null }, pino.destination({ fd: 2, sync: true }));
 }
 
 /** A logger that drops everything: for library calls and tests. */

@@ -4,7 +4,7 @@ import seedrandom from 'seedrandom';
 import { AtomicFileWriter } from '../../io/atomic.js';
 import type { GeneratorHooks, GeneratorInput, SplitName, TaskGenerator } from '../../types.js';
 import { LISTOPS_HEADER, listopsFileName } from './reader.js';
-import { LISTOPS_DIGIT_0, LISTOPS_END, LISTOPS_MIN, applyListOpsOperator, listopsVocabulary } from './vocab.js';
+import { LISTOPS_DIGIT_0, LISTOPS_END, LISTOPS_MIN, applyListOpsOperator, listopsOperators } from './vocab.js';
 
 export interface ListOpsGeneratorOptions {
   seed: number | string;
@@ -37,8 +37,21 @@ export const listopsGeneratorPresets: Readonly<Record<string, GeneratorInput<Lis
 
 /** A node below maxDepth is an operator when its uniform draw r <= 0.25 (LRA: digit if r > VALUE_P). */
 const VALUE_P = 0.25;
-/** Consecutive samples without a new kept tree before the options are declared infeasible. */
-const MAX_FRUITLESS_SAMPLES = 20_000_000;
+const SPACE = 32;
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+const DIGIT_ZERO = 48;
+const TAB = 9;
+const CLOSE_OPERATOR = Buffer.from(' ] )', 'latin1');
+const OPERATOR_NAMES = listopsOperators.map((name) => Buffer.from(name, 'latin1'));
+const ROW_END = Buffer.from('\r\n', 'latin1');
+const ROW_BUFFER_BYTES = 1 << 22;
+
+/**
+ * Consecutive samples without a new kept tree before the options are declared infeasible (too
+ * few distinct trees of the asked lengths). LRA's settings keep about one sample in twelve.
+ */
+const MAX_FRUITLESS_SAMPLES = 1_000_000;
 
 const optionKeys = new Set(Object.keys(listopsGeneratorDefaults));
 const countKeys = new Set(Object.keys(listopsGeneratorDefaults.counts));
@@ -146,34 +159,55 @@ export class ListOpsTreeSampler {
     return this.length >= maxLength ? -1 : digit;
   }
 
+  /** The longest `format` output a tree within these limits can have, in bytes. */
+  get maxFormattedBytes(): number {
+    // Per token at most: a space, k + 1 "( ", a 4-byte operator name, and a closing " )".
+    return this.opts.maxLength * (2 * this.opts.maxArgs + 10);
+  }
+
   /**
-   * The last tree as LRA prints it: each operator with k arguments is a left-nested chain of
-   * pairs, `( ( ( [MAX a ) b ) ] )` for k = 2.
+   * Writes the last tree as LRA prints it (ASCII) into `out` at `at` and returns the end. An
+   * operator with k arguments is a left-nested chain of pairs, `( ( ( [MAX a ) b ) ] )` for
+   * k = 2: each argument is preceded by a space and followed by " )", the X by " ] )".
    */
+  formatInto(out: Uint8Array, at: number): number {
+    const { tokens, arity, length } = this;
+    let o = at;
+    let depth = 0;
+    for (let i = 0; i < length; i++) {
+      const id = tokens[i]!;
+      if (id === LISTOPS_END) {
+        out.set(CLOSE_OPERATOR, o);
+        o += CLOSE_OPERATOR.length;
+        depth--;
+      } else {
+        if (depth > 0) out[o++] = SPACE;
+        if (id < LISTOPS_MIN) {
+          out[o++] = DIGIT_ZERO + id - LISTOPS_DIGIT_0;
+        } else {
+          for (let k = arity[i]!; k >= 0; k--) {
+            out[o++] = OPEN_PAREN;
+            out[o++] = SPACE;
+          }
+          const name = OPERATOR_NAMES[id - LISTOPS_MIN]!;
+          out.set(name, o);
+          o += name.length;
+          depth++;
+          continue;
+        }
+      }
+      if (depth > 0) {
+        out[o++] = SPACE;
+        out[o++] = CLOSE_PAREN;
+      }
+    }
+    return o;
+  }
+
+  /** The last tree as LRA prints it. */
   format(): string {
-    const parts: string[] = [];
-    let pos = 0;
-    const { tokens, arity } = this;
-    const emit = (): void => {
-      const id = tokens[pos]!;
-      if (id < LISTOPS_MIN) {
-        parts.push(String(id - LISTOPS_DIGIT_0));
-        pos++;
-        return;
-      }
-      const k = arity[pos]!;
-      parts.push('( '.repeat(k + 1), listopsVocabulary[id]!);
-      pos++;
-      for (let i = 0; i < k; i++) {
-        parts.push(' ');
-        emit();
-        parts.push(' )');
-      }
-      pos++; // the X token
-      parts.push(' ] )');
-    };
-    emit();
-    return parts.join('');
+    const out = new Uint8Array(this.maxFormattedBytes);
+    return Buffer.from(out.buffer, 0, this.formatInto(out, 0)).toString('latin1');
   }
 }
 
@@ -189,18 +223,19 @@ export async function generateListOps(
   hooks: GeneratorHooks = {},
 ): Promise<{ files: string[]; options: ListOpsGeneratorOptions }> {
   const options = resolveListOpsGeneratorOptions(input);
-  const sampler = new ListOpsTreeSampler(options, seedrandom(`listops:${String(options.seed)}`));
+  const sampler = new ListOpsTreeSampler(options, seedrandom.alea(`listops:${String(options.seed)}`));
   const seen = new Set<string>();
   const total = options.counts.train + options.counts.val + options.counts.test;
   const order: SplitName[] = ['test', 'val', 'train'];
   const writers: AtomicFileWriter[] = [];
+  const rows = new Uint8Array(ROW_BUFFER_BYTES + sampler.maxFormattedBytes + 8);
   let done = 0;
   try {
     for (const split of order) {
       const writer = await AtomicFileWriter.open(join(outDir, listopsFileName(split)));
       writers.push(writer);
       await writer.write(`${LISTOPS_HEADER}\r\n`);
-      const rows: string[] = [];
+      let filled = 0;
       for (let made = 0; made < options.counts[split]; made++) {
         let fruitless = 0;
         for (;;) {
@@ -217,15 +252,19 @@ export async function generateListOps(
             );
           }
         }
-        rows.push(`${sampler.format()}\t${sampler.value}\r\n`);
+        filled = sampler.formatInto(rows, filled);
+        rows[filled++] = TAB;
+        rows[filled++] = DIGIT_ZERO + sampler.value;
+        rows.set(ROW_END, filled);
+        filled += ROW_END.length;
         done++;
-        if (rows.length === 1000) {
-          await writer.write(rows.join(''));
-          rows.length = 0;
+        if (filled >= ROW_BUFFER_BYTES) {
+          await writer.write(rows.slice(0, filled)); // a copy: the writer keeps what it is given
+          filled = 0;
           hooks.onProgress?.(done, total);
         }
       }
-      await writer.write(rows.join(''));
+      await writer.write(rows.slice(0, filled));
       hooks.onProgress?.(done, total);
     }
     for (const writer of writers) await writer.commit();

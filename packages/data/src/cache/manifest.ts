@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CacheError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import type { SplitName } from '../types.js';
+
+/** Bumped whenever the cache layout or the split file format changes; older caches are rebuilt. */
+export const CACHE_FORMAT_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface ManifestSplit {
+  file: string;
+  rows: number;
+  skipped: number;
+  tokens: number;
+  bytes: number;
+  sha256: string;
+}
+
+export type ManifestSource =
+  | { kind: 'official'; path: string }
+  | { kind: 'generated'; generator: object; rawDir: string };
+
+export interface TaskManifest {
+  formatVersion: number;
+  task: string;
+  variant: string;
+  vocabVersion: string;
+  seqLen: number;
+  skipBad: boolean;
+  source: ManifestSource;
+  splits: Partial<Record<SplitName, ManifestSplit>>;
+}
+
+export function manifestPath(dir: string): string {
+  return join(dir, MANIFEST_FILE);
+}
+
+/** The manifest in `dir`, or null when there is none; a manifest that is not valid JSON throws. */
+export async function readManifest(dir: string): Promise<TaskManifest | null> {
+  const path = manifestPath(dir);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    const value = JSON.parse(text) as TaskManifest;
+    if (typeof value !== 'object' || value === null || typeof value.splits !== 'object') throw new Error('not a manifest');
+    return value;
+  } catch (err) {
+    throw new CacheError(path, `unreadable manifest (${(err as Error).message})`);
+  }
+}
+
+export async function writeManifest(dir: string, manifest: TaskManifest): Promise<void> {
+  await writeJsonAtomic(manifestPath(dir), manifest);
+}
+
+/** JSON with object keys sorted, so equal options always serialise (and hash) the same way. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}

@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './wasm/batch-mat-mul.js';
+import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.js';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input.js';
+import { fusedMatMulConfig } from './wasm/fused-mat-mul.js';
+import { transposeConfig } from './wasm/transpose.js';
+import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
+
+/**
+ * Kernels the project supplies, per tfjs backend: the ones a backend lacks for training and the
+ * ones it has but runs far too slowly. Each replaces whatever that backend registered under the
+ * same name.
+ */
+const PROJECT_KERNELS: Readonly<Record<string, readonly KernelConfig[]>> = {
+  wasm: [
+    batchMatMulConfig,
+    fusedMatMulConfig,
+    transposeConfig,
+    unsortedSegmentSumConfig,
+    conv2DBackpropFilterConfig,
+    depthwiseConv2dNativeBackpropFilterConfig,
+    depthwiseConv2dNativeBackpropInputConfig,
+  ],
+};
+
+/** Names of the kernels registerProjectKernels installs for a tfjs backend. */
+export function projectKernelNames(backend: string): string[] {
+  return (PROJECT_KERNELS[backend] ?? []).map((config) => config.kernelName);
+}
+
+/**
+ * Registers the project's kernels for a tfjs backend ('wasm', ...); a backend that needs none is
+ * left as it is. Safe to call any number of times.
+ */
+export function registerProjectKernels(backend: string): void {
+  for (const config of PROJECT_KERNELS[backend] ?? []) {
+    const current = tf.getKernel(config.kernelName, backend) as KernelConfig | undefined;
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (current !== undefined) tf.unregisterKernel(config.kernelName, backend);
+    tf.registerKernel(config);
+  }
+}

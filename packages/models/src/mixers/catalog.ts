@@ -1,0 +1,49 @@
+// What `lra mixers` prints: every registered mixer with its metadata and its parameter count at
+// a given width and length.
+import { ParamStore } from '../nn/params.js';
+import { mixerNames, mixers } from './registry.js';
+import type { BlockStyle, MixerArgs, MixerKind, MixerSpec } from './types.js';
+
+export interface MixerSummary {
+  name: string;
+  title: string;
+  paper: string;
+  kind: MixerKind;
+  block: BlockStyle;
+  defaults: Record<string, unknown>;
+  /** Parameters of one mixer with its default options; null when it cannot take these sizes. */
+  params: number | null;
+  /** Why it cannot, or null. */
+  problem: string | null;
+}
+
+export interface MixerSizes {
+  dModel: number;
+  heads: number;
+  /** Length the mixer sees (a CLS token included if there is one). */
+  seqLen: number;
+}
+
+export function listMixers(sizes: MixerSizes): MixerSummary[] {
+  return mixerNames.map((name) => {
+    const spec = mixers[name] as MixerSpec<object>;
+    const store = new ParamStore(1);
+    try {
+      const args: MixerArgs = { ...sizes, dropout: 0, attentionDropout: 0, params: store, layer: 0 };
+      const problem = spec.validate?.(args, spec.defaults) ?? null;
+      if (!problem) spec.create(args, spec.defaults);
+      return {
+        name,
+        title: spec.title,
+        paper: spec.paper,
+        kind: spec.kind,
+        block: spec.block ?? 'pre-ln',
+        defaults: { ...spec.defaults } as Record<string, unknown>,
+        params: problem ? null : store.count(),
+        problem,
+      };
+    } finally {
+      store.dispose();
+    }
+  });
+}

@@ -1,0 +1,126 @@
+// Spectral kernels for backends whose tensors are readable as float32 arrays (cpu, wasm): shape
+// logic here, the transforms in ../plan.
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { dctRows, idctRows } from '../plan/dct-rows.js';
+import { fftRows } from '../plan/complex-rows.js';
+import { fnetMixRows } from '../plan/fnet-mix-rows.js';
+import { irfftRows, rfftBins, rfftRows } from '../plan/real-rows.js';
+import type { ArrayMemory } from './array-memory.js';
+import {
+  DCT_KERNEL,
+  FFT_KERNEL,
+  FNET_MIX_KERNEL,
+  IRFFT_KERNEL,
+  KERNEL_INPUTS,
+  RFFT_KERNEL,
+  type DctAttrs,
+  type FftAttrs,
+  type IrfftAttrs,
+  type RfftAttrs,
+  type SpectralKernelName,
+} from './kernel-names.js';
+
+interface ArrayKernel {
+  outputShapes(inputShapes: number[][], attrs: NamedAttrMap): number[][];
+  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap): void;
+}
+
+function lastDim(shape: number[]): number {
+  if (shape.length === 0) throw new Error('spectral kernels need tensors of rank >= 1');
+  return shape[shape.length - 1]!;
+}
+
+function leadingRows(shape: number[], trailingAxes = 1): number {
+  return shape.slice(0, shape.length - trailingAxes).reduce((a, b) => a * b, 1);
+}
+
+function withLastDim(shape: number[], last: number): number[] {
+  return [...shape.slice(0, -1), last];
+}
+
+const rfftKernel: ArrayKernel = {
+  outputShapes([x], attrs) {
+    const shape = withLastDim(x!, rfftBins((attrs as RfftAttrs).fftLength));
+    return [shape, shape];
+  },
+  compute([x], [shape], [re, im], attrs) {
+    const { fftLength, scale, interiorWeight } = attrs as RfftAttrs;
+    rfftRows(x!, leadingRows(shape!), lastDim(shape!), fftLength, re!, im!, scale, interiorWeight);
+  },
+};
+
+const irfftKernel: ArrayKernel = {
+  outputShapes([re], attrs) {
+    return [withLastDim(re!, (attrs as IrfftAttrs).outLength)];
+  },
+  compute([re, im], [shape], [y], attrs) {
+    const { fftLength, outLength, scale, interiorWeight } = attrs as IrfftAttrs;
+    if (lastDim(shape!) !== rfftBins(fftLength)) {
+      throw new Error(`${IRFFT_KERNEL}: expected ${rfftBins(fftLength)} bins, got ${lastDim(shape!)}`);
+    }
+    irfftRows(re!, im!, leadingRows(shape!), fftLength, y!, outLength, scale, interiorWeight);
+  },
+};
+
+const fftKernel: ArrayKernel = {
+  outputShapes([re]) {
+    return [re!, re!];
+  },
+  compute([re, im], [shape], [outRe, outIm], attrs) {
+    const { inverse, scale } = attrs as FftAttrs;
+    fftRows(re!, im!, leadingRows(shape!), lastDim(shape!), outRe!, outIm!, inverse, scale);
+  },
+};
+
+const dctKernel: ArrayKernel = {
+  outputShapes([x]) {
+    return [x!];
+  },
+  compute([x], [shape], [y], attrs) {
+    const rows = leadingRows(shape!);
+    const n = lastDim(shape!);
+    if ((attrs as DctAttrs).inverse) idctRows(x!, rows, n, y!);
+    else dctRows(x!, rows, n, y!);
+  },
+};
+
+const fnetMixKernel: ArrayKernel = {
+  outputShapes([x]) {
+    if (x!.length < 2) throw new Error(`${FNET_MIX_KERNEL} needs rank >= 2, got shape [${x!.join(', ')}]`);
+    return [x!];
+  },
+  compute([x], [shape], [y]) {
+    const D = shape![shape!.length - 1]!;
+    const N = shape![shape!.length - 2]!;
+    fnetMixRows(x!, leadingRows(shape!, 2), N, D, y!);
+  },
+};
+
+const ARRAY_KERNELS: Record<SpectralKernelName, ArrayKernel> = {
+  [RFFT_KERNEL]: rfftKernel,
+  [IRFFT_KERNEL]: irfftKernel,
+  [FFT_KERNEL]: fftKernel,
+  [DCT_KERNEL]: dctKernel,
+  [FNET_MIX_KERNEL]: fnetMixKernel,
+};
+
+/** The kernel function of `name` on a backend with the given memory access. */
+export function arrayKernelFunc(name: SpectralKernelName, memory: ArrayMemory): KernelFunc {
+  const kernel = ARRAY_KERNELS[name];
+  const inputNames = KERNEL_INPUTS[name];
+  return ({ inputs, backend, attrs }) => {
+    const infos = inputNames.map((input) => {
+      const info = inputs[input];
+      if (info === undefined) throw new Error(`${name}: missing input '${input}'`);
+      if (info.dtype !== 'float32') throw new Error(`${name}: input '${input}' must be float32, got ${info.dtype}`);
+      return info;
+    });
+    const shapes = infos.map((info) => info.shape);
+    const attrMap = attrs ?? {};
+    const outputShapes = kernel.outputShapes(shapes, attrMap);
+    const outputs: TensorInfo[] = memory.run(backend, infos, outputShapes, (ins, outs) =>
+      kernel.compute(ins, shapes, outs, attrMap),
+    );
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  };
+}

@@ -1,0 +1,50 @@
+// The project's spectral kernels: names, inputs and attributes. Every kernel maps float32
+// tensors to float32 tensors along the last axis; complex values travel as (re, im) pairs.
+
+/** x [..., m] -> re, im [..., floor(n/2)+1]: rfft of x zero-padded or truncated to n. */
+export const RFFT_KERNEL = 'LraRfft';
+/** re, im [..., floor(n/2)+1] -> y [..., outLength]: irfft of length n, cut or zero-padded. */
+export const IRFFT_KERNEL = 'LraIrfft';
+/** re, im [..., n] -> re, im [..., n]: complex DFT (or unscaled inverse DFT). */
+export const FFT_KERNEL = 'LraFft';
+/** x [..., n] -> y [..., n]: orthonormal DCT-II (or its inverse, DCT-III). */
+export const DCT_KERNEL = 'LraDct';
+/** x [..., N, D] -> y [..., N, D]: Re of the unnormalised 2-D DFT over the last two axes. */
+export const FNET_MIX_KERNEL = 'LraFnetMix';
+
+export const SPECTRAL_KERNEL_NAMES = [RFFT_KERNEL, IRFFT_KERNEL, FFT_KERNEL, DCT_KERNEL, FNET_MIX_KERNEL] as const;
+export type SpectralKernelName = (typeof SPECTRAL_KERNEL_NAMES)[number];
+
+export type RfftAttrs = {
+  fftLength: number;
+  /** Multiplies every bin (the norm mode's factor). */
+  scale: number;
+  /** Further multiplies the interior bins (not DC, not Nyquist); 2 makes the adjoint of irfft. */
+  interiorWeight: number;
+};
+
+export type IrfftAttrs = {
+  fftLength: number;
+  outLength: number;
+  scale: number;
+  /** Multiplies the interior bins before the transform; 0.5 makes the adjoint of rfft. */
+  interiorWeight: number;
+};
+
+export type FftAttrs = {
+  inverse: boolean;
+  scale: number;
+};
+
+export type DctAttrs = {
+  inverse: boolean;
+};
+
+/** Input names per kernel, in the order the implementations take them. */
+export const KERNEL_INPUTS: Record<SpectralKernelName, readonly string[]> = {
+  [RFFT_KERNEL]: ['x'],
+  [IRFFT_KERNEL]: ['re', 'im'],
+  [FFT_KERNEL]: ['re', 'im'],
+  [DCT_KERNEL]: ['x'],
+  [FNET_MIX_KERNEL]: ['x'],
+};

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { describe, expect, it } from 'vitest';
+import { projectKernelNames, registerProjectKernels } from '../../src/backend/kernels.js';
+
+describe('registerProjectKernels', () => {
+  it('supplies the kernels wasm lacks for training and the matrix products it runs slowly', () => {
+    expect(projectKernelNames('wasm').sort()).toEqual([
+      tf.BatchMatMul, tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter,
+      tf.DepthwiseConv2dNativeBackpropInput, tf.Transpose, tf.UnsortedSegmentSum, tf._FusedMatMul,
+    ].sort());
+  });
+
+  it('replaces the backend\'s own kernels and is idempotent', () => {
+    const original = tf.getKernel(tf.BatchMatMul, 'wasm').kernelFunc;
+    expect(tf.getKernel(tf.UnsortedSegmentSum, 'wasm')).toBeUndefined();
+    registerProjectKernels('wasm');
+    const installed = projectKernelNames('wasm').map((name) => tf.getKernel(name, 'wasm').kernelFunc);
+    expect(installed[0]).not.toBe(original);
+    registerProjectKernels('wasm');
+    expect(projectKernelNames('wasm').map((name) => tf.getKernel(name, 'wasm').kernelFunc)).toEqual(installed);
+  });
+
+  it('leaves backends that need nothing as they are', () => {
+    expect(projectKernelNames('cpu')).toEqual([]);
+    const before = tf.getKernelsForBackend('cpu').length;
+    registerProjectKernels('cpu');
+    expect(tf.getKernelsForBackend('cpu').length).toBe(before);
+  });
+});

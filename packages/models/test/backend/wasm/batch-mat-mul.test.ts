@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { batchMatMulConfig } from '../../../src/backend/wasm/batch-mat-mul.js';
+import { expectClose, normalArray } from '../numeric.js';
+import { useBackend, valuesOn } from '../on-backends.js';
+
+function operand(seed: string, shape: number[]): tf.Tensor {
+  return tf.tensor(normalArray(seed, shape.reduce((a, b) => a * b, 1)), shape);
+}
+
+async function compareProduct(
+  aShape: number[], bShape: number[], transposeA: boolean, transposeB: boolean,
+): Promise<void> {
+  const product = () => tf.matMul(operand('a', aShape), operand('b', bShape), transposeA, transposeB);
+  const [expected] = await valuesOn('cpu', product);
+  const [actual] = await valuesOn('wasm', product);
+  expectClose(actual, expected, 1e-6, `[${aShape}] x [${bShape}] tA=${transposeA} tB=${transposeB}`);
+}
+
+describe('BatchMatMul on wasm', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  it('is the project kernel once registered', () => {
+    expect(tf.getKernel(tf.BatchMatMul, 'wasm').kernelFunc).toBe(batchMatMulConfig.kernelFunc);
+  });
+
+  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`matches cpu on batched products with transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+      // 37 and 19 are not multiples of the transpose's tiles, so its edges are exercised.
+      const aShape = transposeA ? [3, 19, 37] : [3, 37, 19];
+      const bShape = transposeB ? [3, 23, 19] : [3, 19, 23];
+      await compareProduct(aShape, bShape, transposeA, transposeB);
+    });
+  }
+
+  it('matches cpu on attention-shaped products (Q K^T with 16 channels, P V)', async () => {
+    await compareProduct([2, 2, 64, 16], [2, 2, 64, 16], false, true);
+    await compareProduct([2, 2, 64, 64], [2, 2, 64, 16], false, false);
+    await compareProduct([2, 2, 64, 64], [2, 2, 64, 16], true, false);
+  });
+
+  it('broadcasts batch dimensions (numpy rules), checked against explicitly tiled operands', async () => {
+    // The cpu backend's own BatchMatMul mishandles batch shapes broadcast in both operands, so the
+    // reference product takes operands already tiled to the output's batch shape.
+    const cases: Array<[number[], number[], boolean, boolean, number[]]> = [
+      [[2, 1, 4, 3], [1, 3, 3, 5], false, false, [2, 3]],
+      [[4, 3], [2, 4, 5], true, false, [2]],
+      [[2, 4, 3], [5, 3], false, true, [2]],
+      [[2, 4, 3], [3, 5], false, false, [2]],
+    ];
+    for (const [aShape, bShape, transposeA, transposeB, batch] of cases) {
+      const [expected] = await valuesOn('cpu', () => tf.matMul(
+        tf.broadcastTo(operand('a', aShape), [...batch, ...aShape.slice(-2)]),
+        tf.broadcastTo(operand('b', bShape), [...batch, ...bShape.slice(-2)]),
+        transposeA, transposeB,
+      ));
+      const [actual] = await valuesOn('wasm', () => tf.matMul(operand('a', aShape), operand('b', bShape), transposeA, transposeB));
+      expectClose(actual, expected, 1e-6, `[${aShape}] x [${bShape}]`);
+    }
+  });
+
+  it('returns zeros when the inner dimension is empty', async () => {
+    const [actual] = await valuesOn('wasm', () => tf.matMul(tf.zeros([2, 3, 0]), tf.zeros([2, 0, 4])));
+    expect(Array.from(actual)).toEqual(new Array(24).fill(0));
+  });
+
+  it('rejects mismatched inner dimensions as tfjs does', async () => {
+    await useBackend('wasm');
+    expect(() => tf.matMul(tf.ones([2, 3, 4]), tf.ones([2, 5, 6]))).toThrow(/inner shapes/);
+  });
+
+  it('gives the same gradients as cpu for every transpose combination', async () => {
+    for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const gradients = () => {
+        const a = operand('a', transposeA ? [2, 9, 6] : [2, 6, 9]);
+        const b = operand('b', transposeB ? [2, 5, 9] : [2, 9, 5]);
+        const weight = operand('w', [2, 6, 5]);
+        return tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, transposeA, transposeB).mul(weight).sum())([a, b]);
+      };
+      const expected = await valuesOn('cpu', gradients);
+      const actual = await valuesOn('wasm', gradients);
+      expectClose(actual[0], expected[0], 1e-5, `dA tA=${transposeA} tB=${transposeB}`);
+      expectClose(actual[1], expected[1], 1e-5, `dB tA=${transposeA} tB=${transposeB}`);
+    }
+  });
+
+  it('leaves no tensor behind', async () => {
+    await useBackend('wasm');
+    const a = operand('a', [2, 8, 4]);
+    const b = operand('b', [2, 8, 4]);
+    const before = tf.memory();
+    const buffers = tf.backend().numDataIds();
+    tf.matMul(a, b, true, false).dispose();
+    tf.matMul(a, b, false, true).dispose();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numBytes).toBe(before.numBytes);
+    expect(tf.backend().numDataIds()).toBe(buffers);
+    tf.dispose([a, b]);
+  });
+});

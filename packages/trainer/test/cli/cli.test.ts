@@ -1,0 +1,61 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { getTask } from '@lra/data';
+
+const root = resolve(__dirname, '../../../..');
+const bin = join(root, 'packages/trainer/bin/lra.js');
+
+function lra(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LRA_LOG_LEVEL: 'warn' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('the lra program', () => {
+  beforeAll(() => {
+    // `make test` builds first; a bare `vitest run` on a fresh clone builds here.
+    if (!existsSync(join(root, 'packages/trainer/dist/cli/main.js'))) spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
+  }, 180_000);
+
+  it('rejects an unknown task, mixer and config key in one line each, exit code 1', () => {
+    const task = lra(['train', '--task', 'sudoku', '--mixer', 'attention']);
+    expect(task.code).toBe(1);
+    expect(task.stderr.trim()).toMatch(/^lra: error: .*unknown task "sudoku"; known: listops/);
+    const mixer = lra(['train', '--task', 'listops', '--mixer', 'transformerz']);
+    expect(mixer.code).toBe(1);
+    expect(mixer.stderr.trim()).toMatch(/^lra: error: .*unknown mixer "transformerz".*attention/);
+    const key = lra(['train', '--task', 'listops', '--mixer', 'attention', '--set', 'train.learning_rate=1']);
+    expect(key.code).toBe(1);
+    expect(key.stderr.trim()).toBe('lra: error: --set: train.learning_rate: unknown key (known here: batchSize, steps, lr, schedule, warmup, weightDecay, beta1, beta2, eps, gradClipNorm, evalEvery, evalBatches, evalBatchSize, logEvery)');
+  });
+
+  it('says what is wrong with its own arguments (exit code 2)', () => {
+    const r = lra(['train', '--task', 'listops']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('lra: error: Missing required argument: mixer');
+  });
+
+  it('data inspect reads official-format files generated elsewhere and prints the DESIGN fields', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lra-cli-listops-'));
+    await getTask('listops').generator!.generate(dir, { counts: { train: 20, val: 10, test: 30 }, minLength: 8, maxLength: 40 });
+    const r = lra(['data', 'inspect', '--task', 'listops', '--split', 'test', '--source', dir, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out).sort()).toEqual(['count', 'first', 'labelCounts', 'numClasses', 'seqLen', 'split', 'task', 'vocabSize'].sort());
+    expect(out).toMatchObject({ task: 'listops', split: 'test', count: 30, seqLen: 2000, numClasses: 10 });
+    expect(out.first.tokens.length).toBeLessThanOrEqual(32);
+  });
+
+  it('lists the mixers with their parameter counts', () => {
+    const r = lra(['mixers', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ name: string; params: number; paper: string }>;
+    const attention = rows.find((m) => m.name === 'attention')!;
+    // Q, K, V and output projections at d_model 64, without biases as in LRA: 4 * 64 * 64.
+    expect(attention.params).toBe(4 * 64 * 64);
+    expect(attention.paper).toMatch(/Vaswani/);
+  });
+});
