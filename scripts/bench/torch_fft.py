@@ -2,9 +2,10 @@
 """PyTorch's torch.fft timed on the shapes of `lra bench --ops`, for comparison on one machine.
 
 Forward: the op on [rows, n] float32 inputs. Forward + backward: the op, the loss
-sum(w * output) with fixed random w (real and imaginary parts weighted separately, as the tfjs
-benchmark does), and loss.backward(). Medians over repeats after warm-up, fast calls looped so
-that one repeat lasts at least 20 ms. Prints JSON.
+sum(w * output) with fixed random w (real and imaginary parts weighted separately), and
+loss.backward(); the tfjs benchmark (packages/trainer/src/bench/spectral-ops.ts) differentiates
+the same loss. Medians over repeats after warm-up, fast calls looped so that one repeat lasts at
+least 20 ms. Prints JSON.
 
     /usr/bin/python3 scripts/bench/torch_fft.py --ops rfft,irfft --rows 512 --lengths 1024,4096 [--threads 2]
 """

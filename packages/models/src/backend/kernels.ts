@@ -5,6 +5,7 @@ import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input.js';
 import { fusedMatMulConfig } from './wasm/fused-mat-mul.js';
+import { identityConfig } from './wasm/identity.js';
 import { transposeConfig } from './wasm/transpose.js';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 
@@ -17,6 +18,7 @@ const PROJECT_KERNELS: Readonly<Record<string, readonly KernelConfig[]>> = {
   wasm: [
     batchMatMulConfig,
     fusedMatMulConfig,
+    identityConfig,
     transposeConfig,
     unsortedSegmentSumConfig,
     conv2DBackpropFilterConfig,
@@ -32,13 +34,18 @@ export function projectKernelNames(backend: string): string[] {
 
 /**
  * Registers the project's kernels for a tfjs backend ('wasm', ...); a backend that needs none is
- * left as it is. Safe to call any number of times.
+ * left as it is. Safe to call any number of times, before or after the backend initialises.
  */
 export function registerProjectKernels(backend: string): void {
   for (const config of PROJECT_KERNELS[backend] ?? []) {
     const current = tf.getKernel(config.kernelName, backend) as KernelConfig | undefined;
     if (current?.kernelFunc === config.kernelFunc) continue;
+    const replacement: KernelConfig = { ...config };
+    // A replaced kernel keeps its setup: the backend's other kernels call into the replaced one's
+    // module (wasm reductions use its Transpose), which binds its C++ functions at setup.
+    if (current?.setupFunc !== undefined) replacement.setupFunc = current.setupFunc;
+    if (current?.disposeFunc !== undefined) replacement.disposeFunc = current.disposeFunc;
     if (current !== undefined) tf.unregisterKernel(config.kernelName, backend);
-    tf.registerKernel(config);
+    tf.registerKernel(replacement);
   }
 }

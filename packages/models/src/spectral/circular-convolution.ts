@@ -7,9 +7,12 @@ import { IRFFT_KERNEL, RFFT_KERNEL, type IrfftAttrs, type RfftAttrs } from './ke
  * (each zero-padded to `length`). Leading axes broadcast. Call inside tf.tidy.
  */
 export function circularConvolution(a: tf.Tensor, b: tf.Tensor, length: number, outLength: number): tf.Tensor {
-  const forward: RfftAttrs = { fftLength: length, scale: 1, interiorWeight: 1 };
-  const [ar, ai] = tf.engine().runKernel(RFFT_KERNEL, { x: a }, forward) as tf.Tensor[];
-  const [br, bi] = tf.engine().runKernel(RFFT_KERNEL, { x: b }, forward) as tf.Tensor[];
+  const spectrum = (x: tf.Tensor) => {
+    const attrs: RfftAttrs = { fftLength: length, inputLength: x.shape[x.rank - 1]!, scale: 1, interiorWeight: 1 };
+    return tf.engine().runKernel(RFFT_KERNEL, { x }, attrs) as tf.Tensor[];
+  };
+  const [ar, ai] = spectrum(a);
+  const [br, bi] = spectrum(b);
   const re = tf.sub(tf.mul(ar!, br!), tf.mul(ai!, bi!));
   const im = tf.add(tf.mul(ar!, bi!), tf.mul(ai!, br!));
   const inverse: IrfftAttrs = { fftLength: length, outLength, scale: 1 / length, interiorWeight: 1 };

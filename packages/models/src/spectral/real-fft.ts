@@ -39,7 +39,12 @@ export function rfft(x: tf.Tensor, options: RfftOptions = {}): ComplexTensors {
     const axis = normalizeAxis(options.axis ?? -1, signal.rank, 'rfft');
     const moved = moveAxisLast(signal, axis);
     const n = checkLength(options.n ?? lastDim(moved), 'rfft');
-    const attrs: RfftAttrs = { fftLength: n, scale: forwardScale(options.norm, n), interiorWeight: 1 };
+    const attrs: RfftAttrs = {
+      fftLength: n,
+      inputLength: lastDim(moved),
+      scale: forwardScale(options.norm, n),
+      interiorWeight: 1,
+    };
     const [re, im] = tf.engine().runKernel(RFFT_KERNEL, { x: moved }, attrs) as tf.Tensor[];
     return { re: restoreAxis(re!, axis), im: restoreAxis(im!, axis) };
   });

@@ -7,7 +7,8 @@ describe('registerProjectKernels', () => {
   it('supplies the kernels wasm lacks for training and the matrix products it runs slowly', () => {
     expect(projectKernelNames('wasm').sort()).toEqual([
       tf.BatchMatMul, tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter,
-      tf.DepthwiseConv2dNativeBackpropInput, tf.Transpose, tf.UnsortedSegmentSum, tf._FusedMatMul,
+      tf.DepthwiseConv2dNativeBackpropInput, tf.Identity, tf.Transpose, tf.UnsortedSegmentSum,
+      tf._FusedMatMul,
     ].sort());
   });
 
@@ -26,5 +27,17 @@ describe('registerProjectKernels', () => {
     const before = tf.getKernelsForBackend('cpu').length;
     registerProjectKernels('cpu');
     expect(tf.getKernelsForBackend('cpu').length).toBe(before);
+  });
+});
+
+describe('registerProjectKernels before the wasm backend starts', () => {
+  it('keeps the replaced kernels\' setup, which the backend\'s other kernels rely on', async () => {
+    // This file never started wasm before: the registrations above happened first. Reductions
+    // over a leading axis call the replaced Transpose's C++ binding, made at setup.
+    expect(tf.engine().registry['wasm']).toBeUndefined();
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([[1, 5, 3], [4, 2, 6]]);
+    expect(tf.sum(x, 0).arraySync()).toEqual([5, 7, 9]);
+    expect(tf.max(x, 0).arraySync()).toEqual([4, 5, 6]);
   });
 });

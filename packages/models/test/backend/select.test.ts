@@ -83,6 +83,18 @@ describe('selectBackend', () => {
     },
   );
 
+  it('either runs webgpu when asked or says why it cannot', async () => {
+    await selectBackend('cpu');
+    try {
+      const choice = await selectBackend('webgpu');
+      expect(choice).toMatchObject({ name: 'webgpu', tfjsBackend: 'webgpu' });
+      expect(tf.getBackend()).toBe('webgpu');
+    } catch (error) {
+      expect(String(error)).toMatch(/^Error: backend webgpu cannot be used: webgpu[ :]/);
+      expect(tf.getBackend()).toBe('cpu');
+    }
+  });
+
   it('rejects names it does not know', async () => {
     await expect(selectBackend('gpu' as never)).rejects.toThrow(
       `unknown backend 'gpu'; expected one of ${BACKEND_REQUESTS.join(', ')}`,

@@ -16,8 +16,10 @@ export interface TinyTransformerSize {
   classes: number;
 }
 
+// Big enough that the position-wise products run on XNNPACK, small enough that attention's
+// per-head products take the backend's loop: both paths of the wasm BatchMatMul are exercised.
 export const TINY: TinyTransformerSize = {
-  batch: 3, length: 7, dModel: 8, heads: 2, mlp: 16, vocab: 13, classes: 4,
+  batch: 3, length: 12, dModel: 16, heads: 2, mlp: 32, vocab: 13, classes: 4,
 };
 
 /** Parameter values as plain arrays, so that each backend builds identical variables. */
@@ -41,10 +43,18 @@ export function tinyTransformerValues(size: TinyTransformerSize): Record<string,
 
 export type TinyTransformerParams = Record<string, tf.Variable>;
 
+function matrix(params: TinyTransformerParams, name: string): tf.Tensor2D {
+  return params[name] as tf.Tensor2D;
+}
+
+let modelsMade = 0;
+
 export function makeVariables(size: TinyTransformerSize): TinyTransformerParams {
+  // Variable names are global in tfjs: each model gets its own prefix.
+  const prefix = `tiny${++modelsMade}`;
   const params: TinyTransformerParams = {};
   for (const [name, { shape, values }] of Object.entries(tinyTransformerValues(size))) {
-    params[name] = tf.variable(tf.tensor(values, shape), true, `tiny-${name}-${Math.random()}`);
+    params[name] = tf.variable(tf.tensor(values, shape), true, `${prefix}/${name}`);
   }
   return params;
 }
@@ -84,10 +94,10 @@ function layerNorm(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor): tf.Tensor 
 
 // tfjs 4.22's BatchMatMul gradient does not sum over broadcast batch dimensions (the gradient of
 // a [D, F] weight comes back [B, D, F]), so position-wise layers fold the batch into the rows.
-function dense(x: tf.Tensor, weight: tf.Tensor): tf.Tensor {
+function dense(x: tf.Tensor, weight: tf.Tensor2D): tf.Tensor {
+  const [inputs, outputs] = weight.shape;
   const rows = x.shape.slice(0, -1);
-  const flat = x.reshape([-1, x.shape[x.shape.length - 1]]);
-  return tf.matMul(flat, weight).reshape([...rows, weight.shape[1]]);
+  return tf.matMul(x.reshape([-1, inputs]), weight).reshape([...rows, outputs]);
 }
 
 function gelu(x: tf.Tensor): tf.Tensor {
@@ -102,7 +112,7 @@ function dropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
 /** Softmax attention over x [B, N, D] with key padding mask [B, N]; returns the attention
  *  output [B, N, D] before the output projection. */
 export function attention(
-  x: tf.Tensor3D, mask: tf.Tensor2D, qkv: tf.Tensor, qkvBias: tf.Tensor, heads: number,
+  x: tf.Tensor3D, mask: tf.Tensor2D, qkv: tf.Tensor2D, qkvBias: tf.Tensor, heads: number,
   dropoutRate: number, dropoutSeed: number,
 ): tf.Tensor3D {
   const [batch, length, d] = x.shape;
@@ -124,15 +134,15 @@ export function tinyTransformerLoss(
   let x = tf.gather(p['embedding'], batch.tokens).add(p['position']) as tf.Tensor3D;
   const attended = attention(
     layerNorm(x, p['norm1Scale'], p['norm1Shift']) as tf.Tensor3D, batch.mask,
-    p['qkv'], p['qkvBias'], size.heads, 0.1, seed,
+    matrix(p, 'qkv'), p['qkvBias'], size.heads, 0.1, seed,
   );
-  x = x.add(dense(attended, p['out'])) as tf.Tensor3D;
-  const hidden = gelu(dense(layerNorm(x, p['norm2Scale'], p['norm2Shift']), p['mlpIn']).add(p['mlpInBias']));
-  x = x.add(dropout(dense(hidden, p['mlpOut']), 0.1, seed + 1)) as tf.Tensor3D;
+  x = x.add(dense(attended, matrix(p, 'out'))) as tf.Tensor3D;
+  const hidden = gelu(dense(layerNorm(x, p['norm2Scale'], p['norm2Shift']), matrix(p, 'mlpIn')).add(p['mlpInBias']));
+  x = x.add(dropout(dense(hidden, matrix(p, 'mlpOut')), 0.1, seed + 1)) as tf.Tensor3D;
   const cls = x.slice([0, 0, 0], [-1, 1, -1]).reshape([size.batch, size.dModel]);
   const weights = batch.mask.expandDims(-1);
   const mean = x.mul(weights).sum(1).div(weights.sum(1));
   const features = tf.concat([cls, mean], 1) as tf.Tensor2D;
-  const logits = tf.fused.matMul({ a: features, b: p['head'] as tf.Tensor2D, bias: p['headBias'] });
+  const logits = tf.fused.matMul({ a: features, b: matrix(p, 'head'), bias: p['headBias'] });
   return tf.losses.softmaxCrossEntropy(batch.labels, logits) as tf.Scalar;
 }

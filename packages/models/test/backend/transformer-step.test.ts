@@ -42,10 +42,9 @@ describe('a pre-LN transformer classifier on wasm', () => {
     const buffers: number[] = [];
     const losses: number[] = [];
     for (let step = 0; step < 5; step++) {
-      const { value, grads } = tf.variableGrads(() => tinyTransformerLoss(params, batch, TINY, 100 + step));
-      optimizer.applyGradients(grads);
-      losses.push(value.dataSync()[0]);
-      tf.dispose([value, ...Object.values(grads)]);
+      const cost = optimizer.minimize(() => tinyTransformerLoss(params, batch, TINY, 100 + step), true, Object.values(params));
+      losses.push(cost?.dataSync()[0] ?? Number.NaN);
+      cost?.dispose();
       counts.push(tf.memory().numTensors);
       buffers.push(tf.backend().numDataIds());
     }

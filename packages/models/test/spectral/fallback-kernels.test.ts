@@ -81,7 +81,7 @@ describe.each([
   it('computes every op like the dense references', () => {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      for (const n of [8, 9, 13, 100]) {
+      for (const n of [1, 2, 8, 9, 13, 100]) {
         const x = uniform(`fallback-${n}`, [3, n]);
         const xs = x.dataSync();
         const y = spectral.rfft(x, { n: n + 1, norm: 'ortho' });

@@ -12,9 +12,12 @@ describe('factorisation', () => {
   it('factors lengths and picks radices whose product is the length', () => {
     expect(primeFactors(2001)).toEqual([3, 23, 29]);
     expect(primeFactors(4096)).toEqual(Array(12).fill(2));
-    expect(mixedRadices(2048)).toEqual([4, 4, 4, 4, 4, 2]);
-    expect(mixedRadices(1000)).toEqual([4, 2, 5, 5, 5]);
-    expect(mixedRadices(2 * 37)).toBeNull();
+    expect(mixedRadices(2048)).toEqual([8, 8, 8, 4]);
+    expect(mixedRadices(1024)).toEqual([8, 8, 4, 4]);
+    expect(mixedRadices(8192)).toEqual([4, 4, 4, 4, 4, 4, 2]);
+    expect(mixedRadices(2)).toEqual([2]);
+    expect(mixedRadices(1000)).toEqual([8, 5, 5, 5]);
+    expect(mixedRadices(2 * 61)).toBeNull();
     for (const n of [1, 6, 96, 2001, 4000, 3 * 7 * 11 * 13]) {
       expect(mixedRadices(n)!.reduce((a, b) => a * b, 1)).toBe(n);
     }
@@ -24,14 +27,16 @@ describe('factorisation', () => {
     expect(nextFastLength(4001)).toBe(4050);
     expect(nextFastLength(2047)).toBe(2048);
     expect(nextFastLength(1999)).toBe(2000);
-    expect(nextFastLength(7, true)).toBe(8);
+    expect(nextFastLength(7)).toBe(8);
+    expect(nextFastLength(2 * 1021 - 1)).toBe(2048);
     expect(nextFastLength(1)).toBe(1);
   });
 });
 
 describe('complex FFT plans', () => {
-  // Radix 2/3/4/5, generic odd radices (7..31), Bluestein (37, 97, 1021, 4099), LRA lengths.
-  const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 25, 27, 29, 31, 32, 37, 49, 60, 64, 97, 100, 121, 210, 256, 343, 1000, 1021, 2001, 2048, 4099];
+  // Radix 2/3/4/5/8, generic odd radices (7..59), Bluestein (61, 97, 1021, 4099), LRA lengths,
+  // and multiples of 4096 (radix 4 only).
+  const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 25, 27, 29, 31, 32, 37, 49, 53, 60, 61, 64, 97, 100, 121, 128, 210, 256, 343, 512, 1000, 1021, 2001, 2048, 4096, 4099, 8192];
 
   it.each(lengths)('length %i matches the dense DFT and inverts', (n) => {
     const re = seededUniform(`plan-re-${n}`, n);

@@ -26,16 +26,24 @@ export function denseDft(x: Complex, rows: number, n: number, inverse: boolean, 
   const re = new Float64Array(rows * n);
   const im = new Float64Array(rows * n);
   const sign = inverse ? 1 : -1;
+  // Table of the n roots, indexed by (j k) mod n, so long references stay fast.
+  const cos = new Float64Array(n);
+  const sin = new Float64Array(n);
+  for (let t = 0; t < n; t++) [cos[t], sin[t]] = root(t, 1, n, sign);
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < n; k++) {
       let sr = 0;
       let si = 0;
+      let t = 0;
       for (let j = 0; j < n; j++) {
-        const [c, s] = root(j, k, n, sign);
+        const c = cos[t]!;
+        const s = sin[t]!;
         const a = x.re[r * n + j]!;
         const b = x.im[r * n + j]!;
         sr += a * c - b * s;
         si += a * s + b * c;
+        t += k;
+        if (t >= n) t -= n;
       }
       re[r * n + k] = sr * scale;
       im[r * n + k] = si * scale;

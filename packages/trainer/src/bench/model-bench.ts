@@ -39,7 +39,7 @@ const CLASSES = 10;
 /**
  * Times the classifier DESIGN.md fixes for `lra bench`: L pre-LN blocks (mixer + GELU feed-forward),
  * token embedding over 256 ids, mean pooling, 10 classes, cross-entropy and one Adam step on random
- * tokens. Medians over `repeats` after `warmup` untimed runs; peak bytes from the profiler.
+ * tokens. Medians over `repeats` after `warmup` untimed runs; peak bytes as trainStep measures them.
  */
 export async function benchModels(opts: ModelBenchOptions): Promise<ModelBenchRow[]> {
   const rows: ModelBenchRow[] = [];
@@ -99,11 +99,12 @@ async function benchOne(mixer: string, length: number, opts: ModelBenchOptions):
       out.dispose();
     };
     let stepIndex = 0;
+    let peakBytes = 0;
     const step = async () => {
-      await trainStep(model, optimizer, batch, 1e-4, trainingContext(1, stepIndex++));
+      const r = await trainStep(model, optimizer, batch, 1e-4, trainingContext(1, stepIndex++));
+      peakBytes = Math.max(peakBytes, r.peakBytes);
     };
     const forwardMs = await timeMedian(forward, opts.warmup, opts.repeats);
-    const info = await tf.profile(step);
     const stepMs = await timeMedian(step, opts.warmup, opts.repeats);
     return {
       mixer,
@@ -111,7 +112,7 @@ async function benchOne(mixer: string, length: number, opts: ModelBenchOptions):
       params: model.paramCount(),
       forwardMs,
       stepMs,
-      peakBytes: info.peakBytes,
+      peakBytes,
       tokensPerSec: (opts.batch * length * 1000) / stepMs,
     };
   } finally {

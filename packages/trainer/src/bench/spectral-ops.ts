@@ -1,6 +1,9 @@
-// Op-level timing of the spectral ops: forward, and forward + backward through tf.grad, on
-// [rows, N] inputs (fnetMix: [1, N, rows]), on whatever backend is active. The loss of the
-// backward pass is sum(w * output) with fixed random w, the same as scripts/bench/torch_fft.py.
+// Op-level timing of the spectral ops: forward, and forward + backward through tf.grads, on
+// [rows, N] inputs (fnetMix: [1, N, rows]), on whatever backend is active. The loss is
+// sum(w * output) over the op's outputs for fixed random w, as in scripts/bench/torch_fft.py.
+// Its gradient is declared directly (dL/doutput = w, tf.customGrad): tfjs's own gradient of a
+// sum builds a tensor of ones in JavaScript, and concatenating the outputs to pass dy costs as
+// much, each about as long as the op itself on wasm at [512, 4096].
 import * as tf from '@tensorflow/tfjs';
 import { spectral } from '@lra/models';
 
@@ -10,7 +13,7 @@ export interface SpectralOpBenchOptions {
   rows: number;
   /** Timed repeats per measurement; the median is reported. Default 5. */
   repeats?: number;
-  /** Untimed runs before timing. Default 2. */
+  /** Untimed runs before timing. Default 2; runs continue until 100 ms have passed as well. */
   warmup?: number;
 }
 
@@ -87,11 +90,14 @@ function median(values: number[]): number {
 
 /** Shortest timed repeat: fast calls are looped so that timer resolution does not dominate. */
 const MIN_REPEAT_MS = 20;
+/** Shortest warm-up: the JavaScript kernels run slower until the JIT has optimised their loops. */
+const MIN_WARMUP_MS = 100;
 
 /** Median time of one call of `step` (which returns the tensors it made). */
 async function timeStep(step: () => tf.Tensor[], repeats: number, warmup: number): Promise<number> {
   let single = 0;
-  for (let i = 0; i < Math.max(1, warmup); i++) {
+  const warmupStart = performance.now();
+  for (let i = 0; i < Math.max(1, warmup) || performance.now() - warmupStart < MIN_WARMUP_MS; i++) {
     const start = performance.now();
     const out = step();
     await settle(out);
@@ -112,8 +118,16 @@ async function timeStep(step: () => tf.Tensor[], repeats: number, warmup: number
   return median(times);
 }
 
-function lossWeights(outputs: tf.Tensor[]): tf.Tensor[] {
-  return outputs.map((o, i) => uniform(o.shape, 31 + i));
+/** L = sum_i sum(w_i * outputs_i), whose gradient with respect to outputs_i is w_i. */
+function probeLoss(weights: tf.Tensor[]): (outputs: tf.Tensor[]) => tf.Scalar {
+  const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const outputs = args.slice(0, weights.length) as tf.Tensor[];
+    return {
+      value: tf.addN(outputs.map((o, i) => tf.sum(tf.mul(o, weights[i]!)))) as tf.Scalar,
+      gradFunc: (dy: tf.Scalar) => weights.map((w) => tf.mul(w, dy)),
+    };
+  });
+  return (outputs) => loss(...outputs);
 }
 
 export async function benchSpectralOps(opts: SpectralOpBenchOptions): Promise<SpectralOpBenchRow[]> {
@@ -126,10 +140,9 @@ export async function benchSpectralOps(opts: SpectralOpBenchOptions): Promise<Sp
   for (const op of opts.ops) {
     for (const n of opts.lengths) {
       const { inputs, run } = CASES[op]!(opts.rows, n);
-      const weights = tf.tidy(() => lossWeights(run(...inputs)));
-      const loss = (...xs: tf.Tensor[]) =>
-        tf.addN(run(...xs).map((o, i) => tf.sum(tf.mul(o, weights[i]!)))) as tf.Scalar;
-      const gradients = tf.grads(loss);
+      const weights = tf.tidy(() => run(...inputs).map((o, i) => uniform(o.shape, 31 + i)));
+      const loss = probeLoss(weights);
+      const gradients = tf.grads((...xs: tf.Tensor[]) => loss(run(...xs)));
       const forwardMs = await timeStep(() => run(...inputs), repeats, warmup);
       const forwardBackwardMs = await timeStep(() => gradients(inputs), repeats, warmup);
       tf.dispose([...inputs, ...weights]);

@@ -16,7 +16,7 @@ import { classifierConfig, runSeqLen } from './model-config.js';
 import { AdamW } from './optimizer.js';
 import { RunFiles } from './run-files.js';
 import { learningRate } from './schedule.js';
-import { type StepResult, trainStep } from './step.js';
+import { trainStep } from './step.js';
 
 export interface TrainOptions {
   resolved: ResolvedConfig;
@@ -121,18 +121,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       const lr = learningRate(step, config.train);
       const batch = batcher.batchAt(step);
       const ctx = trainingContext(config.seed, step);
-      let result: StepResult;
-      if (step === startStep) {
-        // The first step runs under the profiler, whose high-water mark is the step's true peak.
-        let profiled: StepResult | null = null;
-        const info = await tf.profile(async () => {
-          profiled = await trainStep(model, optimizer, batch, lr, ctx);
-        });
-        peakBytes = info.peakBytes;
-        result = profiled!;
-      } else {
-        result = await trainStep(model, optimizer, batch, lr, ctx);
-      }
+      const result = await trainStep(model, optimizer, batch, lr, ctx);
+      peakBytes = Math.max(peakBytes, result.peakBytes);
       const elapsed = performance.now() - t0;
       if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);
       if (!Number.isFinite(result.loss)) throw new DivergedError(step + 1, lastFinite);

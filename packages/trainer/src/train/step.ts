@@ -8,6 +8,11 @@ export interface StepResult {
   loss: number;
   correct: number;
   size: number;
+  /**
+   * Bytes held by tensors at the end of the forward pass (every activation the backward pass
+   * needs is alive then) plus one gradient per parameter: the step's high-water mark.
+   */
+  peakBytes: number;
 }
 
 /**
@@ -17,23 +22,34 @@ export interface StepResult {
 export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, ctx: ForwardContext): Promise<StepResult> {
   const params = model.params.variables();
   const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
+  let peakBytes = 0;
   const [loss, correct] = tf.tidy(() => {
     const { tokens, tokens2, labels } = toTensors(batch);
     let correctCount: tf.Scalar | null = null;
+    let forwardBytes = 0;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);
       correctCount = tf.keep(countCorrect(logits, labels));
-      return crossEntropy(logits, labels, model.config.numClasses, 'mean');
+      const loss = crossEntropy(logits, labels, model.config.numClasses, 'mean');
+      forwardBytes = tf.memory().numBytes;
+      return loss;
     }, params.map((p) => p.variable));
     const named = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(grads)) named.set(byVariable.get(varName) ?? varName, g);
     optimizer.apply(named, lr);
+    peakBytes = forwardBytes + gradientBytes(named);
     return [value, correctCount!];
   });
   const [lossValue, correctValue] = await Promise.all([loss.data(), correct.data()]);
   loss.dispose();
   correct.dispose();
-  return { loss: lossValue[0]!, correct: correctValue[0]!, size: batch.size };
+  return { loss: lossValue[0]!, correct: correctValue[0]!, size: batch.size, peakBytes };
+}
+
+function gradientBytes(grads: ReadonlyMap<string, tf.Tensor>): number {
+  let bytes = 0;
+  for (const g of grads.values()) bytes += g.size * 4;
+  return bytes;
 }
 
 export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

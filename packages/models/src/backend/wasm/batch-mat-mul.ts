@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import {
-  allocateFloats, asWasmBackend, byteOffsetOf, heapFloat32, release,
+  allocateFloats, asWasmBackend, byteOffsetOf, heapFloat32, heapIdOf, release,
 } from './heap.js';
 import type { WasmBackend } from './heap.js';
-import { multiplyOnHeap } from './multiply-on-heap.js';
+import { multiplyBatchInOneCall, multiplyOnHeap } from './multiply-on-heap.js';
 import { transposeMatrix } from './transpose-matrix.js';
+
+// Multiply-adds per matrix below which one call of the backend's loop over the whole batch is
+// faster than XNNPACK matrix by matrix (measured crossover: about 16 x 16 x 16).
+const SMALL_PRODUCT = 4096;
 
 /** For each element of a batch of shape `outShape`, the flat index of the element of a batch of
  *  shape `inShape` that broadcasts to it (numpy rules, shapes aligned on the right). */
@@ -31,10 +35,11 @@ function broadcastSources(outShape: number[], inShape: number[]): Int32Array {
 
 /**
  * Batched matrix product on the wasm heap, with tfjs's BatchMatMul semantics (transpose flags,
- * broadcasting batch dimensions). Every product runs on XNNPACK one matrix at a time: transposed
- * operands are first copied untransposed into scratch space, because the backend's C++ kernel
- * takes its naive loop whenever a flag is set (attention's Q K^T, with 16 channels per head, ran
- * at 1.7 GFLOP/s that way).
+ * broadcasting batch dimensions). Products run on XNNPACK one matrix at a time (or as one tall
+ * matrix when b is shared), transposed operands first copied untransposed into scratch space:
+ * the backend's C++ kernel takes its naive loop for any batch or transpose flag (attention's
+ * Q K^T, 16 channels per head, ran at 1.7 GFLOP/s that way). Only batches of tiny matrices,
+ * where XNNPACK's per-call cost dominates, still go to that loop, in one call.
  */
 export function batchMatMulOnHeap(
   backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
@@ -74,6 +79,16 @@ export function batchMatMulOnHeap(
   if (!transposeA && !transposeB && bCount === 1 && aCount === outCount) {
     // One weight matrix for the whole batch: stack a's matrices into one tall product.
     multiplyOnHeap(backend, aOffset, bOffset, outOffset, outCount * m, k, n);
+    return out;
+  }
+
+  if (m * k * n < SMALL_PRODUCT && aCount === outCount && bCount === outCount) {
+    multiplyBatchInOneCall(
+      backend,
+      heapIdOf(backend, a), [aCount, a.shape[aRank - 2], a.shape[aRank - 1]],
+      heapIdOf(backend, b), [bCount, b.shape[bRank - 2], b.shape[bRank - 1]],
+      transposeA, transposeB, heapIdOf(backend, out),
+    );
     return out;
   }
 

@@ -7,8 +7,8 @@ import type { HeapView } from './transpose-matrix.js';
 
 /**
  * The smallest equivalent problem: size-1 axes dropped, and axes that stay next to each other
- * in the same order merged (splitting heads, [B, N, 3, H, d] -> [3, B, H, N, d], becomes
- * [B, N, 3, H, d] with five axes but moves runs of d contiguous values).
+ * in the same order merged ([a, b, c, d] permuted by [2, 3, 0, 1] is the transpose of an
+ * [a b, c d] matrix).
  */
 export function simplifyPermutation(shape: number[], perm: number[]): { shape: number[]; perm: number[] } {
   const kept = shape.map((_, axis) => axis).filter((axis) => shape[axis] !== 1);
@@ -78,7 +78,8 @@ function permute(heap: HeapView, from: number, to: number, shape: number[], perm
 
 // The backend's Transpose walks rank-5 permutations element by element through a generic index
 // computation, and does 2-D ones untiled: splitting attention heads ([B, N, 3, H, d] to
-// [3, B, H, N, d], B 8, N 1024, 64 channels) took 110 ms, a tenth of a training step.
+// [3, B, H, N, d], B 8, N 1024, 64 channels) took 80 ms, against 4 ms here, and a training step
+// does it forward and backward.
 const transpose: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
   const backend = asWasmBackend(backendLike);
   const x = inputs['x'] as TensorInfo;

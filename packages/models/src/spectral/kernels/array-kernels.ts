@@ -38,8 +38,17 @@ function withLastDim(shape: number[], last: number): number[] {
   return [...shape.slice(0, -1), last];
 }
 
+/** The declared input length must be the real one: the gradient relies on it. */
+function checkInputLength(shape: number[], attrs: NamedAttrMap): void {
+  const { inputLength } = attrs as RfftAttrs;
+  if (lastDim(shape) !== inputLength) {
+    throw new Error(`${RFFT_KERNEL}: inputLength ${inputLength} does not match the input's last dimension ${lastDim(shape)}`);
+  }
+}
+
 const rfftKernel: ArrayKernel = {
   outputShapes([x], attrs) {
+    checkInputLength(x!, attrs);
     const shape = withLastDim(x!, rfftBins((attrs as RfftAttrs).fftLength));
     return [shape, shape];
   },

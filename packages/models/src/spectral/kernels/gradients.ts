@@ -38,14 +38,12 @@ function pair(dy: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor] {
 const gradConfigs: tf.GradConfig[] = [
   {
     kernelName: RFFT_KERNEL,
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const { fftLength, scale, interiorWeight } = attrs as RfftAttrs;
-      const [x] = saved;
+    gradFunc: (dy, _saved, attrs) => {
+      const { fftLength, inputLength, scale, interiorWeight } = attrs as RfftAttrs;
       const [gr, gi] = pair(dy);
       const adjoint: IrfftAttrs = {
         fftLength,
-        outLength: x!.shape[x!.shape.length - 1]!,
+        outLength: inputLength,
         scale,
         interiorWeight: interiorWeight / 2,
       };
@@ -55,8 +53,8 @@ const gradConfigs: tf.GradConfig[] = [
   {
     kernelName: IRFFT_KERNEL,
     gradFunc: (dy, _saved, attrs) => {
-      const { fftLength, scale, interiorWeight } = attrs as IrfftAttrs;
-      const adjoint: RfftAttrs = { fftLength, scale, interiorWeight: 2 * interiorWeight };
+      const { fftLength, outLength, scale, interiorWeight } = attrs as IrfftAttrs;
+      const adjoint: RfftAttrs = { fftLength, inputLength: outLength, scale, interiorWeight: 2 * interiorWeight };
       const [gr, gi] = run(RFFT_KERNEL, { x: dy as tf.Tensor }, adjoint) as tf.Tensor[];
       return { re: () => gr!, im: () => gi! };
     },

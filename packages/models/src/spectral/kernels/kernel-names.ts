@@ -17,6 +17,11 @@ export type SpectralKernelName = (typeof SPECTRAL_KERNEL_NAMES)[number];
 
 export type RfftAttrs = {
   fftLength: number;
+  /**
+   * The input's last dimension. The gradient needs it to cut back to the input length; keeping it
+   * here spares saving the input itself (saving clones, which copies on wasm).
+   */
+  inputLength: number;
   /** Multiplies every bin (the norm mode's factor). */
   scale: number;
   /** Further multiplies the interior bins (not DC, not Nyquist); 2 makes the adjoint of irfft. */

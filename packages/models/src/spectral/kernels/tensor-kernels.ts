@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { rfftBins } from '../plan/real-rows.js';
-import { fitLastAxis } from '../tensor-utils.js';
+import { fitLastAxis, lastDim } from '../tensor-utils.js';
 import {
   DCT_KERNEL,
   FFT_KERNEL,
@@ -38,10 +38,6 @@ export const nativeSpectralDft: TensorDft = (re, im, inverse) => {
 /** The real-valued DFT of tensor-dft.ts. */
 export const realValuedDft: TensorDft = tensorDft;
 
-function lastDim(t: tf.Tensor): number {
-  return t.shape[t.shape.length - 1]!;
-}
-
 /** Per-bin weights: `edge` at DC and Nyquist, `interior` between. */
 function binWeights(n: number, edge: number, interior: number): tf.Tensor1D {
   const h = rfftBins(n);
@@ -52,7 +48,10 @@ function binWeights(n: number, edge: number, interior: number): tf.Tensor1D {
 }
 
 export function rfftTensors(x: tf.Tensor, attrs: RfftAttrs, dft: TensorDft): [tf.Tensor, tf.Tensor] {
-  const { fftLength: n, scale, interiorWeight } = attrs;
+  const { fftLength: n, inputLength, scale, interiorWeight } = attrs;
+  if (lastDim(x) !== inputLength) {
+    throw new Error(`${RFFT_KERNEL}: inputLength ${inputLength} does not match the input's last dimension ${lastDim(x)}`);
+  }
   const padded = fitLastAxis(x, n);
   const [yr, yi] = dft(padded, tf.zerosLike(padded), false);
   const bins = (t: tf.Tensor) => fitLastAxis(t, rfftBins(n));
@@ -116,8 +115,11 @@ export function dctTensors(x: tf.Tensor, attrs: DctAttrs, dft: TensorDft): tf.Te
     return tf.add(tf.mul(vr, c), tf.mul(vi, s));
   }
   // X_{n-k} for k >= 1, and 0 for k = 0.
-  const tail = tf.reverse(tf.slice(x, [...x.shape.slice(0, -1).map(() => 0), 1], [...x.shape.slice(0, -1), n - 1]), -1);
-  const shifted = tf.concat([tf.zeros([...x.shape.slice(0, -1), 1]), tail], -1);
+  const lead = x.shape.slice(0, -1);
+  const shifted =
+    n === 1
+      ? tf.zerosLike(x)
+      : tf.concat([tf.zeros([...lead, 1]), tf.reverse(tf.slice(x, [...lead.map(() => 0), 1], [...lead, n - 1]), -1)], -1);
   const vr = tf.add(tf.mul(x, c), tf.mul(shifted, s));
   const vi = tf.sub(tf.mul(x, s), tf.mul(shifted, c));
   const [v] = dft(vr, vi, true);

@@ -9,6 +9,8 @@ import {
   radix3Stage,
   radix4Stage,
   radix5Stage,
+  radix8FirstStage,
+  radix8Stage,
   type OddRadixTables,
 } from './stockham-stages.js';
 
@@ -58,7 +60,7 @@ class MixedRadixFft implements ComplexFft {
           twi[j * (radix - 1) + v - 1] = s;
         }
       }
-      const odd = radix === 2 || radix === 3 || radix === 4 || radix === 5 ? null : makeOddRadixTables(radix);
+      const odd = [2, 3, 4, 5, 8].includes(radix) ? null : makeOddRadixTables(radix);
       this.stages.push({ radix, L, m: n / size, twr, twi, odd });
       L = size;
     }
@@ -71,6 +73,10 @@ class MixedRadixFft implements ComplexFft {
     for (const stage of this.stages) {
       const { L, m, twr, twi } = stage;
       switch (stage.radix) {
+        case 8:
+          if (L === 1) radix8FirstStage(sr, si, dr, di, m);
+          else radix8Stage(sr, si, dr, di, L, m, twr, twi);
+          break;
         case 4:
           radix4Stage(sr, si, dr, di, L, m, twr, twi);
           break;

@@ -71,12 +71,19 @@ describe('BatchMatMul on wasm', () => {
     expect(() => tf.matMul(tf.ones([2, 3, 4]), tf.ones([2, 5, 6]))).toThrow(/inner shapes/);
   });
 
+  it('matches cpu on batches of tiny matrices, which take the backend\'s loop in one call', async () => {
+    for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      await compareProduct(transposeA ? [50, 5, 4] : [50, 4, 5], transposeB ? [50, 3, 5] : [50, 5, 3], transposeA, transposeB);
+    }
+  });
+
   it('gives the same gradients as cpu for every transpose combination', async () => {
+    // [m, k, n] = [30, 20, 18]: every product of the gradient runs on XNNPACK.
     for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const gradients = () => {
-        const a = operand('a', transposeA ? [2, 9, 6] : [2, 6, 9]);
-        const b = operand('b', transposeB ? [2, 5, 9] : [2, 9, 5]);
-        const weight = operand('w', [2, 6, 5]);
+        const a = operand('a', transposeA ? [2, 20, 30] : [2, 30, 20]);
+        const b = operand('b', transposeB ? [2, 18, 20] : [2, 20, 18]);
+        const weight = operand('w', [2, 30, 18]);
         return tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y, transposeA, transposeB).mul(weight).sum())([a, b]);
       };
       const expected = await valuesOn('cpu', gradients);
