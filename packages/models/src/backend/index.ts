@@ -4,3 +4,4 @@ export type { BackendChoice, BackendName, BackendRequest, SelectBackendOptions }
 export { describeMachine } from './machine.js';
 export type { MachineDescription } from './machine.js';
 export { projectKernelNames, registerProjectKernels } from './kernels.js';
+export { startPeakMeter, type PeakMeter } from './peak-memory.js';

@@ -132,6 +132,29 @@ function clearNavigatorGpu(): void {
   if (navigator !== undefined) Reflect.deleteProperty(navigator, 'gpu');
 }
 
+type AdapterProbe = { ok: true; adapter: DawnAdapter } | { ok: false; reason: string };
+
+// Dawn is created once per process: each instance probes the drivers again, and on a machine
+// without Vulkan says so on stderr every time.
+let adapterProbe: Promise<AdapterProbe> | undefined;
+
+async function probeAdapter(): Promise<AdapterProbe> {
+  try {
+    const specifier = 'webgpu';
+    const dawn = (await import(specifier)) as DawnModule;
+    Object.assign(globalThis, dawn.globals);
+    const gpu = dawn.create([]);
+    setNavigatorGpu(gpu);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter !== null) return { ok: true, adapter };
+    clearNavigatorGpu();
+    return { ok: false, reason: 'webgpu: no GPU adapter' };
+  } catch (error) {
+    clearNavigatorGpu();
+    return { ok: false, reason: `webgpu: failed to load Dawn (${firstLine(error)})` };
+  }
+}
+
 // WebGPU in Node is Dawn, from the npm package `webgpu`. The tfjs webgpu backend registers
 // itself only where navigator.gpu exists, so it is imported after an adapter has been found.
 async function loadWebgpu(): Promise<Attempt> {
@@ -139,29 +162,16 @@ async function loadWebgpu(): Promise<Attempt> {
   if (!isInstalled('@tensorflow/tfjs-backend-webgpu')) {
     return { ok: false, reason: 'webgpu: @tensorflow/tfjs-backend-webgpu not installed' };
   }
-  let adapter: DawnAdapter | null;
-  try {
-    const specifier = 'webgpu';
-    const dawn = (await import(specifier)) as DawnModule;
-    Object.assign(globalThis, dawn.globals);
-    const gpu = dawn.create([]);
-    setNavigatorGpu(gpu);
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (error) {
-    clearNavigatorGpu();
-    return { ok: false, reason: `webgpu: failed to load Dawn (${firstLine(error)})` };
-  }
-  if (adapter === null) {
-    clearNavigatorGpu();
-    return { ok: false, reason: 'webgpu: no GPU adapter' };
-  }
+  adapterProbe ??= probeAdapter();
+  const probe = await adapterProbe;
+  if (!probe.ok) return probe;
   try {
     const specifier = '@tensorflow/tfjs-backend-webgpu';
     await import(specifier);
   } catch (error) {
     return { ok: false, reason: `webgpu: failed to load the tfjs backend (${firstLine(error)})` };
   }
-  const info = adapter.info;
+  const info = probe.adapter.info;
   const device = [info?.vendor, info?.architecture, info?.description]
     .filter((part) => part !== undefined && part !== '').join(' ');
   return activate('webgpu', 'webgpu', device === '' ? undefined : device);

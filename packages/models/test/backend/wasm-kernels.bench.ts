@@ -31,6 +31,18 @@ for (const [label, aShape, bShape, transposeA, transposeB] of PRODUCTS) {
   });
 }
 
+describe('fused [8,1024,256] @ [8,256,1024] + bias, relu (tf.fused.matMul)', () => {
+  const a = tf.randomNormal([8, 1024, 256], 0, 1, 'float32', 1) as tf.Tensor3D;
+  const b = tf.randomNormal([8, 256, 1024], 0, 1, 'float32', 2) as tf.Tensor3D;
+  const bias = tf.randomNormal([1024], 0, 1, 'float32', 3);
+  for (const which of ['backend', 'project'] as const) {
+    bench(`${which} kernels`, () => {
+      useKernels(which);
+      tf.fused.matMul({ a, b, bias, activation: 'relu' }).dispose();
+    }, which === 'backend' ? SLOW : FAST);
+  }
+});
+
 describe('split attention heads: transpose [8,1024,3,4,16] to [3,8,4,1024,16]', () => {
   const x = tf.randomNormal([8, 1024, 3, 4, 16], 0, 1, 'float32', 1);
   for (const which of ['backend', 'project'] as const) {

@@ -5,6 +5,7 @@ import { dctRows, idctRows } from '../../src/spectral/plan/dct-rows.js';
 import { mixedRadices, nextFastLength, primeFactors } from '../../src/spectral/plan/factorize.js';
 import { fnetMixRows } from '../../src/spectral/plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../../src/spectral/plan/real-rows.js';
+import { doublesFrom } from '../../src/spectral/plan/work-buffers.js';
 import { seededUniform } from '../support/random.js';
 import { dctRef, denseDft, fft2Ref, irfftRef, maxAbs, maxAbsDiff, rfftRef } from './reference.js';
 
@@ -14,6 +15,7 @@ describe('factorisation', () => {
     expect(primeFactors(4096)).toEqual(Array(12).fill(2));
     expect(mixedRadices(2048)).toEqual([8, 8, 8, 4]);
     expect(mixedRadices(1024)).toEqual([8, 8, 4, 4]);
+    expect(mixedRadices(4096)).toEqual([8, 8, 8, 8]);
     expect(mixedRadices(8192)).toEqual([4, 4, 4, 4, 4, 4, 2]);
     expect(mixedRadices(2)).toEqual([2]);
     expect(mixedRadices(1000)).toEqual([8, 5, 5, 5]);
@@ -35,15 +37,15 @@ describe('factorisation', () => {
 
 describe('complex FFT plans', () => {
   // Radix 2/3/4/5/8, generic odd radices (7..59), Bluestein (61, 97, 1021, 4099), LRA lengths,
-  // and multiples of 4096 (radix 4 only).
+  // and multiples of 4096 above it (radix 4 only).
   const lengths = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 16, 17, 25, 27, 29, 31, 32, 37, 49, 53, 60, 61, 64, 97, 100, 121, 128, 210, 256, 343, 512, 1000, 1021, 2001, 2048, 4096, 4099, 8192];
 
   it.each(lengths)('length %i matches the dense DFT and inverts', (n) => {
     const re = seededUniform(`plan-re-${n}`, n);
     const im = seededUniform(`plan-im-${n}`, n);
     const expected = denseDft({ re, im }, 1, n, false, 1);
-    const yr = re.slice();
-    const yi = im.slice();
+    const yr = doublesFrom(re);
+    const yi = doublesFrom(im);
     complexFft(n).forward(yr, yi);
     // Dense sums accumulate ~n ulps; the FFT error grows like log n.
     const tol = 1e-13 * n;

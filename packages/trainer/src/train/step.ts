@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '@lra/data';
-import type { Classifier, ForwardContext } from '@lra/models';
+import { type Classifier, type ForwardContext, startPeakMeter } from '@lra/models';
 import type { AdamW } from './optimizer.js';
 import { toTensors } from './batch-tensors.js';
 
@@ -8,10 +8,7 @@ export interface StepResult {
   loss: number;
   correct: number;
   size: number;
-  /**
-   * Bytes held by tensors at the end of the forward pass (every activation the backward pass
-   * needs is alive then) plus one gradient per parameter: the step's high-water mark.
-   */
+  /** The step's high-water mark of tensor memory (see startPeakMeter). */
   peakBytes: number;
 }
 
@@ -22,34 +19,28 @@ export interface StepResult {
 export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, ctx: ForwardContext): Promise<StepResult> {
   const params = model.params.variables();
   const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
-  let peakBytes = 0;
+  const meter = startPeakMeter();
   const [loss, correct] = tf.tidy(() => {
     const { tokens, tokens2, labels } = toTensors(batch);
     let correctCount: tf.Scalar | null = null;
-    let forwardBytes = 0;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);
       correctCount = tf.keep(countCorrect(logits, labels));
       const loss = crossEntropy(logits, labels, model.config.numClasses, 'mean');
-      forwardBytes = tf.memory().numBytes;
+      meter.probe(); // every activation the backward pass needs is alive here
       return loss;
     }, params.map((p) => p.variable));
     const named = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(grads)) named.set(byVariable.get(varName) ?? varName, g);
+    meter.probe();
     optimizer.apply(named, lr);
-    peakBytes = forwardBytes + gradientBytes(named);
     return [value, correctCount!];
   });
+  const peakBytes = meter.stop();
   const [lossValue, correctValue] = await Promise.all([loss.data(), correct.data()]);
   loss.dispose();
   correct.dispose();
   return { loss: lossValue[0]!, correct: correctValue[0]!, size: batch.size, peakBytes };
-}
-
-function gradientBytes(grads: ReadonlyMap<string, tf.Tensor>): number {
-  let bytes = 0;
-  for (const g of grads.values()) bytes += g.size * 4;
-  return bytes;
 }
 
 export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

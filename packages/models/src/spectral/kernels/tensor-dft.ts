@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { complexFft } from '../plan/complex-fft.js';
 import { nextFastLength, primeFactors } from '../plan/factorize.js';
+import { doubles } from '../plan/work-buffers.js';
 
 /** Lengths up to this use one dense DFT matrix product. */
 const DENSE_LIMIT = 64;
@@ -82,8 +83,8 @@ function bluesteinDft(re: tf.Tensor, im: tf.Tensor, n: number): [tf.Tensor, tf.T
   const m = nextFastLength(2 * n - 1);
   const chirpRe = new Float32Array(n);
   const chirpIm = new Float32Array(n);
-  const kernelRe = new Float64Array(m);
-  const kernelIm = new Float64Array(m);
+  const kernelRe = doubles(m);
+  const kernelIm = doubles(m);
   for (let k = 0; k < n; k++) {
     const angle = (-Math.PI * ((k * k) % (2 * n))) / n;
     chirpRe[k] = Math.cos(angle);

@@ -13,23 +13,24 @@ import {
   radix8Stage,
   type OddRadixTables,
 } from './stockham-stages.js';
+import { doubles, type Doubles } from './work-buffers.js';
 
 /**
  * An unscaled forward DFT, X_k = sum_j x_j exp(-2 pi i j k / n), in place on the first n
- * elements of split real/imaginary arrays. The unscaled inverse is the same call with the two
+ * elements of split real/imaginary double arrays (see work-buffers.ts). The unscaled inverse is the same call with the two
  * arrays swapped: swapping re and im conjugates up to a factor i, which the second swap undoes.
  */
 export interface ComplexFft {
   readonly n: number;
-  forward(re: Float64Array, im: Float64Array): void;
+  forward(re: Doubles, im: Doubles): void;
 }
 
 interface Stage {
   radix: number;
   L: number;
   m: number;
-  twr: Float64Array;
-  twi: Float64Array;
+  twr: Doubles;
+  twi: Doubles;
   odd: OddRadixTables | null;
 }
 
@@ -41,8 +42,8 @@ function unitRoot(num: number, den: number): [number, number] {
 
 class MixedRadixFft implements ComplexFft {
   private readonly stages: Stage[] = [];
-  private readonly scratchRe: Float64Array;
-  private readonly scratchIm: Float64Array;
+  private readonly scratchRe: Doubles;
+  private readonly scratchIm: Doubles;
 
   constructor(
     readonly n: number,
@@ -51,8 +52,8 @@ class MixedRadixFft implements ComplexFft {
     let L = 1;
     for (const radix of radices) {
       const size = L * radix;
-      const twr = new Float64Array(L * (radix - 1));
-      const twi = new Float64Array(L * (radix - 1));
+      const twr = doubles(L * (radix - 1));
+      const twi = doubles(L * (radix - 1));
       for (let j = 0; j < L; j++) {
         for (let v = 1; v < radix; v++) {
           const [c, s] = unitRoot(j * v, size);
@@ -64,11 +65,11 @@ class MixedRadixFft implements ComplexFft {
       this.stages.push({ radix, L, m: n / size, twr, twi, odd });
       L = size;
     }
-    this.scratchRe = new Float64Array(n);
-    this.scratchIm = new Float64Array(n);
+    this.scratchRe = doubles(n);
+    this.scratchIm = doubles(n);
   }
 
-  forward(re: Float64Array, im: Float64Array): void {
+  forward(re: Doubles, im: Doubles): void {
     let sr = re, si = im, dr = this.scratchRe, di = this.scratchIm;
     for (const stage of this.stages) {
       const { L, m, twr, twi } = stage;
@@ -99,8 +100,10 @@ class MixedRadixFft implements ComplexFft {
       di = ti;
     }
     if (sr !== re) {
-      re.set(sr.subarray(0, this.n));
-      im.set(si.subarray(0, this.n));
+      for (let k = 0; k < this.n; k++) {
+        re[k] = sr[k]!;
+        im[k] = si[k]!;
+      }
     }
   }
 }
@@ -111,27 +114,27 @@ class MixedRadixFft implements ComplexFft {
  */
 class BluesteinFft implements ComplexFft {
   private readonly inner: ComplexFft;
-  private readonly chirpRe: Float64Array;
-  private readonly chirpIm: Float64Array;
+  private readonly chirpRe: Doubles;
+  private readonly chirpIm: Doubles;
   /** FFT of the conjugate chirp, divided by m so the inverse needs no scaling. */
-  private readonly kernelRe: Float64Array;
-  private readonly kernelIm: Float64Array;
-  private readonly workRe: Float64Array;
-  private readonly workIm: Float64Array;
+  private readonly kernelRe: Doubles;
+  private readonly kernelIm: Doubles;
+  private readonly workRe: Doubles;
+  private readonly workIm: Doubles;
 
   constructor(readonly n: number) {
     const m = nextFastLength(2 * n - 1);
     this.inner = complexFft(m);
-    this.chirpRe = new Float64Array(n);
-    this.chirpIm = new Float64Array(n);
+    this.chirpRe = doubles(n);
+    this.chirpIm = doubles(n);
     for (let k = 0; k < n; k++) {
       // k^2 mod 2n is exact in doubles for any length that fits in memory.
       const [c, s] = unitRoot((k * k) % (2 * n), 2 * n);
       this.chirpRe[k] = c;
       this.chirpIm[k] = s;
     }
-    this.kernelRe = new Float64Array(m);
-    this.kernelIm = new Float64Array(m);
+    this.kernelRe = doubles(m);
+    this.kernelIm = doubles(m);
     for (let k = 0; k < n; k++) {
       this.kernelRe[k] = this.chirpRe[k]! / m;
       this.kernelIm[k] = -this.chirpIm[k]! / m;
@@ -141,11 +144,11 @@ class BluesteinFft implements ComplexFft {
       }
     }
     this.inner.forward(this.kernelRe, this.kernelIm);
-    this.workRe = new Float64Array(m);
-    this.workIm = new Float64Array(m);
+    this.workRe = doubles(m);
+    this.workIm = doubles(m);
   }
 
-  forward(re: Float64Array, im: Float64Array): void {
+  forward(re: Doubles, im: Doubles): void {
     const { n, chirpRe, chirpIm, kernelRe, kernelIm, workRe, workIm } = this;
     const m = workRe.length;
     for (let k = 0; k < n; k++) {

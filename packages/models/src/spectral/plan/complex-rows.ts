@@ -1,6 +1,6 @@
 // Batched complex FFTs on float32 split rows.
 import { complexFft } from './complex-fft.js';
-import { WorkBuffers } from './work-buffers.js';
+import { WorkBuffers, type Doubles } from './work-buffers.js';
 
 const buffers = new WorkBuffers(2);
 
@@ -10,7 +10,7 @@ export function fftRows(
   outRe: Float32Array, outIm: Float32Array, inverse: boolean, scale: number,
 ): void {
   const plan = complexFft(n);
-  const [br, bi] = buffers.get(n) as [Float64Array, Float64Array];
+  const [br, bi] = buffers.get(n) as [Doubles, Doubles];
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     for (let j = 0; j < n; j++) {

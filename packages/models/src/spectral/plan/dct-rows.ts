@@ -2,17 +2,17 @@
 // reordered signal v = [x_0, x_2, x_4, ..., x_5, x_3, x_1]. Two real rows share one complex
 // FFT, as in real-rows.ts. Equal to scipy.fft.dct / idct with norm='ortho'.
 import { complexFft } from './complex-fft.js';
-import { WorkBuffers } from './work-buffers.js';
+import { doubles, WorkBuffers, type Doubles } from './work-buffers.js';
 
 const buffers = new WorkBuffers(2);
 
 interface DctTables {
   /** f_k cos(pi k / 2n) and -f_k sin(pi k / 2n), f_0 = 1 / (2 sqrt n), f_k = 1 / sqrt(2n). */
-  forwardRe: Float64Array;
-  forwardIm: Float64Array;
+  forwardRe: Doubles;
+  forwardIm: Doubles;
   /** The inverse twiddle exp(+i pi k / 2n) over (2 f_k n), the 1/n of the inverse FFT folded in. */
-  inverseRe: Float64Array;
-  inverseIm: Float64Array;
+  inverseRe: Doubles;
+  inverseIm: Doubles;
 }
 
 const tables = new Map<number, DctTables>();
@@ -20,10 +20,10 @@ const tables = new Map<number, DctTables>();
 function dctTables(n: number): DctTables {
   let t = tables.get(n);
   if (t === undefined) {
-    const forwardRe = new Float64Array(n);
-    const forwardIm = new Float64Array(n);
-    const inverseRe = new Float64Array(n);
-    const inverseIm = new Float64Array(n);
+    const forwardRe = doubles(n);
+    const forwardIm = doubles(n);
+    const inverseRe = doubles(n);
+    const inverseIm = doubles(n);
     for (let k = 0; k < n; k++) {
       const f = k === 0 ? 1 / (2 * Math.sqrt(n)) : 1 / Math.sqrt(2 * n);
       const c = Math.cos((Math.PI * k) / (2 * n));
@@ -43,7 +43,7 @@ function dctTables(n: number): DctTables {
 export function dctRows(x: Float32Array, rows: number, n: number, y: Float32Array): void {
   const plan = complexFft(n);
   const { forwardRe: cr, forwardIm: ci } = dctTables(n);
-  const [br, bi] = buffers.get(n) as [Float64Array, Float64Array];
+  const [br, bi] = buffers.get(n) as [Doubles, Doubles];
   const evens = (n + 1) >> 1;
   for (let r = 0; r < rows; r += 2) {
     const paired = r + 1 < rows;
@@ -73,7 +73,7 @@ export function dctRows(x: Float32Array, rows: number, n: number, y: Float32Arra
 export function idctRows(x: Float32Array, rows: number, n: number, y: Float32Array): void {
   const plan = complexFft(n);
   const { inverseRe: cr, inverseIm: ci } = dctTables(n);
-  const [br, bi] = buffers.get(n) as [Float64Array, Float64Array];
+  const [br, bi] = buffers.get(n) as [Doubles, Doubles];
   const evens = (n + 1) >> 1;
   for (let r = 0; r < rows; r += 2) {
     const paired = r + 1 < rows;

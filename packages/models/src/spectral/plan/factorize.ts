@@ -26,16 +26,17 @@ export function primeFactors(n: number): number[] {
  * The radices of a mixed-radix plan for n (their product is n), or null when n has a prime
  * factor above LARGEST_DIRECT_PRIME. Powers of two go in eights, the cheapest butterfly per point
  * here, with the remainder as 4 or 4 * 4 (2 only for n = 2); then the odd primes.
- * Exception: when n is a multiple of 4096, a radix-8 stage writes eight streams n/8 doubles
- * apart, a multiple of 4 KiB, and they evict each other from the L1 cache (measured: twice
- * slower than radix 4 at 4096 and 8192); such lengths use fours.
+ * Exception: when n is a multiple of 4096 above 4096, a radix-8 stage reads and writes sixteen
+ * streams whose distance, n/8 doubles, is a multiple of 4 KiB; they evict each other from the L1
+ * cache (measured at 8192 and 16384: twice slower than radix 4). Such lengths use fours. At 4096
+ * the whole transform stays in L2 and eights still win (0.85 vs 0.96 ns per n log2 n).
  */
 export function mixedRadices(n: number): number[] | null {
   const factors = primeFactors(n);
   if (factors.some((p) => p > LARGEST_DIRECT_PRIME)) return null;
   const twos = factors.filter((p) => p === 2).length;
   const radices: number[] = [];
-  if (n % 4096 === 0) {
+  if (n % 4096 === 0 && n > 4096) {
     for (let i = 0; i + 1 < twos; i += 2) radices.push(4);
     if (twos % 2 === 1) radices.push(2);
   } else {

@@ -6,7 +6,7 @@
 // is its own adjoint: the same routine computes its gradient.
 import { complexFft } from './complex-fft.js';
 import { rfftBins } from './real-rows.js';
-import { WorkBuffers } from './work-buffers.js';
+import { WorkBuffers, type Doubles } from './work-buffers.js';
 
 const rowBuffers = new WorkBuffers(2);
 const spectrumBuffers = new WorkBuffers(2);
@@ -17,9 +17,9 @@ export function fnetMixRows(x: Float32Array, batch: number, N: number, D: number
   const columnPlan = complexFft(N);
   const h = rfftBins(D);
   const lastInterior = D % 2 === 0 ? D / 2 - 1 : (D - 1) / 2;
-  const [br, bi] = rowBuffers.get(D) as [Float64Array, Float64Array];
-  const [sr, si] = spectrumBuffers.get(N * h) as [Float64Array, Float64Array];
-  const [cr, ci] = columnBuffers.get(N) as [Float64Array, Float64Array];
+  const [br, bi] = rowBuffers.get(D) as [Doubles, Doubles];
+  const [sr, si] = spectrumBuffers.get(N * h) as [Doubles, Doubles];
+  const [cr, ci] = columnBuffers.get(N) as [Doubles, Doubles];
   for (let b = 0; b < batch; b++) {
     const base = b * N * D;
     // Half spectra of every row along D, unscaled, into sr/si as [N, h].

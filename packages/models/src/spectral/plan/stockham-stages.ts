@@ -1,4 +1,4 @@
-// One Stockham (self-sorting) decimation-in-time stage per radix, on split re/im float64 arrays.
+// One Stockham (self-sorting) decimation-in-time stage per radix, on split re/im double arrays.
 //
 // Before a stage with radix p the array holds L-point DFTs: element (j, k) at index j*p*m + k is
 // frequency j of the sub-transform over input samples k, k + p*m, k + 2*p*m, ... (m = n / (L p)).
@@ -8,9 +8,11 @@
 //
 // Twiddle tables: tw[j * (p - 1) + v - 1] for j < L, 1 <= v < p.
 
+import { doubles, type Doubles } from './work-buffers.js';
+
 export function radix2Stage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array,
-  L: number, m: number, twr: Float64Array, twi: Float64Array,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles,
+  L: number, m: number, twr: Doubles, twi: Doubles,
 ): void {
   const Lm = L * m;
   for (let j = 0; j < L; j++) {
@@ -37,8 +39,8 @@ export function radix2Stage(
 }
 
 export function radix4Stage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array,
-  L: number, m: number, twr: Float64Array, twi: Float64Array,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles,
+  L: number, m: number, twr: Doubles, twi: Doubles,
 ): void {
   const Lm = L * m;
   for (let j = 0; j < L; j++) {
@@ -86,8 +88,8 @@ export function radix4Stage(
 const SIN_60 = Math.sqrt(3) / 2;
 
 export function radix3Stage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array,
-  L: number, m: number, twr: Float64Array, twi: Float64Array,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles,
+  L: number, m: number, twr: Doubles, twi: Doubles,
 ): void {
   const Lm = L * m;
   for (let j = 0; j < L; j++) {
@@ -126,8 +128,8 @@ const S1_5 = Math.sin((2 * Math.PI) / 5);
 const S2_5 = Math.sin((4 * Math.PI) / 5);
 
 export function radix5Stage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array,
-  L: number, m: number, twr: Float64Array, twi: Float64Array,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles,
+  L: number, m: number, twr: Doubles, twi: Doubles,
 ): void {
   const Lm = L * m;
   for (let j = 0; j < L; j++) {
@@ -180,19 +182,19 @@ export function radix5Stage(
 export interface OddRadixTables {
   p: number;
   /** cos(2 pi t / p) and sin(2 pi t / p) for t < p. */
-  cos: Float64Array;
-  sin: Float64Array;
+  cos: Doubles;
+  sin: Doubles;
   /** Sums b_v + b_{p-v} and differences b_v - b_{p-v}, v = 1..(p-1)/2. */
-  sumr: Float64Array;
-  sumi: Float64Array;
-  difr: Float64Array;
-  difi: Float64Array;
+  sumr: Doubles;
+  sumi: Doubles;
+  difr: Doubles;
+  difi: Doubles;
 }
 
 export function makeOddRadixTables(p: number): OddRadixTables {
   const half = (p - 1) / 2;
-  const cos = new Float64Array(p);
-  const sin = new Float64Array(p);
+  const cos = doubles(p);
+  const sin = doubles(p);
   for (let t = 0; t < p; t++) {
     cos[t] = Math.cos((2 * Math.PI * t) / p);
     sin[t] = Math.sin((2 * Math.PI * t) / p);
@@ -201,17 +203,17 @@ export function makeOddRadixTables(p: number): OddRadixTables {
     p,
     cos,
     sin,
-    sumr: new Float64Array(half + 1),
-    sumi: new Float64Array(half + 1),
-    difr: new Float64Array(half + 1),
-    difi: new Float64Array(half + 1),
+    sumr: doubles(half + 1),
+    sumi: doubles(half + 1),
+    difr: doubles(half + 1),
+    difi: doubles(half + 1),
   };
 }
 
 /** Any odd prime radix, pairing v with p - v so each output pair costs (p-1)/2 products. */
 export function oddRadixStage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array,
-  L: number, m: number, twr: Float64Array, twi: Float64Array, tables: OddRadixTables,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles,
+  L: number, m: number, twr: Doubles, twi: Doubles, tables: OddRadixTables,
 ): void {
   const { p, cos, sin, sumr, sumi, difr, difi } = tables;
   const half = (p - 1) / 2;
@@ -277,8 +279,8 @@ const SQRT1_2 = Math.SQRT1_2;
  * passes over memory and fewer twiddle products than radix 4 for powers of two.
  */
 export function radix8Stage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array,
-  L: number, m: number, twr: Float64Array, twi: Float64Array,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles,
+  L: number, m: number, twr: Doubles, twi: Doubles,
 ): void {
   const S = L * m;
   for (let j = 0; j < L; j++) {
@@ -360,7 +362,7 @@ export function radix8Stage(
 
 /** The first radix-8 stage (L = 1): every twiddle is 1. */
 export function radix8FirstStage(
-  sr: Float64Array, si: Float64Array, dr: Float64Array, di: Float64Array, m: number,
+  sr: Doubles, si: Doubles, dr: Doubles, di: Doubles, m: number,
 ): void {
   const S = m;
   for (let k = 0; k < m; k++) {
