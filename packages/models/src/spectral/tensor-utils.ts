@@ -1,4 +1,4 @@
-// Shape helpers shared by the spectral ops.
+// Shape utilities shared by the spectral ops.
 import * as tf from '@tensorflow/tfjs';
 
 export function lastDim(x: tf.Tensor): number {

@@ -59,14 +59,14 @@ const byTask: Record<string, TaskPresets> = {
       train: { steps: 2000, warmup: 500, lr: 0.05, evalEvery: 250, evalBatches: 16 },
     },
     tiny: {
-      // Short generated expressions (same grammar and operators, 16-128 tokens) so that a small
-      // model learns something real in a few minutes on the wasm backend.
+      // Short generated expressions (the official grammar and operators, 16-64 tokens) so that a
+      // small model learns something real in about three minutes on the wasm backend.
       data: {
-        seqLen: 128,
-        generator: { counts: { train: 20000, val: 1000, test: 1000 }, minLength: 16, maxLength: 128 },
+        seqLen: 64,
+        generator: { counts: { train: 20000, val: 1000, test: 1000 }, minLength: 16, maxLength: 64 },
       },
       model: { dModel: 64, heads: 4, layers: 2, mlpDim: 128, dropout: 0.1, attentionDropout: 0 },
-      train: { batchSize: 32, steps: 1500, lr: 0.05, schedule: 'rsqrt', warmup: 300, weightDecay: 0.01, evalEvery: 250, logEvery: 25, evalBatchSize: 100 },
+      train: { batchSize: 32, steps: 1000, lr: 0.05, schedule: 'rsqrt', warmup: 300, weightDecay: 0.01, evalEvery: 250, logEvery: 25, evalBatchSize: 100 },
     },
   },
   text: {

@@ -160,6 +160,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
         await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config);
+        window.started = performance.now(); // training speed excludes validation time
       }
       if (opts.stopAfterStep !== undefined && done >= opts.stopAfterStep) {
         progress.stop();

@@ -115,11 +115,11 @@ export function dctTensors(x: tf.Tensor, attrs: DctAttrs, dft: TensorDft): tf.Te
     return tf.add(tf.mul(vr, c), tf.mul(vi, s));
   }
   // X_{n-k} for k >= 1, and 0 for k = 0.
-  const lead = x.shape.slice(0, -1);
+  const leading = x.shape.slice(0, -1);
   const shifted =
     n === 1
       ? tf.zerosLike(x)
-      : tf.concat([tf.zeros([...lead, 1]), tf.reverse(tf.slice(x, [...lead.map(() => 0), 1], [...lead, n - 1]), -1)], -1);
+      : tf.concat([tf.zeros([...leading, 1]), tf.reverse(tf.slice(x, [...leading.map(() => 0), 1], [...leading, n - 1]), -1)], -1);
   const vr = tf.add(tf.mul(x, c), tf.mul(shifted, s));
   const vi = tf.sub(tf.mul(x, s), tf.mul(shifted, c));
   const [v] = dft(vr, vi, true);

@@ -11,10 +11,22 @@ export function rfftBins(n: number): number {
   return (n >> 1) + 1;
 }
 
-/** work[j] = x[offset + j] for j < length, zeros up to n. */
-function loadRow(work: Doubles, x: Float32Array, offset: number, length: number, n: number): void {
-  for (let j = 0; j < length; j++) work[j] = x[offset + j]!;
-  if (length < n) work.fill(0, length, n);
+/**
+ * zr[j] = x[o1 + j] and zi[j] = x[o2 + j] (0 when o2 < 0) for j < length, zeros up to n: the
+ * pair z = x1 + i x2 in one pass.
+ */
+function loadPair(zr: Doubles, zi: Doubles, x: Float32Array, o1: number, o2: number, length: number, n: number): void {
+  if (o2 < 0) {
+    for (let j = 0; j < length; j++) zr[j] = x[o1 + j]!;
+    zi.fill(0, 0, n);
+  } else {
+    for (let j = 0; j < length; j++) {
+      zr[j] = x[o1 + j]!;
+      zi[j] = x[o2 + j]!;
+    }
+    if (length < n) zi.fill(0, length, n);
+  }
+  if (length < n) zr.fill(0, length, n);
 }
 
 /**
@@ -29,24 +41,30 @@ function storePairSpectra(
   const lastInterior = (n - 1) >> 1;
   outRe[o1] = zr[0]! * edge;
   outIm[o1] = 0;
-  for (let k = 1; k <= lastInterior; k++) {
-    outRe[o1 + k] = (zr[k]! + zr[n - k]!) * half;
-    outIm[o1 + k] = (zi[k]! - zi[n - k]!) * half;
+  if (o2 < 0) {
+    for (let k = 1; k <= lastInterior; k++) {
+      outRe[o1 + k] = (zr[k]! + zr[n - k]!) * half;
+      outIm[o1 + k] = (zi[k]! - zi[n - k]!) * half;
+    }
+  } else {
+    outRe[o2] = zi[0]! * edge;
+    outIm[o2] = 0;
+    for (let k = 1; k <= lastInterior; k++) {
+      const pr = zr[k]!, pi = zi[k]!, qr = zr[n - k]!, qi = zi[n - k]!;
+      outRe[o1 + k] = (pr + qr) * half;
+      outIm[o1 + k] = (pi - qi) * half;
+      outRe[o2 + k] = (pi + qi) * half;
+      outIm[o2 + k] = (qr - pr) * half;
+    }
   }
   if (n % 2 === 0 && n > 0) {
-    outRe[o1 + (n >> 1)] = zr[n >> 1]! * edge;
-    outIm[o1 + (n >> 1)] = 0;
-  }
-  if (o2 < 0) return;
-  outRe[o2] = zi[0]! * edge;
-  outIm[o2] = 0;
-  for (let k = 1; k <= lastInterior; k++) {
-    outRe[o2 + k] = (zi[k]! + zi[n - k]!) * half;
-    outIm[o2 + k] = (zr[n - k]! - zr[k]!) * half;
-  }
-  if (n % 2 === 0 && n > 0) {
-    outRe[o2 + (n >> 1)] = zi[n >> 1]! * edge;
-    outIm[o2 + (n >> 1)] = 0;
+    const k = n >> 1;
+    outRe[o1 + k] = zr[k]! * edge;
+    outIm[o1 + k] = 0;
+    if (o2 >= 0) {
+      outRe[o2 + k] = zi[k]! * edge;
+      outIm[o2 + k] = 0;
+    }
   }
 }
 
@@ -65,9 +83,7 @@ export function rfftRows(
   const [zr, zi] = buffers.get(n) as [Doubles, Doubles];
   for (let r = 0; r < rows; r += 2) {
     const paired = r + 1 < rows;
-    loadRow(zr, x, r * inLength, copyLength, n);
-    if (paired) loadRow(zi, x, (r + 1) * inLength, copyLength, n);
-    else zi.fill(0, 0, n);
+    loadPair(zr, zi, x, r * inLength, paired ? (r + 1) * inLength : -1, copyLength, n);
     plan.forward(zr, zi);
     storePairSpectra(zr, zi, n, outRe, outIm, r * h, paired ? (r + 1) * h : -1, scale, scale * interiorWeight);
   }
@@ -115,10 +131,20 @@ function loadPairSpectra(
   }
 }
 
-/** y[offset + j] = scale * work[j] for j < length, zeros up to outLength. */
-function storeRow(y: Float32Array, offset: number, work: Doubles, length: number, outLength: number, scale: number): void {
-  for (let j = 0; j < length; j++) y[offset + j] = work[j]! * scale;
-  if (length < outLength) y.fill(0, offset + length, offset + outLength);
+/** The real and imaginary parts of z, times scale, as rows at o1 and o2 (o2 < 0: none) of y. */
+function storePair(
+  y: Float32Array, o1: number, o2: number, zr: Doubles, zi: Doubles, length: number, outLength: number, scale: number,
+): void {
+  if (o2 < 0) {
+    for (let j = 0; j < length; j++) y[o1 + j] = zr[j]! * scale;
+  } else {
+    for (let j = 0; j < length; j++) {
+      y[o1 + j] = zr[j]! * scale;
+      y[o2 + j] = zi[j]! * scale;
+    }
+    if (length < outLength) y.fill(0, o2 + length, o2 + outLength);
+  }
+  if (length < outLength) y.fill(0, o1 + length, o1 + outLength);
 }
 
 /**
@@ -140,7 +166,6 @@ export function irfftRows(
     loadPairSpectra(re, im, r * h, paired ? (r + 1) * h : -1, n, interiorWeight, zr, zi);
     // Swapped arguments: the unscaled inverse transform.
     plan.forward(zi, zr);
-    storeRow(y, r * outLength, zr, copyLength, outLength, scale);
-    if (paired) storeRow(y, (r + 1) * outLength, zi, copyLength, outLength, scale);
+    storePair(y, r * outLength, paired ? (r + 1) * outLength : -1, zr, zi, copyLength, outLength, scale);
   }
 }

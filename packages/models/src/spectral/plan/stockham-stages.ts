@@ -271,7 +271,7 @@ export function oddRadixStage(
 
 const SQRT1_2 = Math.SQRT1_2;
 
-// The 8-point butterfly is written out in both radix-8 stages: a helper taking 16 doubles is not
+// The 8-point butterfly is written out in both radix-8 stages: a function taking 16 doubles is not
 // reliably inlined, and a call boxes its arguments.
 
 /**
