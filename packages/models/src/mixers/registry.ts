@@ -1,10 +1,19 @@
 // The registry is built from imports, so a missing mixer file fails the type check and
 // MixerName is a union of the registered names.
 import { attention } from './attention.js';
+import { kernelMixers } from './groups/kernel.js';
+import { sequenceMixers } from './groups/sequence.js';
+import { sparseMixers } from './groups/sparse.js';
+import { spectralMixers } from './groups/spectral.js';
 import type { MixerSpec } from './types.js';
 
+// Each family lists its mixers in groups/<family>.ts (with `satisfies`, so names stay literal).
 export const mixers = {
   attention,
+  ...spectralMixers,
+  ...sequenceMixers,
+  ...kernelMixers,
+  ...sparseMixers,
 } satisfies Record<string, MixerSpec<any>>;
 
 export type MixerName = keyof typeof mixers;
