@@ -5,6 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerProjectKernels } from './kernels.js';
 import { describeMachine } from './machine.js';
 import { quietTfjs } from './quiet-tfjs.js';
+import { findVulkanLoader } from './vulkan.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
@@ -162,6 +163,7 @@ async function loadWebgpu(): Promise<Attempt> {
   if (!isInstalled('@tensorflow/tfjs-backend-webgpu')) {
     return { ok: false, reason: 'webgpu: @tensorflow/tfjs-backend-webgpu not installed' };
   }
+  if (findVulkanLoader() === null) return { ok: false, reason: 'webgpu: no Vulkan loader (libvulkan.so.1) on this machine' };
   adapterProbe ??= probeAdapter();
   const probe = await adapterProbe;
   if (!probe.ok) return probe;
