@@ -58,4 +58,17 @@ describe('the lra program', () => {
     expect(attention.params).toBe(4 * 64 * 64);
     expect(attention.paper).toMatch(/Vaswani/);
   });
+
+  it('counts whole LRA models per mixer against the base Transformer', () => {
+    const r = lra(['mixers', '--task', 'listops', '--json']);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ name: string; modelParams: number; ratioToTransformer: number; withinLraBudget: boolean }>;
+    const attention = rows.find((m) => m.name === 'attention')!;
+    // LRA ListOps Transformer: embeddings 17x512 + CLS 512; 4 blocks of 2 LayerNorms (2x1024),
+    // Q/K/V/O 4x512^2 and a 512-1024-512 MLP with biases; the final LayerNorm; head 512-1024-10.
+    const block = 2 * 1024 + 4 * 512 * 512 + (512 * 1024 + 1024) + (1024 * 512 + 512);
+    expect(attention.modelParams).toBe(17 * 512 + 512 + 4 * block + 1024 + (512 * 1024 + 1024) + (1024 * 10 + 10));
+    expect(attention.ratioToTransformer).toBe(1);
+    expect(attention.withinLraBudget).toBe(true);
+  });
 });
