@@ -12,12 +12,19 @@ export interface ParamOptions {
    * parameter (state-space and implicit-filter parameters, for example).
    */
   decay?: boolean;
+  /**
+   * A base learning rate of its own (the run's schedule shape still applies): S4D's and Hyena's
+   * papers train their state-space and filter parameters at 1e-3 whatever the model's rate.
+   */
+  lr?: number;
 }
 
 export interface Param {
   readonly name: string;
   readonly variable: tf.Variable;
   readonly decay: boolean;
+  /** Own base learning rate, or undefined to follow the run's. */
+  readonly lr?: number;
 }
 
 export type ParamSnapshot = Record<string, { shape: number[]; values: Float32Array }>;
@@ -86,7 +93,7 @@ export class ParamStore implements ParamScope {
     // No tfjs name: tfjs names are global, and two stores may hold the same parameter names.
     const variable = tf.variable(initial, true);
     initial.dispose();
-    this.params.set(name, { name, variable, decay: options.decay ?? true });
+    this.params.set(name, { name, variable, decay: options.decay ?? true, ...(options.lr !== undefined ? { lr: options.lr } : {}) });
     return variable;
   }
 

@@ -5,6 +5,8 @@ export interface OptimizedParam {
   variable: tf.Variable;
   /** Whether weight decay applies (state-space parameters, for one, opt out). */
   decay: boolean;
+  /** A base learning rate of its own; the update scales it by the schedule's factor. */
+  lr?: number;
 }
 
 export interface AdamSettings {
@@ -38,8 +40,12 @@ export class AdamW {
     }
   }
 
-  /** Applies one update. `grads` maps parameter names to gradients (missing = no gradient). */
-  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+  /**
+   * Applies one update. `grads` maps parameter names to gradients (missing = no gradient); `lr` is
+   * the run's rate at this step, and `scheduleFactor` (lr / base lr) rescales parameters that
+   * carry a base rate of their own.
+   */
+  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number, scheduleFactor = 1): void {
     this.step += 1;
     const { beta1, beta2, eps, weightDecay, gradClipNorm } = this.settings;
     const c1 = 1 - beta1 ** this.step;
@@ -56,7 +62,8 @@ export class AdamW {
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
         if (weightDecay > 0 && p.decay) update = tf.add(update, tf.mul(p.variable, weightDecay));
-        p.variable.assign(tf.sub(p.variable, tf.mul(update, lr)));
+        const rate = p.lr === undefined ? lr : p.lr * scheduleFactor;
+        p.variable.assign(tf.sub(p.variable, tf.mul(update, rate)));
       }
     });
   }

@@ -121,7 +121,9 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       const lr = learningRate(step, config.train);
       const batch = batcher.batchAt(step);
       const ctx = trainingContext(config.seed, step);
-      const result = await trainStep(model, optimizer, batch, lr, ctx);
+      // Parameters with a base rate of their own follow the same schedule shape.
+      const scheduleFactor = config.train.lr > 0 ? lr / config.train.lr : 0;
+      const result = await trainStep(model, optimizer, batch, lr, ctx, scheduleFactor);
       peakBytes = Math.max(peakBytes, result.peakBytes);
       const elapsed = performance.now() - t0;
       if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);

@@ -16,7 +16,7 @@ export interface StepResult {
  * One optimisation step: forward with dropout drawn from `ctx` (seeded by run and step), mean cross-entropy,
  * gradients, one AdamW update. Every intermediate tensor is released before it returns.
  */
-export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, ctx: ForwardContext): Promise<StepResult> {
+export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, ctx: ForwardContext, scheduleFactor = 1): Promise<StepResult> {
   const params = model.params.variables();
   const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
   const meter = startPeakMeter();
@@ -33,7 +33,7 @@ export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batc
     const named = new Map<string, tf.Tensor>();
     for (const [varName, g] of Object.entries(grads)) named.set(byVariable.get(varName) ?? varName, g);
     meter.probe();
-    optimizer.apply(named, lr);
+    optimizer.apply(named, lr, scheduleFactor);
     return [value, correctCount!];
   });
   const peakBytes = meter.stop();

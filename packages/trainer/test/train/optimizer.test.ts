@@ -96,4 +96,22 @@ describe('AdamW', () => {
     [w, w2, g].forEach((t) => t.dispose());
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('gives a parameter with its own base rate that rate times the schedule factor', async () => {
+    const run = async (param: { lr?: number }, lr: number, factor: number) => {
+      const w = tf.tidy(() => tf.variable(tf.tensor1d([1, -1])));
+      const opt = new AdamW([{ name: 'w', variable: w, decay: false, ...param }], { beta1: 0.9, beta2: 0.98, eps: 1e-9, weightDecay: 0, gradClipNorm: null });
+      const g = tf.tensor1d([0.3, 0.1]);
+      opt.apply(new Map([['w', g]]), lr, factor);
+      const out = Array.from(await w.data());
+      [w, g].forEach((t) => t.dispose());
+      opt.dispose();
+      return out;
+    };
+    // Run rate 0.05 at a quarter of its schedule; the parameter's own base 1e-3 -> 2.5e-4.
+    const own = await run({ lr: 1e-3 }, 0.0125, 0.25);
+    const direct = await run({}, 2.5e-4, 1);
+    own.forEach((x, i) => expect(x).toBeCloseTo(direct[i]!, 7));
+    expect(own[0]).not.toBeCloseTo((await run({}, 0.0125, 0.25))[0]!, 4);
+  });
 });
