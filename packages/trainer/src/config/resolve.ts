@@ -1,11 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { getTask } from '@lra/data';
 import { getMixer } from '@lra/models';
 import { join } from 'node:path';
-import { repoRoot } from '../util/paths.js';
+import { lraExperimentPath, readExperimentFile } from './experiment-file.js';
 import { deepMerge, parseSet } from './merge.js';
 import { commonDefaults, presetFor } from './presets.js';
 import { ConfigError, checkComplete, checkPartial } from './schema.js';
+
+export { readExperimentFile } from './experiment-file.js';
 import type { BackendRequest, ExperimentConfig } from './types.js';
 
 export interface ResolveRequest {
@@ -30,30 +31,6 @@ export interface ResolvedConfig {
   layers: string[];
 }
 
-/** Keys an experiment file may carry for people, ignored by the config. */
-const annotationKeys = ['description', '$comment'];
-
-export function readExperimentFile(path: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not valid JSON: ${(err as Error).message}`;
-    throw new ConfigError('', reason, path);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError('', 'expected a JSON object', path);
-  const body = { ...(parsed as Record<string, unknown>) };
-  for (const key of annotationKeys) delete body[key];
-  checkPartial(body, path);
-  return body;
-}
-
-/** The experiment file of the LRA settings for a task and mixer, when the project ships one. */
-export function lraExperimentFile(task: string, mixer: string): string | null {
-  const path = join(repoRoot(), 'experiments', 'lra', task, `${mixer}.json`);
-  return existsSync(path) ? path : null;
-}
-
 /**
  * Layers the config: LRA base <- preset <- experiment file <- command-line shorthands <- --set.
  * The result is complete and valid, or a ConfigError names the key and the layer at fault.
@@ -69,7 +46,7 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
   checkPartial(presetLayer, `preset ${preset}`);
   config = deepMerge(config, presetLayer);
 
-  const file = req.configFile ?? (preset === 'lra' ? lraExperimentFile(req.task, req.mixer) : null);
+  const file = req.configFile ?? (preset === 'lra' ? lraExperimentPath(req.task, req.mixer) : null);
   if (file) {
     config = deepMerge(config, readExperimentFile(file));
     layers.push(file);
