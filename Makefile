@@ -2,7 +2,8 @@
 #   make train TASK=listops MIXER=fftnet [PRESET=lra|small|tiny] [STEPS=N] [SEED=S] [BACKEND=auto|wasm|...]
 #              [OUT=runs/x] [CONFIG=experiments/...json] [SET="train.lr=0.001 model.layers=2"] [RESUME=1]
 #   make eval RUN=runs/x [SPLIT=test]
-#   make data TASK=listops [SOURCE=path/to/lra_release | GENERATE=1]
+#   make data TASK=listops [SOURCE=path/to/lra_release | GENERATE=1]   (neither: download the official archive)
+#   make report [RUNS=runs] [OUT=leaderboard.md]      make sweep SWEEP=experiments/sweeps/listops-tiny.json [WORKERS=2]
 #   make mixers | make test | make bench
 
 TASK    ?= listops
@@ -13,7 +14,7 @@ LRA     := node packages/trainer/bin/lra.js
 
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: build check train eval data mixers test bench clean
+.PHONY: build check train eval data mixers report sweep test bench clean
 
 build:
 	@npx tsc -b
@@ -31,10 +32,17 @@ eval: build
 	$(LRA) eval --run $(RUN) --split $(SPLIT) $(if $(JSON),--json)
 
 data: build
-	$(LRA) data prepare --task $(TASK) $(call opt,--source,$(SOURCE)) $(if $(GENERATE),--generate) $(call opt,--out,$(DATA_DIR))
+	$(LRA) data prepare --task $(TASK) $(if $(SOURCE),--source $(SOURCE),$(if $(GENERATE),--generate,--download)) $(call opt,--out,$(DATA_DIR))
 
 mixers: build
 	$(LRA) mixers
+
+RUNS ?= runs
+report: build
+	$(LRA) report $(RUNS) $(call opt,--out,$(OUT))
+
+sweep: build
+	$(LRA) sweep $(SWEEP) $(call opt,--workers,$(WORKERS)) $(call opt,--emit,$(EMIT))
 
 test:
 	npx tsc -b

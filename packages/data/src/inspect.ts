@@ -12,7 +12,10 @@ export interface SplitInspection {
   numClasses: number;
   /** labelCounts[c] = number of examples of class c (an array indexed by class). */
   labelCounts: number[];
-  /** The first example (null for an empty split); `tokens2` only for pair tasks. */
+  /**
+   * The first example (null for an empty split): the first 32 ids of its document, and for pair
+   * tasks (retrieval) `tokens2`, the first 32 of its second document.
+   */
   first: { tokens: number[]; label: number; tokens2?: number[] } | null;
 }
 

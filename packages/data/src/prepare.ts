@@ -12,7 +12,16 @@ import {
   type ManifestSplit,
   type TaskManifest,
 } from './cache/manifest.js';
+import {
+  SOURCE_CHECKSUMS_FILE,
+  checksumNames,
+  checksumSourceFiles,
+  summariseSources,
+  writeSourceChecksums,
+  type SourceFileChecksum,
+} from './cache/sources.js';
 import { CacheError, DataSourceError } from './errors.js';
+import { labelCounts } from './inspect.js';
 import { removeStaleTempFiles } from './io/atomic.js';
 import { getTask } from './tasks/registry.js';
 import type { GeneratorInput, SplitData, SplitName, TaskSpec } from './types.js';
@@ -157,6 +166,18 @@ async function prepareFromPlan(plan: Plan, opts: PrepareOptions): Promise<TaskDa
     log(`read ${task.name} ${split}: ${count} rows${skipped > 0 ? `, ${skipped} bad rows skipped` : ''}`, { split, count, skipped });
   }
 
+  // Checksums of what was read, so a manifest says exactly which release files a cache holds.
+  // Each file is hashed once, though splits may share files (IMDB's val and test).
+  const allSources = task.splits.flatMap((split) => splits[split].sources ?? []);
+  const byPath = new Map((await checksumSourceFiles(sourceDir, allSources)).map((f) => [f.path, f]));
+  const sourceSums = new Map<SplitName, SourceFileChecksum[]>();
+  for (const split of task.splits) {
+    const files = splits[split].sources;
+    if (files === undefined) continue;
+    const names = checksumNames(sourceDir, files);
+    sourceSums.set(split, names.map((name) => byPath.get(name)!).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
+  }
+
   await mkdir(dir, { recursive: true });
   await removeStaleTempFiles(dir);
   // Without a manifest the folder is never taken for a valid cache, whatever happens next.
@@ -167,8 +188,27 @@ async function prepareFromPlan(plan: Plan, opts: PrepareOptions): Promise<TaskDa
     const data = splits[split];
     const file = `${split}.arrow`;
     const { bytes, sha256 } = await writeSplitArrow(join(dir, file), data, { vocabVersion: task.vocabVersion });
-    entries[split] = { file, rows: data.count, skipped: data.skipped, tokens: data.tokens.length, bytes, sha256 };
+    const sums = sourceSums.get(split);
+    entries[split] = {
+      file,
+      rows: data.count,
+      skipped: data.skipped,
+      ...(data.dropped ? { dropped: data.dropped } : {}),
+      tokens: data.tokens.length,
+      bytes,
+      sha256,
+      labelCounts: labelCounts(data.labels, task.numClasses),
+      ...(sums === undefined ? {} : { sources: summariseSources(sums) }),
+    };
     opts.onProgress?.({ stage: 'write', split, done: ++written, total: task.splits.length });
+  }
+  let sourceChecksums: TaskManifest['sourceChecksums'];
+  if (sourceSums.size > 0) {
+    const all = [...byPath.values()];
+    const { sha256 } = await writeSourceChecksums(dir, all);
+    sourceChecksums = { file: SOURCE_CHECKSUMS_FILE, files: all.length, sha256 };
+  } else {
+    await rm(join(dir, SOURCE_CHECKSUMS_FILE), { force: true });
   }
   const manifest: TaskManifest = {
     formatVersion: CACHE_FORMAT_VERSION,
@@ -176,8 +216,11 @@ async function prepareFromPlan(plan: Plan, opts: PrepareOptions): Promise<TaskDa
     variant: plan.variant,
     vocabVersion: task.vocabVersion,
     seqLen,
+    vocabSize: task.vocabSize,
+    numClasses: task.numClasses,
     skipBad,
     source: plan.source,
+    ...(sourceChecksums === undefined ? {} : { sourceChecksums }),
     splits: entries,
   };
   await writeManifest(dir, manifest);

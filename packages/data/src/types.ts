@@ -20,6 +20,16 @@ export interface SplitData {
   tokens2?: Int32Array;
   /** Malformed rows dropped because `skipBad` was set (0 otherwise). */
   skipped: number;
+  /**
+   * Examples the official pipeline itself drops, not errors (Pathfinder's empty images): counted
+   * so the manifest can say how many.
+   */
+  dropped?: number | undefined;
+  /**
+   * The source files this split was read from, set by readers (not stored in the cache), so that
+   * preparation can record their checksums.
+   */
+  sources?: string[] | undefined;
 }
 
 export interface ReadOptions {

@@ -51,12 +51,12 @@ describe('prepareTask with generated data', () => {
       'basic_train.tsv',
       'basic_val.tsv',
     ]);
-    expect((await readdir(prepared.dir)).sort()).toEqual(['manifest.json', 'test.arrow', 'train.arrow', 'val.arrow']);
+    expect((await readdir(prepared.dir)).sort()).toEqual(['manifest.json', 'sources.sha256', 'test.arrow', 'train.arrow', 'val.arrow']);
 
     const manifest = JSON.parse(await readFile(join(prepared.dir, 'manifest.json'), 'utf8'));
     expect(manifest).toEqual(prepared.manifest);
     expect(manifest).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       task: 'listops',
       variant: prepared.variant,
       vocabVersion: 'listops-v1',
@@ -82,7 +82,25 @@ describe('prepareTask with generated data', () => {
       expect(fromCache.tokens).toEqual(fromSource.tokens);
       expect(fromCache.offsets).toEqual(fromSource.offsets);
       expect(fromCache.labels).toEqual(fromSource.labels);
+      const counts = new Array(10).fill(0);
+      for (const label of fromSource.labels) counts[label]++;
+      expect(entry.labelCounts).toEqual(counts);
+      const raw = join(dataDir, 'raw', 'listops', prepared.variant, `basic_${split}.tsv`);
+      const line = `${await sha256Of(raw)}  basic_${split}.tsv\n`;
+      expect(entry.sources).toEqual({
+        files: 1,
+        bytes: (await stat(raw)).size,
+        sha256: createHash('sha256').update(line).digest('hex'),
+      });
     }
+    expect(manifest).toMatchObject({ vocabSize: 17, numClasses: 10, sourceChecksums: { file: 'sources.sha256', files: 3 } });
+    const listing = await readFile(join(prepared.dir, 'sources.sha256'), 'utf8');
+    expect(manifest.sourceChecksums.sha256).toBe(createHash('sha256').update(listing).digest('hex'));
+    const rawDir = join(dataDir, 'raw', 'listops', prepared.variant);
+    const expected = await Promise.all(
+      ['test', 'train', 'val'].map(async (split) => `${await sha256Of(join(rawDir, `basic_${split}.tsv`))}  basic_${split}.tsv\n`),
+    );
+    expect(listing).toBe(expected.join(''));
   });
 
   it('names the variant by the options, and by the length when it is not the LRA one', async () => {

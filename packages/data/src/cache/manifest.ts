@@ -3,18 +3,28 @@ import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { SplitName } from '../types.js';
+import type { SourceSummary } from './sources.js';
 
-/** Bumped whenever the cache layout or the split file format changes; older caches are rebuilt. */
-export const CACHE_FORMAT_VERSION = 1;
+/**
+ * Bumped whenever the cache layout or the split file format changes; older caches are rebuilt.
+ * 2: the manifest gained vocabSize, numClasses, label counts and source checksums.
+ */
+export const CACHE_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface ManifestSplit {
   file: string;
   rows: number;
   skipped: number;
+  /** Examples the official pipeline drops by design (Pathfinder's empty images); absent = 0. */
+  dropped?: number;
   tokens: number;
   bytes: number;
   sha256: string;
+  /** labelCounts[c] = rows of class c. */
+  labelCounts: number[];
+  /** The source files this split was read from (absent when the reader does not report them). */
+  sources?: SourceSummary;
 }
 
 export type ManifestSource =
@@ -27,8 +37,12 @@ export interface TaskManifest {
   variant: string;
   vocabVersion: string;
   seqLen: number;
+  vocabSize: number;
+  numClasses: number;
   skipBad: boolean;
   source: ManifestSource;
+  /** The per-file checksums of every source file read, in sha256sum format. */
+  sourceChecksums?: { file: string; files: number; sha256: string };
   splits: Partial<Record<SplitName, ManifestSplit>>;
 }
 

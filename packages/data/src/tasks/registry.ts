@@ -1,8 +1,13 @@
 import type { TaskSpec } from '../types.js';
 import { listops } from './listops.js';
+import { image } from './image.js';
+import { pathfinder } from './pathfinder.js';
+import { pathx } from './pathx.js';
+import { retrieval } from './retrieval.js';
+import { text } from './text.js';
 
 /** Every task, built from imports: a task whose file is missing fails the type check. */
-export const tasks = { listops } satisfies Record<string, TaskSpec>;
+export const tasks = { listops, text, retrieval, image, pathfinder, pathx } satisfies Record<string, TaskSpec>;
 
 export type TaskName = keyof typeof tasks;
 

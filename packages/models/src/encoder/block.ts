@@ -24,10 +24,14 @@ export interface EncoderBlock {
 /**
  * pre-ln (LRA's Transformer): x + drop(mix(LN(x))), then x + FF(LN(x)).
  * post-ln (FNet, BERT):       LN(x + drop(mix(x))), then LN(x + FF(x)).
+ * A mixer that owns its residual (FFTNet 177799f: h = LN(x + drop(y))) is applied to x as is,
+ * with no LayerNorm, dropout or residual of the block around it: h = mix(x), then the style's
+ * feed-forward half (pre-ln: h + FF(LN(h)); post-ln: LN(h + FF(h))).
  * FF ends in its own dropout, as LRA's MlpBlock.
  */
 export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderBlockOptions): EncoderBlock {
-  const mixerNorm = layerNorm(params, 'mixerNorm', options.dModel, options.layerNormEps);
+  // A mixer that owns its residual normalises inside itself: a norm here would be a dead parameter.
+  const mixerNorm = mixer.ownsResidual ? null : layerNorm(params, 'mixerNorm', options.dModel, options.layerNormEps);
   const ff = feedForward(params, 'feedForward', {
     dModel: options.dModel,
     mlpDim: options.mlpDim,
@@ -35,25 +39,31 @@ export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderB
   });
   const ffNorm = layerNorm(params, 'feedForwardNorm', options.dModel, options.layerNormEps);
 
-  const residualFor = (x: tf.Tensor3D, mixed: tf.Tensor3D): tf.Tensor3D => {
+  /** The residual path at the mixer's output length: x, or the mixer's residual() of x or of its input. */
+  const residualFor = (x: tf.Tensor3D, mixerInput: tf.Tensor3D, mixed: tf.Tensor3D): tf.Tensor3D => {
     if (mixed.shape[1] === x.shape[1]) return x;
     if (!mixer.residual) {
       throw new Error(`the mixer returned length ${mixed.shape[1]} for ${x.shape[1]} but has no residual() to shorten its input`);
     }
-    return mixer.residual(x);
+    return mixer.residual(mixer.residualFromMixerInput ? mixerInput : x);
   };
+
+  const feedForwardHalf = (h: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D =>
+    options.style === 'pre-ln'
+      ? (tf.add(h, ff.apply(ffNorm.apply(h), ctx)) as tf.Tensor3D)
+      : ffNorm.apply(tf.add(h, ff.apply(h, ctx)) as tf.Tensor3D);
 
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {
+        if (!mixerNorm) return feedForwardHalf(mixer.apply(x, mask, ctx), ctx);
         if (options.style === 'pre-ln') {
-          const mixed = dropout(mixer.apply(mixerNorm.apply(x), mask, ctx), options.dropout, ctx);
-          const h = tf.add(residualFor(x, mixed), mixed) as tf.Tensor3D;
-          return tf.add(h, ff.apply(ffNorm.apply(h), ctx)) as tf.Tensor3D;
+          const normed = mixerNorm.apply(x);
+          const mixed = dropout(mixer.apply(normed, mask, ctx), options.dropout, ctx);
+          return feedForwardHalf(tf.add(residualFor(x, normed, mixed), mixed) as tf.Tensor3D, ctx);
         }
         const mixed = dropout(mixer.apply(x, mask, ctx), options.dropout, ctx);
-        const h = mixerNorm.apply(tf.add(residualFor(x, mixed), mixed) as tf.Tensor3D);
-        return ffNorm.apply(tf.add(h, ff.apply(h, ctx)) as tf.Tensor3D);
+        return feedForwardHalf(mixerNorm.apply(tf.add(residualFor(x, x, mixed), mixed) as tf.Tensor3D), ctx);
       });
     },
   };

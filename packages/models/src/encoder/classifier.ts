@@ -47,7 +47,7 @@ export function createClassifier(config: ClassifierConfig, seed: number): Classi
   const options = resolveMixerOptions(config.mixer, config.mixerOptions);
   const { dModel } = config;
   const style = blockStyleOf(config);
-  const eps = config.layerNormEps ?? LRA_LAYER_NORM_EPS;
+  const eps = config.layerNormEps ?? spec.layerNormEps ?? LRA_LAYER_NORM_EPS;
   const maxLength = encoderLength(config);
   const store = new ParamStore(seed);
   try {
@@ -70,6 +70,9 @@ export function createClassifier(config: ClassifierConfig, seed: number): Classi
           attentionDropout: config.attentionDropout,
           params: scope.scope('mixer'),
           layer,
+          hasCls: config.pool === 'cls',
+          rope: config.positions === 'rope',
+          seed,
         },
         options,
       );

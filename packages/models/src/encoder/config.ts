@@ -6,7 +6,8 @@ import { getMixer, isMixerName, mixerNames, resolveMixerOptions, type MixerName 
 import type { BlockStyle, MixerArgs, MixerSpec } from '../mixers/types.js';
 
 export type Pooling = 'cls' | 'mean';
-export type PositionEncoding = 'learned' | 'sinusoidal' | 'none';
+/** 'rope' adds no absolute positions: the mixer rotates queries and keys (MixerArgs.rope). */
+export type PositionEncoding = 'learned' | 'sinusoidal' | 'rope' | 'none';
 export type PairInteraction = 'concat' | 'nli';
 
 export interface ClassifierConfig {
@@ -93,8 +94,8 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
     if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) problems.push(`${key} must be in [0, 1), got ${JSON.stringify(rate)}`);
   }
   if (config.pool !== 'cls' && config.pool !== 'mean') problems.push(`pool must be "cls" or "mean", got ${JSON.stringify(config.pool)}`);
-  if (!['learned', 'sinusoidal', 'none'].includes(config.positions)) {
-    problems.push(`positions must be "learned", "sinusoidal" or "none", got ${JSON.stringify(config.positions)}`);
+  if (!['learned', 'sinusoidal', 'rope', 'none'].includes(config.positions)) {
+    problems.push(`positions must be "learned", "sinusoidal", "rope" or "none", got ${JSON.stringify(config.positions)}`);
   } else if (config.positions === 'sinusoidal' && positiveInteger(config.dModel) && config.dModel % 2 !== 0) {
     problems.push(`sinusoidal positions need an even dModel, got ${config.dModel}`);
   }
@@ -130,6 +131,10 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   if (problems.length > 0) return problems;
 
   const spec = getMixer(config.mixer) as MixerSpec<object>;
+  if (config.positions === 'rope' && !spec.rope) {
+    problems.push(`mixer ${config.mixer} does not support positions 'rope'`);
+    return problems;
+  }
   // Blocks that see the same length get the same verdict: report it once with their indices.
   const verdicts = new Map<string, number[]>();
   mixerLengths(config, options).forEach((seqLen, layer) => {
@@ -141,6 +146,7 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
       attentionDropout: config.attentionDropout,
       params: noParams,
       layer,
+      rope: config.positions === 'rope',
     };
     const problem = positiveInteger(seqLen)
       ? spec.validate?.(args, options)

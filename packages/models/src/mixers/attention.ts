@@ -11,7 +11,10 @@ import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 export interface AttentionOptions {
   /** Width of queries, keys and values over all heads; null means dModel. */
   qkvDim: number | null;
-  /** 'rope' rotates queries and keys by position (interleaved pairs); 'none' leaves them. */
+  /**
+   * 'rope' rotates queries and keys by position (interleaved pairs); 'none' leaves them, unless
+   * the encoder asks for rotary positions (its positions 'rope'): either way they rotate once.
+   */
   positions: 'none' | 'rope';
   /** Biases on the four projections (LRA: none). */
   bias: boolean;
@@ -35,6 +38,7 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
   const key = project('key', dModel, width);
   const value = project('value', dModel, width);
   const output = project('output', width, dModel);
+  const rotate = options.positions === 'rope' || args.rope === true;
   const rotary = new Map<number, RotaryTables>();
   const rotaryFor = (length: number): RotaryTables => {
     let tables = rotary.get(length);
@@ -54,7 +58,7 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
       return tf.tidy(() => {
         const split = (t: tf.Tensor3D): tf.Tensor4D => {
           const heads4 = tf.reshape(t, [batch, length, heads, headDim]) as tf.Tensor4D;
-          return options.positions === 'rope' ? applyRotary(heads4, rotaryFor(length)) : heads4;
+          return rotate ? applyRotary(heads4, rotaryFor(length)) : heads4;
         };
         // Scaling q (N d values) is cheaper than scaling the scores (N^2).
         const q = split(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)));
@@ -95,12 +99,13 @@ export const attention: MixerSpec<AttentionOptions> = {
   defaults: { qkvDim: null, positions: 'none', bias: false },
   choices: { positions: ['none', 'rope'] },
   block: 'pre-ln',
+  rope: true,
   create: createAttention,
   validate(args, options) {
     const width = qkvWidth(args, options);
     if (!Number.isInteger(width) || width <= 0) return `qkvDim must be a positive integer, got ${width}`;
     if (width % args.heads !== 0) return `qkvDim ${width} is not divisible by ${args.heads} heads`;
-    if (options.positions === 'rope' && (width / args.heads) % 2 !== 0) {
+    if ((options.positions === 'rope' || args.rope) && (width / args.heads) % 2 !== 0) {
       return `rope needs an even head width; qkvDim ${width} / ${args.heads} heads = ${width / args.heads}`;
     }
     return null;

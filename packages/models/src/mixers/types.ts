@@ -16,6 +16,15 @@ export interface MixerArgs {
   params: ParamScope;
   /** Index of the block (0-based), for mixers that act differently in some layers. */
   layer: number;
+  /**
+   * Rotate queries and keys by position (RoPE): set by the encoder for positions 'rope', which
+   * then adds no absolute positions. Only mixers whose spec declares `rope: true` receive it.
+   */
+  rope?: boolean;
+  /** The model's seed, for draws a mixer fixes when it is created (random blocks, features). */
+  seed?: number;
+  /** Whether position 0 is the encoder's CLS token (pool 'cls'); default false. */
+  hasCls?: boolean;
 }
 
 export interface Mixer {
@@ -29,6 +38,23 @@ export interface Mixer {
    * residual path can be added to their output.
    */
   residual?(x: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * Hand residual() what the mixer saw (LN(x) in a pre-LN block) instead of the block's input:
+   * the Fourier Transformer's reference adds its shortened, normalised input. Default false.
+   */
+  residualFromMixerInput?: boolean;
+  /**
+   * The mixer's output already holds the first half of the block: residual, dropout and
+   * normalisation included (FFTNet 177799f returns LN(x + dropout(y))). The block then feeds it
+   * the block's input as is and continues with the feed-forward half. Default false.
+   */
+  ownsResidual?: boolean;
+}
+
+/** What the encoder knows about a block when it asks for the block's output length. */
+export interface OutputLengthContext {
+  layer: number;
+  hasCls: boolean;
 }
 
 export type MixerKind = 'attention' | 'spectral' | 'convolution' | 'state-space' | 'mlp';
@@ -46,9 +72,13 @@ export interface MixerSpec<O extends object> {
   choices?: { readonly [K in keyof O]?: readonly O[K][] };
   /** The block style its paper uses; default pre-ln. */
   block?: BlockStyle;
+  /** LayerNorm eps its paper uses (FNet: 1e-12), when the config sets none; default 1e-6. */
+  layerNormEps?: number;
+  /** Whether it can take rotary positions (MixerArgs.rope); the encoder refuses 'rope' otherwise. */
+  rope?: boolean;
   create(args: MixerArgs, options: O): Mixer;
   /** Why these args or options cannot work (e.g. a length it cannot take), or null. */
   validate?(args: MixerArgs, options: O): string | null;
   /** Mixers that shorten the sequence declare the length they return for an input length n. */
-  outputLength?(n: number, options: O): number;
+  outputLength?(n: number, options: O, context?: OutputLengthContext): number;
 }

@@ -7,6 +7,8 @@ export interface ForwardContext {
   readonly training: boolean;
   /** A fresh integer seed in [1, 2^31 - 1] for the next random op (tfjs reads 0 as unseeded). */
   nextSeed(): number;
+  /** The training step (training contexts only), for draws kept over several steps. */
+  readonly step?: number;
 }
 
 const MAX_SEED = 2 ** 31 - 1;
@@ -20,7 +22,7 @@ export function trainingContext(runSeed: number, step: number): ForwardContext {
   if (!Number.isInteger(runSeed) || !Number.isInteger(step) || step < 0) {
     throw new Error(`trainingContext needs an integer seed and a non-negative integer step, got (${runSeed}, ${step})`);
   }
-  return { training: true, nextSeed: seedStream(`forward/${runSeed}/${step}`) };
+  return { training: true, step, nextSeed: seedStream(`forward/${runSeed}/${step}`) };
 }
 
 /** Dropout off. Seeds are still handed out (deterministically) to mixers that draw at inference. */

@@ -40,7 +40,7 @@ describe('classifier config validation', () => {
       'dModel must be a positive integer, got 7.5',
       'dropout must be in [0, 1), got 1',
       'pool must be "cls" or "mean", got "max"',
-      'positions must be "learned", "sinusoidal" or "none", got "rotary"',
+      'positions must be "learned", "sinusoidal", "rope" or "none", got "rotary"',
       'pairInteraction must be "concat" or "nli", got "dot"',
       'layerNormEps must be positive, got 0',
     ]);

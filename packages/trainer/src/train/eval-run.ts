@@ -49,7 +49,7 @@ export async function evaluateRun(opts: { run: string; split: SplitName; backend
     const ckpt = await readCheckpoint<{ step: number }>(file);
     restoreParams(model, ckpt.entries);
     const data = splits[opts.split];
-    const result = await evaluate(model, data, { batchSize: config.train.evalBatchSize, seqLen: runSeqLen(config, task), maxBatches: null });
+    const result = await evaluate(model, data, { batchSize: config.train.evalBatchSize, seqLen: runSeqLen(config, task), maxBatches: null, dropRemainder: task.pair });
     return {
       run: opts.run,
       task: config.task,

@@ -14,14 +14,14 @@ export interface EvalResult {
 export async function evaluate(
   model: Classifier,
   data: SplitData,
-  opts: { batchSize: number; seqLen: number; maxBatches: number | null },
+  opts: { batchSize: number; seqLen: number; maxBatches: number | null; dropRemainder?: boolean },
 ): Promise<EvalResult> {
   const ctx = inferenceContext();
   let correct = 0;
   let lossSum = 0;
   let count = 0;
   let batches = 0;
-  for (const batch of evalBatches(data, { batchSize: opts.batchSize, seqLen: opts.seqLen })) {
+  for (const batch of evalBatches(data, { batchSize: opts.batchSize, seqLen: opts.seqLen, dropRemainder: opts.dropRemainder ?? false })) {
     if (opts.maxBatches !== null && batches >= opts.maxBatches) break;
     const [c, l] = tf.tidy(() => {
       const { tokens, tokens2, labels } = toTensors(batch);

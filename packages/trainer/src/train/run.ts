@@ -5,6 +5,7 @@ import { type Classifier, createClassifier, selectBackend, trainingContext, vali
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ExperimentConfig } from '../config/types.js';
 import { buildReport, type RunReport } from '../report/report.js';
+import { writeRunSummary } from '../report/run-summary.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
 import { TrainingProgress } from '../util/progress.js';
@@ -107,7 +108,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   }
 
   const batcher = new SeededBatcher(splits.train, { batchSize: config.train.batchSize, seqLen, seed: deriveSeed(config.seed, 'shuffle') });
-  const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches };
+  // LRA's Retrieval pipeline drops the last partial batch of every split; the others keep it.
+  const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches, dropRemainder: task.pair };
   const progress = new TrainingProgress(config.train.steps, startStep, log, config.train.logEvery, opts.progress);
   const stepMs: number[] = [];
   let peakBytes = 0;
@@ -198,6 +200,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       resumedFrom: resumeFrom ? resumeFrom.meta.step : null,
     });
     await writeJsonAtomic(files.report, report);
+    // report.md and plots are for people: a failure to draw them must not lose a finished run.
+    await writeRunSummary(config.out).catch((err: Error) => log.warn({ err: err.message }, 'report.md and plots not written'));
     log.info(
       { testAccuracy: test.accuracy, majorityRate: report.metrics.test.majorityRate, bestStep: best!.step, wallSeconds: report.wallSeconds },
       `test accuracy ${(test.accuracy * 100).toFixed(2)}% (majority class ${(report.metrics.test.majorityRate * 100).toFixed(2)}%), best step ${best!.step}; report ${files.report}`,

@@ -90,7 +90,7 @@ export async function readListOpsFile(path: string, split: SplitName, opts: Read
   if (builder.count === 0 && builder.skipped === 0) {
     throw new DataFormatError(path, 2, 'no rows after the header');
   }
-  return builder.finish();
+  return { ...builder.finish(), sources: [path] };
 }
 
 /** Reads `basic_<split>.tsv` from the release root (`lra_release/`) or from `listops-1000/` itself. */

@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
-import { ensureTaskData, getTask, inspectSplit, prepareTask, type SplitName } from '@lra/data';
-import { createLogger } from '../../util/logger.js';
+import { downloadTaskSources, ensureTaskData, getTask, inspectSplit, prepareTask, type SplitName } from '@lra/data';
+import { createLogger, type Logger } from '../../util/logger.js';
+import { ByteProgress } from '../../util/byte-progress.js';
 
 export function dataCommand(y: Argv): Argv {
   return y.command('data', 'prepare and inspect the LRA tasks', (d) =>
@@ -13,16 +14,20 @@ export function dataCommand(y: Argv): Argv {
             .option('task', { type: 'string', demandOption: true })
             .option('source', { type: 'string', describe: "the release root (lra_release/) or the task's own folder in it" })
             .option('generate', { type: 'boolean', default: false, describe: 'generate official-format files (listops, pathfinder)' })
+            .option('download', { type: 'boolean', default: false, describe: 'download the official archive (datasets/sources.json), verify, extract, then prepare' })
+            .option('sources', { type: 'string', describe: 'the sources manifest for --download (default datasets/sources.json)' })
             .option('out', { type: 'string', default: 'datasets', describe: 'data root: raw/ and cache/ go here' })
             .option('skip-bad', { type: 'boolean', default: false, describe: 'skip and count malformed rows instead of stopping' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const log = createLogger();
-          if (!args.source && !args.generate) throw new Error('data prepare: give --source DIR (the official files) or --generate');
+          const ways = [args.source, args.generate, args.download].filter(Boolean).length;
+          if (ways !== 1) throw new Error('data prepare: give exactly one of --source DIR (the official files), --download or --generate');
+          const source = args.download ? await download(args.task, args.out, log, args.sources) : args.source;
           const prepared = await prepareTask({
             task: args.task,
             dataDir: args.out,
-            ...(args.source ? { source: args.source } : {}),
+            ...(source ? { source } : {}),
             ...(args.generate ? { generate: true } : {}),
             skipBad: args['skip-bad'],
             log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
@@ -54,4 +59,21 @@ export function dataCommand(y: Argv): Argv {
       )
       .demandCommand(1, 'choose: data prepare | data inspect'),
   );
+}
+
+/** Downloads (resuming, verifying) and extracts what a task needs; returns the folder to read. */
+async function download(task: string, dataDir: string, log: Logger, manifest?: string): Promise<string> {
+  const bar = new ByteProgress();
+  try {
+    const result = await downloadTaskSources({
+      task,
+      dataDir,
+      ...(manifest ? { manifest } : {}),
+      onProgress: (done, total, phase) => bar.update(phase, done, total),
+      log: (msg: string, fields?: object) => bar.interrupt(() => log.info(fields ?? {}, msg)),
+    });
+    return result.sourceDir;
+  } finally {
+    bar.stop();
+  }
 }

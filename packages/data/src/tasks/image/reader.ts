@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { DataFormatError, DataSourceError } from '../../errors.js';
+import { SplitDataBuilder } from '../../split-builder.js';
+import type { ReadOptions, SplitData, SplitName } from '../../types.js';
+import { findSourceFile } from '../source-files.js';
+import { grayPlanar } from './grayscale.js';
+
+export const IMAGE_TASK_FOLDERS: readonly string[] = ['cifar-10-batches-bin'];
+export const CIFAR_SIDE = 32;
+export const IMAGE_SEQ_LEN = CIFAR_SIDE * CIFAR_SIDE;
+/** One record of the binary version: a label byte, then 1024 R, 1024 G and 1024 B bytes. */
+export const CIFAR_RECORD_BYTES = 1 + 3 * IMAGE_SEQ_LEN;
+export const CIFAR_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+export const CIFAR_TEST_FILE = 'test_batch.bin';
+/** LRA's train split is tfds' `train[:90%]`, validation `train[90%:]`. */
+export const CIFAR_TRAIN_PERCENT = 90;
+/**
+ * Token id = grey level + 1, so that 0 stays the padding id: a black pixel is a real input, and
+ * the model's mask (tokens != 0) must not drop it. Ids run 1..256, the vocabulary has 257.
+ */
+export const IMAGE_TOKEN_OFFSET = 1;
+
+/** Python's round(): halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff > 0.5) return floor + 1;
+  if (diff < 0.5) return floor;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** How many of `total` records go to training: tfds' closest-boundary rule for `train[:90%]`. */
+export function cifarTrainCount(total: number): number {
+  return roundHalfEven((CIFAR_TRAIN_PERCENT * total) / 100);
+}
+
+/** One CIFAR binary file's images as token ids; records it rejects with skipBad are counted. */
+interface CifarFile {
+  tokens: Int32Array;
+  labels: Int32Array;
+  count: number;
+  skipped: number;
+}
+
+/**
+ * Parses one CIFAR-10 binary file. A size that is not a multiple of 3073 bytes or a label byte
+ * above 9 throws a DataFormatError naming the record (1-based, in the `line` field); with
+ * `skipBad` the record is dropped and counted.
+ */
+export function parseCifarFile(path: string, bytes: Uint8Array, skipBad = false): CifarFile {
+  const whole = Math.floor(bytes.length / CIFAR_RECORD_BYTES);
+  const trailing = bytes.length - whole * CIFAR_RECORD_BYTES;
+  let skipped = 0;
+  if (bytes.length === 0) throw new DataFormatError(path, 1, 'empty file: expected records of 3073 bytes');
+  if (trailing !== 0) {
+    const reason =
+      `size ${bytes.length} is not a multiple of ${CIFAR_RECORD_BYTES}: record ${whole + 1} ` +
+      `(from byte ${whole * CIFAR_RECORD_BYTES}) holds ${trailing} of its ${CIFAR_RECORD_BYTES} bytes`;
+    if (!skipBad) throw new DataFormatError(path, whole + 1, reason);
+    skipped++;
+  }
+  const tokens = new Int32Array(whole * IMAGE_SEQ_LEN);
+  const labels = new Int32Array(whole);
+  let count = 0;
+  for (let r = 0; r < whole; r++) {
+    const at = r * CIFAR_RECORD_BYTES;
+    const label = bytes[at]!;
+    if (label > 9) {
+      if (!skipBad) throw new DataFormatError(path, r + 1, `label ${label} is outside 0-9 (record at byte ${at})`);
+      skipped++;
+      continue;
+    }
+    grayPlanar(bytes.subarray(at + 1, at + CIFAR_RECORD_BYTES), tokens.subarray(count * IMAGE_SEQ_LEN), IMAGE_TOKEN_OFFSET);
+    labels[count++] = label;
+  }
+  return { tokens: tokens.subarray(0, count * IMAGE_SEQ_LEN), labels: labels.subarray(0, count), count, skipped };
+}
+
+/**
+ * Reads one split of CIFAR-10 grey as LRA does: train = the first 90% (45,000) of the records of
+ * data_batch_1..5.bin in file order, val = the remaining 10% (5,000), test = test_batch.bin.
+ * `source` may be the folder holding cifar-10-batches-bin/ or that folder itself.
+ */
+export async function readImageSplit(source: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
+  const names = split === 'test' ? [CIFAR_TEST_FILE] : CIFAR_TRAIN_FILES;
+  const seqLen = opts.seqLen ?? IMAGE_SEQ_LEN;
+  const builder = new SplitDataBuilder('image', split, seqLen);
+  const paths: string[] = [];
+  for (const name of names) paths.push(await findSourceFile(source, IMAGE_TASK_FOLDERS, name, `CIFAR-10 ${split} split`));
+
+  const files: CifarFile[] = [];
+  let bytesRead = 0;
+  for (const path of paths) {
+    const bytes = await readFile(path);
+    bytesRead += bytes.length;
+    files.push(parseCifarFile(path, bytes, opts.skipBad ?? false));
+    opts.onProgress?.(bytesRead);
+  }
+  const total = files.reduce((n, f) => n + f.count, 0);
+  const [from, to] = split === 'test' ? [0, total] : split === 'train' ? [0, cifarTrainCount(total)] : [cifarTrainCount(total), total];
+  if (to <= from) throw new DataSourceError(`CIFAR-10 ${split} split: ${total} records in ${paths.join(', ')} leave none for ${split}`);
+  let index = 0;
+  for (const file of files) {
+    for (let r = 0; r < file.count; r++, index++) {
+      if (index < from || index >= to) continue;
+      builder.add(file.tokens.subarray(r * IMAGE_SEQ_LEN, (r + 1) * IMAGE_SEQ_LEN), file.labels[r]!);
+    }
+  }
+  for (const file of files) for (let k = 0; k < file.skipped; k++) builder.skip();
+  return { ...builder.finish(), sources: paths };
+}

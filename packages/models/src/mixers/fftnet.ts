@@ -1,0 +1,224 @@
+// FFTNet adaptive spectral filter (Fein-Ashley et al. 2025, jacobfa/fft). Per head,
+// the tokens' orthonormal rfft is scaled by a real, zero-phase filter per frequency (a learned
+// base plus an MLP of the sequence's mean), passed through a magnitude nonlinearity and brought
+// back with irfft: a circular, non-causal convolution adapted to each input.
+//
+// Two published variants (option `variant`):
+// - 'modrelu-177799f': W = base + tanh(MLP(c)), modReLU; the module returns LN(x + dropout(y))
+//   itself (own residual and post-norm), so the block only adds x + FF(LN(x)) after it.
+// - 'gelu-dcb3104': pre-LN (the block normalises, adds and drops out as usual); the MLP emits a
+//   scale and a bias: F * (base * (1 + scale)) + (baseBias + bias), the bias real (added to the
+//   real part), then z * GELU(|z|) / (|z| + 1e-6).
+// Ablation knobs: `filter` (none / static base only / adaptive), `activation` (auto = the
+// variant's own), `frequencyMask` (which bins reach the output).
+//
+// Padding: padded positions are zeroed before the rfft and the mean runs over real tokens (the
+// reference takes no mask). The transform still spans the whole built length.
+//
+// The adaptive MLP's last layer has D * H * (N/2 + 1) weights (twice that for gelu-dcb3104): it
+// grows with the length, and the mixer only takes the length it was built for (shorter inputs
+// are padded to it).
+import * as tf from '@tensorflow/tfjs';
+import { gelu } from '../nn/activations.js';
+import type { ForwardContext } from '../nn/context.js';
+import { dense, type Dense } from '../nn/dense.js';
+import { dropout } from '../nn/dropout.js';
+import { constant, ones, xavierUniform, zeros } from '../nn/initializers.js';
+import { layerNorm, type LayerNorm } from '../nn/layer-norm.js';
+import { irfft, rfft, type ComplexTensors } from '../spectral/index.js';
+import { fitToLength, zeroPadding } from './fftnet-padding.js';
+import { frequencyBins } from './gfnet.js';
+import type { Mixer, MixerArgs, MixerSpec } from './types.js';
+
+export interface FftnetOptions {
+  variant: 'modrelu-177799f' | 'gelu-dcb3104';
+  /** 'none': no filter; 'static': the learned base filter only; 'adaptive': base + MLP(mean). */
+  filter: 'none' | 'static' | 'adaptive';
+  /** 'auto': the variant's own (modrelu for 177799f, gelu-magnitude for dcb3104). */
+  activation: 'auto' | 'modrelu' | 'gelu-magnitude' | 'none';
+  /** Which frequency bins reach the output; the others are zeroed before the irfft. */
+  frequencyMask: 'full' | 'low-pass' | 'high-pass' | 'band';
+  /** low-pass: the lowest ceil(f F) of the F bins pass; high-pass: the highest ceil(f F). */
+  maskFraction: number;
+  /** band: bins floor(bandLow F) <= k < ceil(bandHigh F) pass. */
+  bandLow: number;
+  bandHigh: number;
+}
+
+export type FftnetActivation = 'modrelu' | 'gelu-magnitude' | 'none';
+
+export function fftnetActivation(options: FftnetOptions): FftnetActivation {
+  if (options.activation !== 'auto') return options.activation;
+  return options.variant === 'modrelu-177799f' ? 'modrelu' : 'gelu-magnitude';
+}
+
+/** 1 for the bins that pass the frequency mask, 0 for the others (length F). */
+export function frequencyMaskValues(options: FftnetOptions, bins: number): Float32Array {
+  const pass = new Float32Array(bins);
+  const count = Math.ceil(options.maskFraction * bins);
+  for (let k = 0; k < bins; k++) {
+    switch (options.frequencyMask) {
+      case 'full':
+        pass[k] = 1;
+        break;
+      case 'low-pass':
+        pass[k] = k < count ? 1 : 0;
+        break;
+      case 'high-pass':
+        pass[k] = k >= bins - count ? 1 : 0;
+        break;
+      case 'band':
+        pass[k] = k >= Math.floor(options.bandLow * bins) && k < Math.ceil(options.bandHigh * bins) ? 1 : 0;
+        break;
+    }
+  }
+  return pass;
+}
+
+// torch.nn.LayerNorm's default, which the 177799f module's own norm uses.
+const MODULE_NORM_EPS = 1e-5;
+// modReLU divides by max(|z|, 1e-3) (177799f); the GELU magnitude activation by |z| + 1e-6.
+const MODRELU_MIN_MAGNITUDE = 1e-3;
+const GELU_MAGNITUDE_EPS = 1e-6;
+// Inside the square root of |z|: keeps its gradient finite at z = 0 and moves |z| by <= 1e-10.
+const MAGNITUDE_FLOOR = 1e-20;
+
+function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
+  const { dModel, heads, seqLen } = args;
+  const bins = frequencyBins(seqLen);
+  const headDim = dModel / heads;
+  const original = options.variant === 'modrelu-177799f';
+  const activation = fftnetActivation(options);
+  const p = args.params;
+
+  const baseFilter = options.filter === 'none' ? null : p.add('baseFilter', [heads, bins], ones());
+  const baseBias = !original && options.filter !== 'none' ? p.add('baseBias', [heads, bins], constant(-0.1)) : null;
+  let mlp: { hidden: Dense; output: Dense } | null = null;
+  if (options.filter === 'adaptive') {
+    // The reference initialises its Linear layers xavier-uniform with zero biases.
+    const init = { kernelInit: xavierUniform(), biasInit: zeros() };
+    mlp = {
+      hidden: dense(p, 'adaptive/hidden', { inputDim: dModel, units: dModel, ...init }),
+      output: dense(p, 'adaptive/output', { inputDim: dModel, units: heads * bins * (original ? 1 : 2), ...init }),
+    };
+  }
+  const modreluBias = activation === 'modrelu' ? p.add('modreluBias', [heads, bins], constant(-0.1)) : null;
+  const norm: LayerNorm | null = original ? layerNorm(p, 'norm', dModel, MODULE_NORM_EPS) : null;
+  const passMask = options.frequencyMask === 'full' ? null : frequencyMaskValues(options, bins);
+
+  /** [H, F] parameter -> [1, F, H, 1], to broadcast over the spectrum [B, F, H, d]. */
+  const perHeadBin = (t: tf.Tensor): tf.Tensor => tf.reshape(tf.transpose(t), [1, bins, heads, 1]);
+
+  /** The input's mean over real tokens [B, D]. */
+  const context = (x: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor2D => {
+    if (!mask) return tf.mean(x, 1);
+    const count = tf.maximum(tf.sum(mask, 1, true), 1);
+    return tf.div(tf.sum(tf.mul(x, tf.expandDims(mask, 2)), 1), count);
+  };
+
+  /** Filter (and, for dcb3104, additive bias) for each example: [B or 1, F, H, 1]. */
+  const filterOf = (c: tf.Tensor2D): { scale: tf.Tensor | null; shift: tf.Tensor | null } => {
+    if (!baseFilter) return { scale: null, shift: null };
+    const base = perHeadBin(baseFilter);
+    const shiftBase = baseBias ? perHeadBin(baseBias) : null;
+    if (!mlp) return { scale: base, shift: shiftBase };
+    const batch = c.shape[0];
+    const out = mlp.output.apply(gelu(mlp.hidden.apply(c)));
+    if (original) {
+      // (B, H*F) read as (B, H, F), as the reference's view.
+      const modulation = tf.reshape(tf.transpose(tf.reshape(tf.tanh(out), [batch, heads, bins]), [0, 2, 1]), [
+        batch,
+        bins,
+        heads,
+        1,
+      ]);
+      return { scale: tf.add(base, modulation), shift: null };
+    }
+    // (B, H*F*2) read as (B, H, F, 2): [..., 0] scales, [..., 1] shifts.
+    const pairs = tf.transpose(tf.reshape(out, [batch, heads, bins, 2]), [0, 2, 1, 3]);
+    const [scale, shift] = tf.split(pairs, 2, 3);
+    return { scale: tf.mul(base, tf.add(1, scale!)), shift: tf.add(shiftBase!, shift!) };
+  };
+
+  const activate = (z: ComplexTensors): ComplexTensors => {
+    if (activation === 'none') return z;
+    const magnitude = tf.sqrt(tf.add(tf.add(tf.square(z.re), tf.square(z.im)), MAGNITUDE_FLOOR));
+    const gain =
+      activation === 'modrelu'
+        ? tf.div(tf.relu(tf.add(magnitude, perHeadBin(modreluBias!))), tf.maximum(magnitude, MODRELU_MIN_MAGNITUDE))
+        : tf.div(gelu(magnitude), tf.add(magnitude, GELU_MAGNITUDE_EPS));
+    return { re: tf.mul(z.re, gain), im: tf.mul(z.im, gain) };
+  };
+
+  /** The spectral path y [B, n, D] of the mixer's input x [B, n, D]. */
+  const spectralPath = (x: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor3D => {
+    const [batch, length] = x.shape;
+    const signal = fitToLength(zeroPadding(x, mask), seqLen, 'fftnet');
+    const spectrum = rfft(signal, { axis: 1, norm: 'ortho' });
+    const split = [batch, bins, heads, headDim];
+    let z: ComplexTensors = { re: tf.reshape(spectrum.re, split), im: tf.reshape(spectrum.im, split) };
+    const { scale, shift } = filterOf(context(x, mask));
+    if (scale) z = { re: tf.mul(z.re, scale), im: tf.mul(z.im, scale) };
+    if (shift) z = { re: tf.add(z.re, shift), im: z.im };
+    z = activate(z);
+    if (passMask) {
+      const pass = tf.tensor4d(passMask, [1, bins, 1, 1]);
+      z = { re: tf.mul(z.re, pass), im: tf.mul(z.im, pass) };
+    }
+    const merged = { re: tf.reshape(z.re, [batch, bins, dModel]), im: tf.reshape(z.im, [batch, bins, dModel]) };
+    const y = irfft(merged, { n: seqLen, axis: 1, norm: 'ortho' }) as tf.Tensor3D;
+    return length === seqLen ? y : (tf.slice(y, [0, 0, 0], [batch, length, dModel]) as tf.Tensor3D);
+  };
+
+  return {
+    ownsResidual: original,
+    apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
+      return tf.tidy(() => {
+        const y = spectralPath(x, mask);
+        return norm ? norm.apply(tf.add(x, dropout(y, args.dropout, ctx)) as tf.Tensor3D) : y;
+      });
+    },
+  };
+}
+
+function fractionProblem(name: string, value: number): string | null {
+  return value > 0 && value <= 1 ? null : `${name} must be in (0, 1], got ${value}`;
+}
+
+export const fftnet: MixerSpec<FftnetOptions> = {
+  name: 'fftnet',
+  title: 'FFTNet adaptive spectral filter',
+  paper:
+    'Fein-Ashley et al., "The FFT Strikes Back: An Efficient Alternative to Self-Attention", arXiv:2502.18394 ' +
+    '(v1), 2025; later revised as SPECTRE ' +
+    '(jacobfa/fft: lra/fftnet_modules.py at commit 177799f, fftnet_modules.py at dcb3104)',
+  kind: 'spectral',
+  defaults: {
+    variant: 'modrelu-177799f',
+    filter: 'adaptive',
+    activation: 'auto',
+    frequencyMask: 'full',
+    maskFraction: 0.5,
+    bandLow: 0.25,
+    bandHigh: 0.75,
+  },
+  choices: {
+    variant: ['modrelu-177799f', 'gelu-dcb3104'],
+    filter: ['none', 'static', 'adaptive'],
+    activation: ['auto', 'modrelu', 'gelu-magnitude', 'none'],
+    frequencyMask: ['full', 'low-pass', 'high-pass', 'band'],
+  },
+  create: createFftnet,
+  validate(args, options) {
+    if (args.dModel % args.heads !== 0) return `dModel ${args.dModel} is not divisible by ${args.heads} heads`;
+    if (options.frequencyMask === 'low-pass' || options.frequencyMask === 'high-pass') {
+      return fractionProblem('maskFraction', options.maskFraction);
+    }
+    if (options.frequencyMask === 'band') {
+      if (!(options.bandLow >= 0 && options.bandLow < options.bandHigh && options.bandHigh <= 1)) {
+        return `band needs 0 <= bandLow < bandHigh <= 1, got bandLow ${options.bandLow}, bandHigh ${options.bandHigh}`;
+      }
+    }
+    return null;
+  },
+};

@@ -1,0 +1,105 @@
+// Local (sliding-window) softmax attention, as in the Long Range Arena's baselines: query i
+// attends to the keys j with |i - j| < window / 2. Computed in blocks, so memory is O(N window)
+// rather than O(N^2): the sequence is cut into blocks of at least the window radius, and each
+// query block attends to its own and its two neighbouring key blocks, masked to the exact band.
+import * as tf from '@tensorflow/tfjs';
+import type { ForwardContext } from '../nn/context.js';
+import { dense, type Dense } from '../nn/dense.js';
+import { dropout } from '../nn/dropout.js';
+import { xavierUniform } from '../nn/initializers.js';
+import { MASKED_SCORE } from './attention.js';
+import type { Mixer, MixerArgs, MixerSpec } from './types.js';
+
+export interface LocalOptions {
+  /** Window width w: keys with |i - j| < w / 2 are kept. */
+  window: number;
+}
+
+/** The largest kept offset: |i - j| <= radius exactly when |i - j| < w / 2. */
+export function localRadius(window: number): number {
+  return Math.ceil(window / 2) - 1;
+}
+
+/** Additive scores [P, 3P] for query p of a block against key q of its (previous, own, next) blocks. */
+function bandBias(block: number, radius: number): tf.Tensor2D {
+  const values = new Float32Array(block * 3 * block);
+  for (let p = 0; p < block; p++) {
+    for (let q = 0; q < 3 * block; q++) values[p * 3 * block + q] = Math.abs(p - q + block) <= radius ? 0 : MASKED_SCORE;
+  }
+  return tf.tensor2d(values, [block, 3 * block]);
+}
+
+/** x [B, nb + 2, P, ...rest] -> [B, nb, 3P, ...rest]: each block with its previous and next one. */
+function withNeighbours(x: tf.Tensor, blocks: number): tf.Tensor {
+  const rest = x.shape.slice(2);
+  const begin = (offset: number) => [0, offset, ...rest.map(() => 0)];
+  const size = [x.shape[0]!, blocks, ...rest];
+  return tf.concat([tf.slice(x, begin(0), size), tf.slice(x, begin(1), size), tf.slice(x, begin(2), size)], 2);
+}
+
+function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
+  const { dModel, heads } = args;
+  const headDim = dModel / heads;
+  const radius = localRadius(options.window);
+  const block = Math.max(1, radius);
+  const init = { bias: false, kernelInit: xavierUniform() };
+  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: dModel, ...init });
+  const query = project('query');
+  const key = project('key');
+  const value = project('value');
+  const output = project('output');
+
+  return {
+    apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
+      const [batch, length] = x.shape;
+      if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
+        throw new Error(`local: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
+      }
+      const blocks = Math.ceil(length / block);
+      const tail = blocks * block - length;
+      return tf.tidy(() => {
+        // Queries: [B*H*nb, P, dh]. Keys and values get one empty block on each side.
+        const q = tf.pad(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)), [[0, 0], [0, tail], [0, 0]]);
+        const q3 = tf.reshape(tf.transpose(tf.reshape(q, [batch, blocks, block, heads, headDim]), [0, 3, 1, 2, 4]), [
+          batch * heads * blocks,
+          block,
+          headDim,
+        ]) as tf.Tensor3D;
+        const context = (t: tf.Tensor): tf.Tensor => {
+          const padded = tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]);
+          return withNeighbours(tf.reshape(padded, [batch, blocks + 2, block, heads, headDim]), blocks); // [B, nb, 3P, H, dh]
+        };
+        const kT3 = tf.reshape(tf.transpose(context(key.apply(x)), [0, 3, 1, 4, 2]), [batch * heads * blocks, headDim, 3 * block]) as tf.Tensor3D;
+        const v3 = tf.reshape(tf.transpose(context(value.apply(x)), [0, 3, 1, 2, 4]), [batch * heads * blocks, 3 * block, headDim]) as tf.Tensor3D;
+        // Keys outside the sequence, and padded keys, are masked like the band's outside.
+        const real = mask ?? tf.ones([batch, length]);
+        const keyReal = withNeighbours(tf.reshape(tf.pad(real, [[0, 0], [block, block + tail]]), [batch, blocks + 2, block]), blocks);
+        const keyBias = tf.reshape(tf.mul(tf.sub(1, keyReal), MASKED_SCORE), [batch, 1, blocks, 1, 3 * block]);
+        const bias = tf.add(keyBias, bandBias(block, radius));
+        const scores = tf.add(tf.reshape(tf.matMul(q3, kT3), [batch, heads, blocks, block, 3 * block]), bias);
+        const weights = dropout(tf.softmax(tf.reshape(scores, [batch * heads * blocks, block, 3 * block])), args.attentionDropout, ctx);
+        const mixed = tf.reshape(tf.matMul(weights, v3), [batch, heads, blocks * block, headDim]);
+        const merged = tf.reshape(tf.transpose(tf.slice(mixed, [0, 0, 0, 0], [batch, heads, length, headDim]), [0, 2, 1, 3]), [
+          batch,
+          length,
+          dModel,
+        ]) as tf.Tensor3D;
+        return output.apply(merged);
+      });
+    },
+  };
+}
+
+export const local: MixerSpec<LocalOptions> = {
+  name: 'local',
+  title: 'Local (sliding-window) attention',
+  paper: 'Tay et al., "Long Range Arena: A Benchmark for Efficient Transformers", ICLR 2021 (local attention baseline)',
+  kind: 'attention',
+  defaults: { window: 32 },
+  create: createLocal,
+  validate(args, options) {
+    if (!Number.isInteger(options.window) || options.window < 1) return `window must be a positive integer, got ${options.window}`;
+    if (args.dModel % args.heads !== 0) return `dModel ${args.dModel} is not divisible by ${args.heads} heads`;
+    return null;
+  },
+};

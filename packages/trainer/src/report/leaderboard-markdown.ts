@@ -1,0 +1,119 @@
+import { cell, rate } from './format.js';
+import type { Leaderboard, LeaderboardEntry, SeedStats, SummaryRow } from './leaderboard.js';
+import { formatPublished, isLraTask, LRA_TASKS, NOT_PUBLISHED, TASK_TITLES } from './published.js';
+
+/** "36.10 ± 0.52 (n=2)": the mean, the sample deviation where there is one, and the count. */
+export function formatStats(s: { mean: number; std: number | null; n: number }): string {
+  return `${s.mean.toFixed(2)}${s.std === null ? '' : ` ± ${s.std.toFixed(2)}`} (n=${s.n})`;
+}
+
+function meanOnly(s: SeedStats): string {
+  return s.mean.toFixed(2);
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.map(cell).join(' | ')} |`;
+}
+
+function taskTitle(task: string): string {
+  return isLraTask(task) ? TASK_TITLES[task] : task;
+}
+
+function experimentName(e: { mixer: string; preset: string; settings: string }): string {
+  return `${e.mixer}${e.settings ? ` (${e.settings})` : ''}`;
+}
+
+function summaryTable(summary: readonly SummaryRow[]): string[] {
+  const header = ['mixer', 'preset / source', ...LRA_TASKS.map((t) => TASK_TITLES[t]), 'Avg (5 tasks)'];
+  const lines = [row(header), row(header.map(() => '---'))];
+  for (const s of summary) {
+    const ours = LRA_TASKS.map((t) => {
+      const stats = s.tasks[t];
+      return stats ? formatStats(stats) : '-';
+    });
+    lines.push(row([experimentName(s), s.preset, ...ours, s.average === null ? '-' : s.average.toFixed(2)]));
+    if (s.published) {
+      const p = s.published;
+      const scores = LRA_TASKS.map((t) => (p.scores[t] != null ? p.scores[t]!.toFixed(2) : t === 'pathx' && p.pathxFailed ? 'FAIL' : '-'));
+      lines.push(row([`↳ published: ${p.model}`, p.source, ...scores, p.average === null ? '-' : p.average.toFixed(2)]));
+    } else {
+      lines.push(row([`↳ published`, '', ...LRA_TASKS.map(() => NOT_PUBLISHED), NOT_PUBLISHED]));
+    }
+  }
+  return lines;
+}
+
+function taskTable(entries: readonly LeaderboardEntry[]): string[] {
+  const header = ['mixer', 'preset', 'runs (seeds)', 'test acc. % (mean ± sd)', 'best val. % (mean)', 'published %', 'diff. (points)', 'majority %', 'steps/s', 'tokens/s', 'backend', 'params', 'config'];
+  const lines = [row(header), row(header.map(() => '---'))];
+  for (const e of entries) {
+    const published = e.published ? `${formatPublished(e.published)} (${e.published.model})` : NOT_PUBLISHED;
+    lines.push(
+      row([
+        experimentName(e),
+        e.preset,
+        `${e.testAccuracy.n} (${e.seeds.join(', ')})`,
+        formatStats(e.testAccuracy),
+        meanOnly(e.bestValAccuracy),
+        published,
+        e.diffToPublished === null ? '-' : `${e.diffToPublished >= 0 ? '+' : ''}${e.diffToPublished.toFixed(2)}`,
+        e.majorityRate.toFixed(2),
+        rate(e.speed.stepsPerSec),
+        rate(e.speed.tokensPerSec),
+        e.backends.join(', '),
+        e.params.map((p) => p.toLocaleString('en-US')).join(', '),
+        e.configHash,
+      ]),
+    );
+  }
+  return lines;
+}
+
+/** The leaderboard as markdown: conventions first, then the tasks x mixers summary, then per-task detail. */
+export function renderLeaderboardMarkdown(lb: Leaderboard): string {
+  const c = lb.conventions;
+  const out: string[] = ['# LRA leaderboard', ''];
+  out.push(
+    `${lb.runs.finished} finished run(s) in ${lb.entries.length} experiment(s), ${lb.runs.unfinished} unfinished, read from ${lb.roots.join(', ')}.`,
+    '',
+  );
+  out.push(
+    `- Accuracy: ${c.accuracy}; ${c.spread}.`,
+    `- Grouping: ${c.grouping}.`,
+    `- ${c.average}`,
+    `- Published: ${c.published}.`,
+    `- Speed: ${c.speed}.`,
+    '',
+  );
+
+  if (lb.entries.length > 0) {
+    out.push('## Tasks x mixers', '');
+    out.push('Each mixer row gives mean ± sd (n) of test accuracy in %; the row below it gives the published numbers for the same mixer.', '');
+    out.push(...summaryTable(lb.summary), '');
+    const tasks = [...new Set(lb.entries.map((e) => e.task))];
+    for (const task of tasks) {
+      out.push(`## ${taskTitle(task)}`, '');
+      out.push(...taskTable(lb.entries.filter((e) => e.task === task)), '');
+    }
+    const warnings = lb.entries.flatMap((e) => e.warnings.map((w) => `${e.task} / ${experimentName(e)}: ${w}`));
+    if (warnings.length > 0) out.push('## Warnings', '', ...warnings.map((w) => `- ${w}`), '');
+  } else {
+    out.push('No finished runs.', '');
+  }
+
+  if (lb.unfinished.length > 0) {
+    out.push('## Unfinished runs', '', 'Runs without a usable report.json: not counted above.', '');
+    out.push(row(['run', 'task', 'mixer', 'preset', 'seed', 'progress', 'why']), row(Array(7).fill('---') as string[]));
+    for (const u of lb.unfinished) {
+      const progress = u.lastStep === null ? 'no steps logged' : `step ${u.lastStep}${u.steps === null ? '' : ` of ${u.steps}`}`;
+      out.push(row([u.dir, u.task ?? '?', u.mixer ?? '?', u.preset ?? '?', u.seed === null ? '?' : String(u.seed), progress, u.reason]));
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** The JSON form: the same content as the markdown, as data. */
+export function renderLeaderboardJson(lb: Leaderboard): string {
+  return `${JSON.stringify(lb, null, 2)}\n`;
+}
