@@ -44,6 +44,9 @@ export const FAVOR_EPS = 1e-4;
 const NORMALISER_EPS = 1e-12;
 const MASKED_PROJECTION = -1e9;
 
+const constantMax = (x: tf.Tensor, axes: number[]): tf.Tensor =>
+  tf.customGrad((input: tf.Tensor) => ({ value: tf.max(input, axes, true), gradFunc: () => tf.zerosLike(input) }))(x);
+
 /**
  * Positive softmax-kernel features of x [BH, N, d] for the feature matrix w [m, d].
  * keyMask [BH, N, 1] marks the real keys; null for queries and unmasked keys.
@@ -57,10 +60,10 @@ export function favorFeatures(x: tf.Tensor3D, w: tf.Tensor2D, isQuery: boolean, 
     const halfNorm = tf.mul(tf.sum(tf.square(scaled), 2, true), 0.5);
     let stabiliser: tf.Tensor;
     if (isQuery) {
-      stabiliser = tf.max(projected, 2, true);
+      stabiliser = constantMax(projected, [2]);
     } else {
       const candidates = keyMask ? tf.add(projected, tf.mul(tf.sub(1, keyMask), MASKED_PROJECTION)) : projected;
-      stabiliser = tf.reshape(tf.max(candidates, [1, 2]), [bh, 1, 1]);
+      stabiliser = constantMax(candidates, [1, 2]);
     }
     const features = tf.mul(tf.add(tf.exp(tf.sub(tf.sub(projected, halfNorm), stabiliser)), FAVOR_EPS), 1 / Math.sqrt(m));
     return (keyMask ? tf.mul(features, keyMask) : features) as tf.Tensor3D;

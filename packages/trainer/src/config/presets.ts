@@ -102,21 +102,27 @@ const byTask: Record<string, TaskPresets> = {
     },
   },
   pathfinder: {
+    // Without a source, the generator makes the task: 20,000 images for small, 4,000 for tiny.
     small: {
+      data: { generator: { count: 20000 } },
       model: { dModel: 32, heads: 4, layers: 2, mlpDim: 64, pool: 'mean' },
       train: { batchSize: 64, steps: 3000, lr: 1e-3, schedule: 'cosine', warmup: 312, weightDecay: 0, evalEvery: 500, evalBatches: 16 },
     },
     tiny: {
+      data: { generator: { count: 4000 } },
       model: { dModel: 32, heads: 2, layers: 1, mlpDim: 64, pool: 'mean' },
-      train: { batchSize: 32, steps: 400, lr: 1e-3, schedule: 'cosine', warmup: 50, weightDecay: 0, evalEvery: 200, evalBatches: 8 },
+      // 1024 tokens: a batch of 8 keeps a softmax-attention step near a second on wasm.
+      train: { batchSize: 8, steps: 300, lr: 1e-3, schedule: 'cosine', warmup: 30, weightDecay: 0, evalEvery: 100, evalBatches: 16, evalBatchSize: 32 },
     },
   },
   pathx: {
     small: {
+      data: { generator: { count: 4000 } },
       model: { dModel: 32, heads: 4, layers: 2, mlpDim: 64, pool: 'mean' },
       train: { batchSize: 16, steps: 2000, lr: 1e-3, schedule: 'cosine', warmup: 312, weightDecay: 0, evalEvery: 500, evalBatches: 16 },
     },
     tiny: {
+      data: { generator: { count: 400, imagesPerBatch: 200 } },
       model: { dModel: 16, heads: 2, layers: 1, mlpDim: 32, pool: 'mean' },
       train: { batchSize: 8, steps: 200, lr: 1e-3, schedule: 'cosine', warmup: 20, weightDecay: 0, evalEvery: 100, evalBatches: 4 },
     },

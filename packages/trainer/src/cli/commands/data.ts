@@ -15,6 +15,7 @@ export function dataCommand(y: Argv): Argv {
             .option('source', { type: 'string', describe: "the release root (lra_release/) or the task's own folder in it" })
             .option('generate', { type: 'boolean', default: false, describe: 'generate official-format files (listops, pathfinder)' })
             .option('download', { type: 'boolean', default: false, describe: 'download the official archive (datasets/sources.json), verify, extract, then prepare' })
+            .option('generator', { type: 'string', describe: 'generator options as JSON, e.g. \'{"count":2000}\' (pathfinder) or \'{"counts":{"train":2000,"val":200,"test":200}}\' (listops)' })
             .option('sources', { type: 'string', describe: 'the sources manifest for --download (default datasets/sources.json)' })
             .option('out', { type: 'string', default: 'datasets', describe: 'data root: raw/ and cache/ go here' })
             .option('skip-bad', { type: 'boolean', default: false, describe: 'skip and count malformed rows instead of stopping' })
@@ -28,7 +29,7 @@ export function dataCommand(y: Argv): Argv {
             task: args.task,
             dataDir: args.out,
             ...(source ? { source } : {}),
-            ...(args.generate ? { generate: true } : {}),
+            ...(args.generate ? { generate: args.generator ? parseGeneratorOptions(args.generator) : true } : {}),
             skipBad: args['skip-bad'],
             log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
           });
@@ -76,4 +77,15 @@ async function download(task: string, dataDir: string, log: Logger, manifest?: s
   } finally {
     bar.stop();
   }
+}
+
+function parseGeneratorOptions(json: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`--generator: not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('--generator: expected a JSON object');
+  return value as Record<string, unknown>;
 }
