@@ -59,7 +59,7 @@ export function mixerLengths(config: ClassifierConfig, options: object): number[
   let n = encoderLength(config);
   for (let layer = 0; layer < config.layers; layer++) {
     lengths.push(n);
-    n = spec.outputLength ? spec.outputLength(n, options) : n;
+    n = spec.outputLength ? spec.outputLength(n, options, { layer, hasCls: config.pool === 'cls' }) : n;
   }
   return lengths;
 }

@@ -5,14 +5,16 @@
 // times an exponential decay per channel.
 //
 // Optimisation as the reference: the implicit filter's MLP and its sine frequency take no weight
-// decay ({ decay: false }); the reference also gives them their own learning rate 1e-3, which a
-// trainer with one learning rate cannot (with the LRA preset's lr the filter learns at that lr).
+// decay and their own peak learning rate 1e-3 ({ decay: false, lr: 1e-3 }, under the run's
+// schedule shape).
 // The reference's positional code z is a parameter with lr 1e-5 (it barely moves); here it is
 // fixed. Initialisation follows torch's defaults (U(+-1/sqrt(fanIn)) for Linear and Conv1d), as
 // the reference never overrides them: the sine MLP's behaviour depends on it.
 //
 // Causal: position t only sees positions <= t, so trailing padding never reaches a real token;
 // padded positions are also zeroed before both convolutions, so padding anywhere is harmless.
+// A CLS token in front would read only itself: by default it is moved behind the tokens while
+// the operator runs (option clsPosition), so a CLS-pooled classifier sees the whole sequence.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
@@ -28,6 +30,12 @@ export interface HyenaOptions {
   filterInnerLayers: number;
   /** Initial frequency of the sine activations (the reference's w). */
   sineFrequency: number;
+  /**
+   * Where the encoder's CLS token (if any) sits while the causal operator runs: 'last' moves it
+   * behind the tokens so it reads the whole sequence, and back to the front afterwards; 'first'
+   * leaves it in front, where a causal operator gives it nothing but itself to read.
+   */
+  clsPosition: 'last' | 'first';
 }
 
 const SHORT_KERNEL = 3;
@@ -64,11 +72,14 @@ export function hyenaFilterTables(length: number, dModel: number): { z: Float32A
   return { z, decay };
 }
 
-/** A view of `scope` whose parameters, in every sub-scope, take no weight decay. */
+/** The implicit filter's peak learning rate in the reference configs. */
+const FILTER_LR = 1e-3;
+
+/** A view of `scope` whose parameters, in every sub-scope, take no weight decay and lr 1e-3. */
 function withoutDecay(scope: ParamScope): ParamScope {
   return {
     prefix: scope.prefix,
-    add: (name, shape, init) => scope.add(name, shape, init, { decay: false }),
+    add: (name, shape, init) => scope.add(name, shape, init, { decay: false, lr: FILTER_LR }),
     scope: (name) => withoutDecay(scope.scope(name)),
   };
 }
@@ -105,6 +116,46 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
     return tf.transpose(h) as tf.Tensor2D;
   };
 
+  /** The operator on x [B, N, D] in its own order. */
+  const operator = (x: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor3D => {
+    const [batch, length] = x.shape;
+    return tf.tidy(() => {
+      const keep = mask ? tf.expandDims(mask, 2) : null;
+      const masked = (t: tf.Tensor): tf.Tensor => (keep ? tf.mul(t, keep) : t);
+      const projected = masked(inProj.apply(x));
+      // Causal depthwise convolution: pad SHORT_KERNEL - 1 zeros in front, keep N outputs.
+      const padded = tf.pad(projected, [
+        [0, 0],
+        [SHORT_KERNEL - 1, 0],
+        [0, 0],
+      ]);
+      const convolved = tf.depthwiseConv2d(
+        tf.reshape(padded, [batch, 1, length + SHORT_KERNEL - 1, inner]) as tf.Tensor4D,
+        tf.reshape(shortKernel, [1, SHORT_KERNEL, inner, 1]) as tf.Tensor4D,
+        1,
+        'valid',
+      );
+      const short = tf.add(tf.reshape(convolved, [batch, length, inner]), shortBias);
+      const [x0, x1, v] = tf.split(short, 3, 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      // Channels first for the convolution along tokens: [B, D, N].
+      const gated = tf.transpose(masked(tf.mul(v, x1)), [0, 2, 1]);
+      const long = tf.add(fftconv(gated, longFilter(length)), tf.mul(gated, tf.reshape(skip, [dModel, 1])));
+      return outProj.apply(tf.mul(tf.transpose(long, [0, 2, 1]), x0)) as tf.Tensor3D;
+    });
+  };
+
+  const clsLast = (args.hasCls ?? false) && options.clsPosition === 'last';
+  /** Moves position 0 to the end (toEnd) or the last position to the front. */
+  const rotate = <T extends tf.Tensor>(t: T, toEnd: boolean): T => {
+    const length = t.shape[1]!;
+    if (length < 2) return t;
+    const cut = toEnd ? 1 : length - 1;
+    const begin = new Array<number>(t.rank).fill(0);
+    const head = tf.slice(t, begin, [-1, cut]);
+    const tail = tf.slice(t, [0, cut, ...begin.slice(2)], [-1, length - cut]);
+    return tf.concat([tail, head], 1) as T;
+  };
+
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, _ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
@@ -112,29 +163,8 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
       if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
         throw new Error(`hyena: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
       }
-      return tf.tidy(() => {
-        const keep = mask ? tf.expandDims(mask, 2) : null;
-        const masked = (t: tf.Tensor): tf.Tensor => (keep ? tf.mul(t, keep) : t);
-        const projected = masked(inProj.apply(x));
-        // Causal depthwise convolution: pad SHORT_KERNEL - 1 zeros in front, keep N outputs.
-        const padded = tf.pad(projected, [
-          [0, 0],
-          [SHORT_KERNEL - 1, 0],
-          [0, 0],
-        ]);
-        const convolved = tf.depthwiseConv2d(
-          tf.reshape(padded, [batch, 1, length + SHORT_KERNEL - 1, inner]) as tf.Tensor4D,
-          tf.reshape(shortKernel, [1, SHORT_KERNEL, inner, 1]) as tf.Tensor4D,
-          1,
-          'valid',
-        );
-        const short = tf.add(tf.reshape(convolved, [batch, length, inner]), shortBias);
-        const [x0, x1, v] = tf.split(short, 3, 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        // Channels first for the convolution along tokens: [B, D, N].
-        const gated = tf.transpose(masked(tf.mul(v, x1)), [0, 2, 1]);
-        const long = tf.add(fftconv(gated, longFilter(length)), tf.mul(gated, tf.reshape(skip, [dModel, 1])));
-        return outProj.apply(tf.mul(tf.transpose(long, [0, 2, 1]), x0)) as tf.Tensor3D;
-      });
+      if (!clsLast) return operator(x, mask);
+      return tf.tidy(() => rotate(operator(rotate(x, true), mask ? rotate(mask, true) : null), false));
     },
   };
 }
@@ -146,7 +176,8 @@ export const hyena: MixerSpec<HyenaOptions> = {
     'Poli, Massaroli, Nguyen, Fu, Dao, Baccus, Bengio, Ermon, Re, "Hyena Hierarchy: Towards Larger ' +
     'Convolutional Language Models", ICML 2023',
   kind: 'convolution',
-  defaults: { filterWidth: 64, filterInnerLayers: 2, sineFrequency: 1 },
+  defaults: { filterWidth: 64, filterInnerLayers: 2, sineFrequency: 1, clsPosition: 'last' },
+  choices: { clsPosition: ['last', 'first'] },
   create: createHyena,
   validate(_args, options) {
     if (!(Number.isInteger(options.filterWidth) && options.filterWidth > 0)) {

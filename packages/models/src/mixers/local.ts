@@ -29,12 +29,15 @@ function bandBias(block: number, radius: number): tf.Tensor2D {
   return tf.tensor2d(values, [block, 3 * block]);
 }
 
-/** x [B, nb + 2, P, ...rest] -> [B, nb, 3P, ...rest]: each block with its previous and next one. */
-function withNeighbours(x: tf.Tensor, blocks: number): tf.Tensor {
-  const rest = x.shape.slice(2);
-  const begin = (offset: number) => [0, offset, ...rest.map(() => 0)];
-  const size = [x.shape[0]!, blocks, ...rest];
-  return tf.concat([tf.slice(x, begin(0), size), tf.slice(x, begin(1), size), tf.slice(x, begin(2), size)], 2);
+/**
+ * x [B, nb + 2, W] -> [B, nb, 3W]: each block with its previous and next one. Kept 3-D: wasm
+ * slices and concatenates tensors of rank 4 or less natively, higher ranks element by element
+ * in JavaScript (hundreds of times slower).
+ */
+function withNeighbours(x: tf.Tensor3D, blocks: number): tf.Tensor3D {
+  const [batch, , width] = x.shape;
+  const shifted = (offset: number) => tf.slice(x, [0, offset, 0], [batch, blocks, width]);
+  return tf.concat([shifted(0), shifted(1), shifted(2)], 2);
 }
 
 function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
@@ -66,14 +69,14 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
           headDim,
         ]) as tf.Tensor3D;
         const context = (t: tf.Tensor): tf.Tensor => {
-          const padded = tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]);
-          return withNeighbours(tf.reshape(padded, [batch, blocks + 2, block, heads, headDim]), blocks); // [B, nb, 3P, H, dh]
+          const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * dModel]);
+          return tf.reshape(withNeighbours(padded as tf.Tensor3D, blocks), [batch, blocks, 3 * block, heads, headDim]);
         };
         const kT3 = tf.reshape(tf.transpose(context(key.apply(x)), [0, 3, 1, 4, 2]), [batch * heads * blocks, headDim, 3 * block]) as tf.Tensor3D;
         const v3 = tf.reshape(tf.transpose(context(value.apply(x)), [0, 3, 1, 2, 4]), [batch * heads * blocks, 3 * block, headDim]) as tf.Tensor3D;
         // Keys outside the sequence, and padded keys, are masked like the band's outside.
         const real = mask ?? tf.ones([batch, length]);
-        const keyReal = withNeighbours(tf.reshape(tf.pad(real, [[0, 0], [block, block + tail]]), [batch, blocks + 2, block]), blocks);
+        const keyReal = withNeighbours(tf.reshape(tf.pad(real, [[0, 0], [block, block + tail]]), [batch, blocks + 2, block]) as tf.Tensor3D, blocks);
         const keyBias = tf.reshape(tf.mul(tf.sub(1, keyReal), MASKED_SCORE), [batch, 1, blocks, 1, 3 * block]);
         const bias = tf.add(keyBias, bandBias(block, radius));
         const scores = tf.add(tf.reshape(tf.matMul(q3, kT3), [batch, heads, blocks, block, 3 * block]), bias);

@@ -101,6 +101,56 @@ function previousChunks(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
+ * What the chunked scores [BH*R, C, L, 2L] are multiplied by (0 where a query meets itself) and
+ * then offset by (SELF_SCORE there, PADDED_SCORE at padded keys). Built in JavaScript from the
+ * sort order: constants, and the wasm backend's broadcasting Equal took most of a step's time.
+ */
+function chunkMasks(
+  sorted: Int32Array,
+  real: ArrayLike<number>,
+  hashes: number,
+  layout: LshLayout,
+): { keep: Float32Array; bias: Float32Array } {
+  const { chunk, chunks, padded } = layout;
+  const rows = sorted.length / padded;
+  const keep = new Float32Array(rows * padded * 2 * chunk).fill(1);
+  const bias = new Float32Array(keep.length);
+  for (let row = 0; row < rows; row++) {
+    const order = sorted.subarray(row * padded, (row + 1) * padded);
+    const realBase = Math.floor(row / hashes) * padded;
+    for (let c = 0; c < chunks; c++) {
+      const previous = (c - 1 + chunks) % chunks;
+      for (let t = 0; t < chunk; t++) {
+        const query = order[c * chunk + t]!;
+        const base = ((row * chunks + c) * chunk + t) * 2 * chunk;
+        for (let s = 0; s < 2 * chunk; s++) {
+          const key = order[(s < chunk ? c : previous) * chunk + (s % chunk)]!;
+          if (key === query) {
+            keep[base + s] = 0;
+            bias[base + s] = SELF_SCORE;
+          }
+          if (real[realBase + key] === 0) bias[base + s] += PADDED_SCORE;
+        }
+      }
+    }
+  }
+  return { keep, bias };
+}
+
+/**
+ * log sum exp over the last axis, shifted by the row maximum. The result does not depend on the
+ * shift, so its gradient through the maximum is exactly zero and is not taken: tfjs's
+ * logSumExp differentiates its max with a broadcasting Equal, slow on wasm.
+ */
+function logSumExpLastAxis(x: tf.Tensor): tf.Tensor {
+  const shift = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    return { value: tf.max(input, -1, true), gradFunc: () => tf.zerosLike(input) };
+  })(x);
+  return tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), -1, true)), shift);
+}
+
+/**
  * LSH attention over heads: qk, v [BH, N, d], realKeys [BH, N] (1 real, 0 padding).
  * Returns [BH, N, d].
  */
@@ -124,27 +174,22 @@ export function lshAttentionHeads(
     const { sorted, inverse } = lshSortOrder(qkP, realP, hashes, layout.buckets, options.seed);
 
     const keysUnit = tf.div(qkP, tf.sqrt(tf.add(tf.sum(tf.square(qkP), 2, true), UNIT_EPS))) as tf.Tensor3D;
-    const positions: tf.Tensor3D = tf.reshape(tf.cast(sorted, 'float32'), [bh * hashes, padded, 1]);
-    const realSorted = gatherRows(tf.reshape(realP, [bh, padded, 1]), sorted, hashes);
     const toChunks = (t: tf.Tensor3D): tf.Tensor4D => tf.reshape(t, [bh * hashes, chunks, chunk, t.shape[2]]);
     const withPrevious = (t: tf.Tensor4D): tf.Tensor4D => tf.concat([t, previousChunks(t)], 2);
 
     const q = toChunks(gatherRows(qkP, sorted, hashes));
     const k = withPrevious(toChunks(gatherRows(keysUnit, sorted, hashes)));
     const values = withPrevious(toChunks(gatherRows(vP, sorted, hashes)));
-    const queryPositions = toChunks(positions);
-    const keyPositions = withPrevious(toChunks(positions));
-    const keyReal = withPrevious(toChunks(realSorted));
 
     const rows = bh * hashes * chunks;
     const q3 = tf.reshape(q, [rows, chunk, d]);
     const kT3 = tf.reshape(tf.transpose(k, [0, 1, 3, 2]), [rows, d, 2 * chunk]);
     let scores: tf.Tensor = tf.reshape(tf.matMul(q3, kT3), [bh * hashes, chunks, chunk, 2 * chunk]);
-    const isSelf = tf.cast(tf.equal(queryPositions, tf.transpose(keyPositions, [0, 1, 3, 2])), 'float32');
-    scores = tf.add(tf.mul(scores, tf.sub(1, isSelf)), tf.mul(isSelf, SELF_SCORE));
-    scores = tf.add(scores, tf.mul(tf.sub(1, tf.transpose(keyReal, [0, 1, 3, 2])), PADDED_SCORE));
+    const { keep, bias } = chunkMasks(sorted.dataSync() as Int32Array, realP.dataSync(), hashes, layout);
+    const shape: [number, number, number, number] = [bh * hashes, chunks, chunk, 2 * chunk];
+    scores = tf.add(tf.mul(scores, tf.tensor4d(keep, shape)), tf.tensor4d(bias, shape));
 
-    const logits = tf.logSumExp(scores, 3, true); // [BH*R, C, L, 1]
+    const logits = logSumExpLastAxis(scores); // [BH*R, C, L, 1]
     let weights: tf.Tensor = tf.exp(tf.sub(scores, logits));
     if (options.ctx && options.attentionDropout) weights = dropout(weights, options.attentionDropout, options.ctx);
     const mixed = tf.matMul(

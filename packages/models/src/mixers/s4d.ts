@@ -82,7 +82,8 @@ export function s4dConvolution(forward: S4dKernelParams, backward: S4dKernelPara
 }
 
 function kernelParams(scope: ParamScope, channels: number, modes: number, options: S4dOptions): S4dKernelParams {
-  const ssm = { decay: false };
+  // S4's LRA configs: SSM parameters without weight decay, at their own peak rate 1e-3.
+  const ssm = { decay: false, lr: 1e-3 };
   const logDtInit = uniform(Math.log(options.dtMin), Math.log(options.dtMax));
   const aImagInit: Initializer = {
     description: 'pi * n (S4D-Lin)',

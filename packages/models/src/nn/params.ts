@@ -13,7 +13,7 @@ export interface ParamOptions {
    */
   decay?: boolean;
   /**
-   * A base learning rate of its own (the run's schedule shape still applies): S4D's and Hyena's
+   * A peak learning rate of its own (the run's schedule shape still applies): S4D's and Hyena's
    * papers train their state-space and filter parameters at 1e-3 whatever the model's rate.
    */
   lr?: number;

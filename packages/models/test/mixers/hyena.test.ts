@@ -14,10 +14,10 @@ import { denseLayer, expectParamGradients, maxAbsDiff, readParams } from './spec
 const B = 2;
 const D = 4;
 
-function build(options: Partial<HyenaOptions> = {}, seqLen = 7, dModel = D) {
+function build(options: Partial<HyenaOptions> = {}, seqLen = 7, dModel = D, hasCls = false) {
   const store = new ParamStore(53);
   const resolved = { ...hyena.defaults, filterWidth: 8, ...options };
-  const args = { dModel, heads: 2, seqLen, dropout: 0, attentionDropout: 0, params: store.scope('mixer'), layer: 0 };
+  const args = { dModel, heads: 2, seqLen, dropout: 0, attentionDropout: 0, params: store.scope('mixer'), layer: 0, hasCls };
   expect(hyena.validate!(args, resolved)).toBeNull();
   return { store, mixer: hyena.create(args, resolved) as Mixer, options: resolved };
 }
@@ -134,6 +134,39 @@ describe('hyena', () => {
     store.dispose();
   });
 
+  it('lets a CLS token in front read the whole sequence (moved last while it runs), unless told otherwise', async () => {
+    await selectBackend('wasm');
+    const n = 7;
+    const values = seededUniform('hyena-cls', B * n * D);
+    const mask = Float64Array.from({ length: B * n }, (_, i) => (i === n - 1 ? 0 : 1));
+    /** Position 0 of each example moved to the end (forward) or back to the front. */
+    const rotate = (v: ArrayLike<number>, width: number, forward: boolean): Float64Array => {
+      const out = new Float64Array(v.length);
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < n; t++) {
+          const to = forward ? (t + n - 1) % n : (t + 1) % n;
+          for (let c = 0; c < width; c++) out[(b * n + to) * width + c] = v[(b * n + t) * width + c]!;
+        }
+      }
+      return out;
+    };
+    const { store, mixer, options } = build({}, n, D, true);
+    const expected = rotate(reference(rotate(values, D, true), rotate(mask, 1, true), readParams(store), options, n, n), D, false);
+    expect(maxAbsDiff(run(mixer, values, mask, n), expected)).toBeLessThan(5e-5);
+    store.dispose();
+    const first = build({ clsPosition: 'first' }, n, D, true);
+    const plain = reference(values, mask, readParams(first.store), first.options, n, n);
+    expect(maxAbsDiff(run(first.mixer, values, mask, n), plain)).toBeLessThan(5e-5);
+    // In front, the CLS output depends on nothing after it; moved last, it does.
+    const changed = Float64Array.from(values, (v, i) => (i % (n * D) >= D ? v + 0.5 : v));
+    const cls = (y: Float32Array) => y.filter((_, i) => i % (n * D) < D);
+    expect(maxAbsDiff(cls(run(first.mixer, changed, mask, n)), cls(run(first.mixer, values, mask, n)))).toBeLessThan(1e-6);
+    first.store.dispose();
+    const last = build({}, n, D, true);
+    expect(maxAbsDiff(cls(run(last.mixer, changed, mask, n)), cls(run(last.mixer, values, mask, n)))).toBeGreaterThan(1e-3);
+    last.store.dispose();
+  });
+
   it('takes any length up to the one it was built for (odd and LRA lengths); a shorter input uses the filter prefix', async () => {
     await selectBackend('wasm');
     for (const n of [1, 2, 1025, 2001, 4001]) {
@@ -199,10 +232,14 @@ describe('hyena', () => {
     store.dispose();
   });
 
-  it('trains: a few dozen steps lower the loss, without leaking tensors', async () => {
+  it('trains: a few dozen steps lower the loss (mean or CLS pooled), without leaking tensors', async () => {
     await selectBackend('wasm');
-    const result = trainsOnSyntheticTask('hyena', { filterWidth: 16 }, { steps: 40 });
-    expect(result.leaked).toBe(0);
-    expect(result.lastLoss).toBeLessThan(result.firstLoss * 0.8);
+    const mean = trainsOnSyntheticTask('hyena', { filterWidth: 16 }, { steps: 40 });
+    expect(mean.leaked).toBe(0);
+    expect(mean.lastLoss).toBeLessThan(mean.firstLoss * 0.8);
+    // CLS-pooled, as the trainer's presets: the CLS token reads the sequence from the end.
+    const cls = trainsOnSyntheticTask('hyena', { filterWidth: 16 }, { steps: 80, overrides: { pool: 'cls' } });
+    expect(cls.leaked).toBe(0);
+    expect(cls.lastLoss).toBeLessThan(cls.firstLoss * 0.85);
   });
 });

@@ -5,6 +5,7 @@ import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
 import { mixersCommand } from './commands/mixers.js';
 import { reportCommand } from './commands/report.js';
+import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
 import { reportFatal } from './errors.js';
 
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`lra: error: ${msg}\n`);
       process.exit(2);
     });
-  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand]) cli = add(cli);
+  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand]) cli = add(cli);
   await cli.parseAsync();
 }
 

@@ -5,7 +5,7 @@ export interface OptimizedParam {
   variable: tf.Variable;
   /** Whether weight decay applies (state-space parameters, for one, opt out). */
   decay: boolean;
-  /** A base learning rate of its own; the update scales it by the schedule's factor. */
+  /** A peak learning rate of its own; the update scales it by the schedule's factor. */
   lr?: number;
 }
 
@@ -42,8 +42,8 @@ export class AdamW {
 
   /**
    * Applies one update. `grads` maps parameter names to gradients (missing = no gradient); `lr` is
-   * the run's rate at this step, and `scheduleFactor` (lr / base lr) rescales parameters that
-   * carry a base rate of their own.
+   * the run's rate at this step, and `scheduleFactor` (lr / the schedule's peak) rescales
+   * parameters that carry a peak rate of their own.
    */
   apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number, scheduleFactor = 1): void {
     this.step += 1;

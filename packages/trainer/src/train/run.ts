@@ -116,6 +116,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   let window = { loss: 0, correct: 0, seen: 0, steps: 0, started: performance.now() };
   let lastFinite: { step: number; loss: number } | null = null;
   const tensorsAtStart = tf.memory().numTensors;
+  // The schedule's highest rate (at the end of warmup; rsqrt's is base / sqrt(warmup)).
+  const peakLr = learningRate(config.train.warmup, config.train);
 
   try {
     for (let step = startStep; step < config.train.steps; step++) {
@@ -123,8 +125,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       const lr = learningRate(step, config.train);
       const batch = batcher.batchAt(step);
       const ctx = trainingContext(config.seed, step);
-      // Parameters with a base rate of their own follow the same schedule shape.
-      const scheduleFactor = config.train.lr > 0 ? lr / config.train.lr : 0;
+      // Parameters with a peak rate of their own follow the same schedule shape.
+      const scheduleFactor = peakLr > 0 ? lr / peakLr : 0;
       const result = await trainStep(model, optimizer, batch, lr, ctx, scheduleFactor);
       peakBytes = Math.max(peakBytes, result.peakBytes);
       const elapsed = performance.now() - t0;
