@@ -13,7 +13,7 @@
 // Unlike FAVOR+'s positive features, sin/cos features can make the estimated normaliser
 // phi(q) . sum phi(k) tiny or negative with few features; it is clamped to at least
 // RFA_MIN_NORMALISER (the paper does not say how it guards this). No attention matrix exists, so
-// attentionDropout does not apply; the gated causal form is not implemented (this is an encoder).
+// attentionDropout does not apply; the gated causal form is left out: this is a non-causal encoder.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { constant } from '../nn/initializers.js';
