@@ -4,7 +4,9 @@
 #   make eval RUN=runs/x [SPLIT=test]
 #   make data TASK=listops [SOURCE=path/to/lra_release | GENERATE=1]   (neither: download the official archive)
 #   make report [RUNS=runs] [OUT=leaderboard.md]      make sweep SWEEP=experiments/sweeps/listops-tiny.json [WORKERS=2]
-#   make mixers | make test | make bench
+#   make mixers | make test | make bench      make analyze RUN=runs/x [SPLIT=test] [BATCHES=2]
+#   make ablate TASK=listops|image [PRESET=tiny] [WORKERS=2]   spectral-filter ablation grid (experiments/ablations/):
+#              lra sweep --analyze, then lra report --ablation (table; ablation.{md,html} and chart in the results folder)
 
 TASK    ?= listops
 MIXER   ?= attention
@@ -14,7 +16,7 @@ LRA     := node packages/trainer/bin/lra.js
 
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: build check train eval data mixers report sweep test bench clean
+.PHONY: build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate
 
 build:
 	@npx tsc -b
@@ -44,12 +46,36 @@ report: build
 sweep: build
 	$(LRA) sweep $(SWEEP) $(call opt,--workers,$(WORKERS)) $(call opt,--emit,$(EMIT))
 
+# PRESET=tiny picks the CPU-sized grid (<task>-tiny.json); any other PRESET the file's own (small).
+ABLATE_NAME = $(TASK)$(if $(filter tiny,$(PRESET)),-tiny)
+ablate: build
+	$(LRA) sweep experiments/ablations/$(ABLATE_NAME).json --workers $(or $(WORKERS),2) --analyze
+	$(LRA) report runs/ablations/$(ABLATE_NAME) --ablation
+
 test:
 	npx tsc -b
 	npx vitest run
 
+analyze: build
+	$(LRA) analyze --run $(RUN) $(call opt,--split,$(SPLIT)) $(call opt,--batches,$(BATCHES))
+
+# make bench [MIXERS=a,b] [LENGTHS=1024,...] [BUDGET_MS=12000] [BENCH_OUT=runs/bench]: the LRA speed table
+# (docs/speed.md); make bench-peer [PEER_THREADS=N]: attention, fnet, fftnet against PyTorch (skipped without it).
+BENCH_OUT ?= runs/bench
 bench: build
-	$(LRA) bench $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS))
+	$(LRA) bench --table $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS)) \
+	  $(call opt,--budget-ms,$(BUDGET_MS)) --out $(BENCH_OUT)
+
+bench-peer: build
+	$(LRA) bench --peer $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS)) \
+	  $(call opt,--budget-ms,$(BUDGET_MS)) $(call opt,--peer-threads,$(PEER_THREADS)) --out $(BENCH_OUT)
+
+# make profile-step [MIXERS=attention] [LENGTHS=1024]: one wasm training step, kernel by kernel (docs/performance.md).
+profile-step:
+	npx vite-node packages/models/bench/profile-step.ts -- --mixers $(or $(MIXERS),attention) --lengths $(or $(LENGTHS),1024)
+
+lint-docker:
+	npx --yes dockerfilelint@1.8.0 docker/Dockerfile.cpu docker/Dockerfile.gpu
 
 clean:
 	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo

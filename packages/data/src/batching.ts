@@ -1,4 +1,5 @@
 import seedrandom from 'seedrandom';
+import type { TokenColumn } from './tokens/token-column.js';
 import type { SplitData } from './types.js';
 
 /**
@@ -61,9 +62,10 @@ function checkBatchOptions({ batchSize, seqLen }: BatchOptions): void {
 /** Row i's length for bucketing: truncated to seqLen; for a pair, the longer document. */
 export function rowLengths(data: SplitData, seqLen: number): Int32Array {
   const out = new Int32Array(data.count);
+  const { documents, documents2 } = data;
   for (let i = 0; i < data.count; i++) {
-    let n = data.offsets[i + 1]! - data.offsets[i]!;
-    if (data.offsets2 !== undefined) n = Math.max(n, data.offsets2[i + 1]! - data.offsets2[i]!);
+    let n = documents.length(i);
+    if (documents2 !== undefined) n = Math.max(n, documents2.length(i));
     out[i] = Math.min(n, seqLen);
   }
   return out;
@@ -73,8 +75,8 @@ export function rowLengths(data: SplitData, seqLen: number): Int32Array {
 function longestRow(data: SplitData, indices: Int32Array, seqLen: number): number {
   let longest = 1;
   for (const i of indices) {
-    longest = Math.max(longest, data.offsets[i + 1]! - data.offsets[i]!);
-    if (data.offsets2 !== undefined) longest = Math.max(longest, data.offsets2[i + 1]! - data.offsets2[i]!);
+    longest = Math.max(longest, data.documents.length(i));
+    if (data.documents2 !== undefined) longest = Math.max(longest, data.documents2.length(i));
   }
   return Math.min(longest, seqLen);
 }
@@ -86,24 +88,18 @@ function longestRow(data: SplitData, indices: Int32Array, seqLen: number): numbe
 export function gatherBatch(data: SplitData, indices: Int32Array, maxLen: number, padToLongest = false): BatchWithLengths {
   const size = indices.length;
   const seqLen = padToLongest ? longestRow(data, indices, maxLen) : maxLen;
-  const fill = (offsets: Int32Array, tokens: Int32Array): { tokens: Int32Array; lengths: Int32Array } => {
+  const fill = (column: TokenColumn): { tokens: Int32Array; lengths: Int32Array } => {
     const out = new Int32Array(size * seqLen);
     const lengths = new Int32Array(size);
-    for (let row = 0; row < size; row++) {
-      const i = indices[row]!;
-      const start = offsets[i]!;
-      const n = Math.min(offsets[i + 1]! - start, seqLen);
-      out.set(tokens.subarray(start, start + n), row * seqLen);
-      lengths[row] = n;
-    }
+    for (let row = 0; row < size; row++) lengths[row] = column.copyRow(indices[row]!, out, row * seqLen, seqLen);
     return { tokens: out, lengths };
   };
-  const first = fill(data.offsets, data.tokens);
+  const first = fill(data.documents);
   const labels = new Int32Array(size);
   for (let row = 0; row < size; row++) labels[row] = data.labels[indices[row]!]!;
   const batch: BatchWithLengths = { size, seqLen, tokens: first.tokens, labels, lengths: first.lengths, indices };
-  if (data.tokens2 !== undefined && data.offsets2 !== undefined) {
-    const second = fill(data.offsets2, data.tokens2);
+  if (data.documents2 !== undefined) {
+    const second = fill(data.documents2);
     batch.tokens2 = second.tokens;
     batch.lengths2 = second.lengths;
   }

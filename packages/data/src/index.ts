@@ -1,4 +1,17 @@
-export type { GeneratorHooks, GeneratorInput, ReadOptions, SplitData, SplitName, TaskGenerator, TaskSpec } from './types.js';
+export type {
+  GeneratorHooks,
+  GeneratorInput,
+  ReadOptions,
+  ReadReport,
+  SplitData,
+  SplitName,
+  SplitSink,
+  TaskGenerator,
+  TaskSpec,
+} from './types.js';
+export { TokenColumn, type TokenArray, type TokenChunk } from './tokens/token-column.js';
+export { STORED_ID_SHIFT, tokenStorageFor, type TokenStorage, type TokenStorageType } from './tokens/storage.js';
+export { SplitDataBuilder, collectSplit } from './split-builder.js';
 export { splitNames } from './types.js';
 export { CacheError, DataFormatError, DataSourceError } from './errors.js';
 export { getTask, isTaskName, taskNames, tasks, type TaskName } from './tasks/registry.js';
@@ -16,13 +29,15 @@ export {
   stripAsciiWhitespace,
   type Utf8Problem,
 } from './tasks/bytes.js';
-export { IMDB_CLASSES, TEXT_CODE_SEQ_LEN, TEXT_SEQ_LEN, findImdbSplitDir, imdbFolderOf, readTextSplit } from './tasks/text/reader.js';
+export { IMDB_CLASSES, TEXT_CODE_SEQ_LEN, TEXT_SEQ_LEN, findImdbSplitDir, imdbFolderOf, readTextSplit, readTextSplitInto } from './tasks/text/reader.js';
 export {
   RETRIEVAL_COLUMNS,
   RETRIEVAL_SEQ_LEN,
   parseRetrievalLabel,
   readRetrievalFile,
+  readRetrievalFileInto,
   readRetrievalSplit,
+  readRetrievalSplitInto,
   retrievalFileName,
 } from './tasks/retrieval/reader.js';
 export {
@@ -34,6 +49,7 @@ export {
   cifarTrainCount,
   parseCifarFile,
   readImageSplit,
+  readImageSplitInto,
 } from './tasks/image/reader.js';
 export { GRAY_WEIGHTS, grayPlanar, lraGray } from './tasks/image/grayscale.js';
 export { pathfinder } from './tasks/pathfinder.js';
@@ -48,6 +64,7 @@ export {
   pathxLayout,
   readPathfinderMetadata,
   readPathfinderSplit,
+  readPathfinderSplitInto,
   sortMetadataFiles,
   type PathfinderEntry,
   type PathfinderLayout,
@@ -106,7 +123,14 @@ export {
   type ListOpsOperator,
 } from './tasks/listops/vocab.js';
 export { ListOpsExpressionParser, evaluateListOps, tokenizeListOps } from './tasks/listops/expression.js';
-export { LISTOPS_HEADER, listopsFileName, readListOpsFile, readListOpsSplit } from './tasks/listops/reader.js';
+export {
+  LISTOPS_HEADER,
+  listopsFileName,
+  readListOpsFile,
+  readListOpsFileInto,
+  readListOpsSplit,
+  readListOpsSplitInto,
+} from './tasks/listops/reader.js';
 export {
   ListOpsTreeSampler,
   generateListOps,
@@ -119,6 +143,7 @@ export {
 export {
   SPLIT_FILE_FORMAT,
   WHOLE_FILE_READ_LIMIT,
+  joinSplitShards,
   readSplitArrow,
   splitToTable,
   writeSplitArrow,
@@ -136,12 +161,18 @@ export {
   CACHE_FORMAT_VERSION,
   MANIFEST_FILE,
   readManifest,
+  type ManifestShard,
   type ManifestSource,
   type ManifestSplit,
+  type ManifestTokenStorage,
   type TaskManifest,
 } from './cache/manifest.js';
+export { DEFAULT_SHARD_BYTES, ShardedSplitWriter, shardFileName, type ShardedSplitOptions, type WrittenShard } from './cache/shard-writer.js';
+export { loadCachedSplits, type LoadCacheOptions, type LoadedCache } from './cache/load.js';
+export { VERIFIED_FILE, type FileStamp } from './cache/stamps.js';
 export {
   ensureTaskData,
+  manifestVersionProblem,
   prepareTask,
   type PrepareLog,
   type PrepareOptions,

@@ -1,3 +1,4 @@
+import type { TokenColumn } from './tokens/token-column.js';
 import type { SplitData, SplitName, TaskSpec } from './types.js';
 
 const FIRST_TOKENS = 32;
@@ -41,15 +42,17 @@ export function majorityRate(labels: Int32Array): number {
   return best / labels.length;
 }
 
+/** The first FIRST_TOKENS ids of row 0. */
+function firstIds(column: TokenColumn): number[] {
+  const out = new Int32Array(FIRST_TOKENS);
+  return Array.from(out.subarray(0, column.copyRow(0, out, 0, FIRST_TOKENS)));
+}
+
 export function inspectSplit(task: TaskSpec, data: SplitData): SplitInspection {
   let first: SplitInspection['first'] = null;
   if (data.count > 0) {
-    const end = Math.min(data.offsets[1]!, data.offsets[0]! + FIRST_TOKENS);
-    first = { tokens: Array.from(data.tokens.subarray(data.offsets[0], end)), label: data.labels[0]! };
-    if (data.tokens2 !== undefined && data.offsets2 !== undefined) {
-      const end2 = Math.min(data.offsets2[1]!, data.offsets2[0]! + FIRST_TOKENS);
-      first.tokens2 = Array.from(data.tokens2.subarray(data.offsets2[0], end2));
-    }
+    first = { tokens: firstIds(data.documents), label: data.labels[0]! };
+    if (data.documents2 !== undefined) first.tokens2 = firstIds(data.documents2);
   }
   return {
     task: data.task,

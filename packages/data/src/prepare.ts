@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readSplitArrow, writeSplitArrow } from './cache/arrow.js';
+import { loadCachedSplits } from './cache/load.js';
 import {
   CACHE_FORMAT_VERSION,
   canonicalJson,
@@ -20,11 +20,14 @@ import {
   writeSourceChecksums,
   type SourceFileChecksum,
 } from './cache/sources.js';
+import { DEFAULT_SHARD_BYTES, ShardedSplitWriter, type WrittenShard } from './cache/shard-writer.js';
+import { stampOf, writeStamps, type FileStamps } from './cache/stamps.js';
 import { CacheError, DataSourceError } from './errors.js';
 import { labelCounts } from './inspect.js';
 import { removeStaleTempFiles } from './io/atomic.js';
 import { getTask } from './tasks/registry.js';
-import type { GeneratorInput, SplitData, SplitName, TaskSpec } from './types.js';
+import { STORED_ID_SHIFT, tokenStorageFor } from './tokens/storage.js';
+import type { GeneratorInput, ReadReport, SplitData, SplitName, TaskSpec } from './types.js';
 
 export type PrepareLog = (msg: string, fields?: Record<string, unknown>) => void;
 
@@ -49,6 +52,16 @@ export interface PrepareOptions {
   seqLen?: number | undefined;
   /** Cache folder name; by default 'official' or 'generated-<hash of the options>' (+ '-len<N>'). */
   variant?: string | undefined;
+  /**
+   * Bytes of stored ids per cache file (256 MiB by default): larger splits are written as
+   * several shard files, and preparing holds at most one shard of ids in memory.
+   */
+  shardBytes?: number | undefined;
+  /**
+   * Loading a cache: hash every file against the manifest even when its size and mtime match the
+   * stamp of its last verification (by default such files are trusted and not hashed again).
+   */
+  verify?: boolean | undefined;
   log?: PrepareLog | undefined;
   onProgress?: ((progress: PrepareProgress) => void) | undefined;
 }
@@ -152,58 +165,76 @@ async function prepareFromPlan(plan: Plan, opts: PrepareOptions): Promise<TaskDa
     sourceDir = plan.source.path;
   }
 
-  // Read and verify every split before touching the cache, so bad source data leaves a good
+  // Every split streams into shard files sealed under temporary names; they replace the old
+  // cache only once every split has been read and verified, so bad source data leaves a good
   // cache as it was.
-  const splits = {} as Record<SplitName, SplitData>;
-  for (const split of task.splits) {
-    log(`reading ${task.name} ${split} from ${sourceDir}`);
-    splits[split] = await task.read(sourceDir, split, {
-      skipBad,
-      seqLen,
-      onProgress: (done, total) => opts.onProgress?.({ stage: 'read', split, done, ...(total === undefined ? {} : { total }) }),
-    });
-    const { count, skipped } = splits[split];
-    log(`read ${task.name} ${split}: ${count} rows${skipped > 0 ? `, ${skipped} bad rows skipped` : ''}`, { split, count, skipped });
-  }
-
-  // Checksums of what was read, so a manifest says exactly which release files a cache holds.
-  // Each file is hashed once, though splits may share files (IMDB's val and test).
-  const allSources = task.splits.flatMap((split) => splits[split].sources ?? []);
-  const byPath = new Map((await checksumSourceFiles(sourceDir, allSources)).map((f) => [f.path, f]));
-  const sourceSums = new Map<SplitName, SourceFileChecksum[]>();
-  for (const split of task.splits) {
-    const files = splits[split].sources;
-    if (files === undefined) continue;
-    const names = checksumNames(sourceDir, files);
-    sourceSums.set(split, names.map((name) => byPath.get(name)!).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
-  }
-
   await mkdir(dir, { recursive: true });
   await removeStaleTempFiles(dir);
-  // Without a manifest the folder is never taken for a valid cache, whatever happens next.
-  await rm(manifestPath(dir), { force: true });
+  const shardBytes = opts.shardBytes ?? DEFAULT_SHARD_BYTES;
+  const writers: ShardedSplitWriter[] = [];
+  const read = new Map<SplitName, { report: ReadReport; shards: WrittenShard[]; labels: Int32Array; writer: ShardedSplitWriter }>();
   const entries: Partial<Record<SplitName, ManifestSplit>> = {};
-  let written = 0;
-  for (const split of task.splits) {
-    const data = splits[split];
-    const file = `${split}.arrow`;
-    const { bytes, sha256 } = await writeSplitArrow(join(dir, file), data, { vocabVersion: task.vocabVersion });
-    const sums = sourceSums.get(split);
-    entries[split] = {
-      file,
-      rows: data.count,
-      skipped: data.skipped,
-      ...(data.dropped ? { dropped: data.dropped } : {}),
-      tokens: data.tokens.length,
-      bytes,
-      sha256,
-      labelCounts: labelCounts(data.labels, task.numClasses),
-      ...(sums === undefined ? {} : { sources: summariseSources(sums) }),
-    };
-    opts.onProgress?.({ stage: 'write', split, done: ++written, total: task.splits.length });
-  }
   let sourceChecksums: TaskManifest['sourceChecksums'];
-  if (sourceSums.size > 0) {
+  let byPath: Map<string, SourceFileChecksum>;
+  try {
+    for (const split of task.splits) {
+      log(`reading ${task.name} ${split} from ${sourceDir}`);
+      const writer = new ShardedSplitWriter({
+        dir,
+        task: task.name,
+        split,
+        seqLen,
+        pair: task.pair,
+        vocabSize: task.vocabSize,
+        vocabVersion: task.vocabVersion,
+        shardBytes,
+      });
+      writers.push(writer);
+      const report = await task.readInto(sourceDir, split, writer, {
+        skipBad,
+        seqLen,
+        onProgress: (done, total) => opts.onProgress?.({ stage: 'read', split, done, ...(total === undefined ? {} : { total }) }),
+      });
+      const { shards, labels } = await writer.finish();
+      read.set(split, { report, shards, labels, writer });
+      const { count, skipped } = writer;
+      log(`read ${task.name} ${split}: ${count} rows${skipped > 0 ? `, ${skipped} bad rows skipped` : ''}`, { split, count, skipped });
+      opts.onProgress?.({ stage: 'write', split, done: read.size, total: task.splits.length });
+    }
+
+    // Checksums of what was read, so a manifest says exactly which release files a cache holds.
+    // Each file is hashed once, though splits may share files (IMDB's val and test).
+    const allSources = task.splits.flatMap((split) => read.get(split)!.report.sources ?? []);
+    byPath = new Map((await checksumSourceFiles(sourceDir, allSources)).map((f) => [f.path, f]));
+    for (const split of task.splits) {
+      const { report, shards, labels, writer } = read.get(split)!;
+      let sums: SourceFileChecksum[] | undefined;
+      if (report.sources !== undefined) {
+        const names = checksumNames(sourceDir, report.sources);
+        sums = names.map((name) => byPath.get(name)!).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+      }
+      const files = writer.fileNames().map((file, k) => ({ file, ...shards[k]! }));
+      entries[split] = {
+        rows: writer.count,
+        skipped: writer.skipped,
+        ...(report.dropped ? { dropped: report.dropped } : {}),
+        tokens: files.reduce((n, f) => n + f.tokens, 0),
+        bytes: files.reduce((n, f) => n + f.bytes, 0),
+        files,
+        labelCounts: labelCounts(labels, task.numClasses),
+        ...(sums === undefined ? {} : { sources: summariseSources(sums) }),
+      };
+    }
+
+    // Without a manifest the folder is never taken for a valid cache, whatever happens next.
+    await rm(manifestPath(dir), { force: true });
+    for (const writer of writers) await writer.publish();
+  } catch (err) {
+    for (const writer of writers) await writer.abort();
+    throw err;
+  }
+  await removeUnlistedSplitFiles(dir, entries);
+  if (byPath.size > 0) {
     const all = [...byPath.values()];
     const { sha256 } = await writeSourceChecksums(dir, all);
     sourceChecksums = { file: SOURCE_CHECKSUMS_FILE, files: all.length, sha256 };
@@ -218,20 +249,37 @@ async function prepareFromPlan(plan: Plan, opts: PrepareOptions): Promise<TaskDa
     seqLen,
     vocabSize: task.vocabSize,
     numClasses: task.numClasses,
+    tokenStorage: { type: tokenStorageFor(task.vocabSize).type, idShift: STORED_ID_SHIFT, shardBytes },
     skipBad,
     source: plan.source,
     ...(sourceChecksums === undefined ? {} : { sourceChecksums }),
     splits: entries,
   };
+  // The files were hashed as they were written: stamp them, so that loading them does not hash again.
+  const stamps: FileStamps = {};
+  for (const entry of Object.values(entries)) for (const f of entry.files) stamps[f.file] = await stampOf(join(dir, f.file), f.sha256);
+  await writeStamps(dir, stamps);
   await writeManifest(dir, manifest);
   log(`wrote ${dir}`, { variant: plan.variant });
-  return { prepared: { task: task.name, variant: plan.variant, dir, manifest }, splits };
+  const loaded = await loadCachedSplits(dir, manifest, task.splits);
+  return { prepared: { task: task.name, variant: plan.variant, dir, manifest }, splits: loaded.splits as Record<SplitName, SplitData> };
+}
+
+const SPLIT_FILE_PATTERN = /^(train|val|test)(-\d{5}-of-\d{5})?\.arrow$/;
+
+/** Removes split files of an earlier preparation that the new manifest does not list (a split that had more shards). */
+async function removeUnlistedSplitFiles(dir: string, entries: Partial<Record<SplitName, ManifestSplit>>): Promise<void> {
+  const listed = new Set(Object.values(entries).flatMap((e) => e.files.map((f) => f.file)));
+  for (const name of await readdir(dir)) {
+    if (SPLIT_FILE_PATTERN.test(name) && !listed.has(name)) await rm(join(dir, name), { force: true });
+  }
 }
 
 /**
  * Reads a task's official files (or generates official-format files and reads them back through
- * the same reader), verifies every row, and writes `<dataDir>/cache/<task>/<variant>/` with one
- * Arrow file per split and a manifest of their row counts and checksums.
+ * the same reader), verifies every row, and writes `<dataDir>/cache/<task>/<variant>/`: each split
+ * streamed into one or more Arrow files of at most `shardBytes` of ids, and a manifest of their
+ * row counts and checksums.
  */
 export async function prepareTask(opts: PrepareOptions): Promise<PreparedTask> {
   const task = getTask(opts.task);
@@ -243,9 +291,15 @@ function sourceIdentity(source: ManifestSource): object {
   return source.kind === 'generated' ? { kind: source.kind, generator: source.generator } : source;
 }
 
+/** Why a manifest cannot be read by this version (an older or newer cache format), or null. */
+export function manifestVersionProblem(m: TaskManifest): string | null {
+  if (m.formatVersion === CACHE_FORMAT_VERSION) return null;
+  const which = typeof m.formatVersion === 'number' && m.formatVersion > CACHE_FORMAT_VERSION ? 'a newer' : 'an older';
+  return `prepared by ${which} version (cache format ${JSON.stringify(m.formatVersion ?? null)}, this version reads ${CACHE_FORMAT_VERSION}): run lra data prepare again`;
+}
+
 /** Why the manifest does not describe what the plan asks for, or null when it does. */
 function manifestMismatch(m: TaskManifest, plan: Plan, anyOfficialSource: boolean): string | null {
-  if (m.formatVersion !== CACHE_FORMAT_VERSION) return `format version ${m.formatVersion}, expected ${CACHE_FORMAT_VERSION}`;
   if (m.task !== plan.task.name) return `task ${m.task}`;
   if (m.vocabVersion !== plan.task.vocabVersion) return `vocabulary ${m.vocabVersion}, expected ${plan.task.vocabVersion}`;
   if (m.seqLen !== plan.seqLen) return `seqLen ${m.seqLen}, expected ${plan.seqLen}`;
@@ -256,29 +310,11 @@ function manifestMismatch(m: TaskManifest, plan: Plan, anyOfficialSource: boolea
   return had === canonicalJson(sourceIdentity(plan.source)) ? null : `made from another source: ${had}`;
 }
 
-/** Loads every split of a cache, checking each file against the manifest's checksum and counts. */
-async function loadCache(dir: string, manifest: TaskManifest, task: TaskSpec): Promise<Record<SplitName, SplitData>> {
-  const splits = {} as Record<SplitName, SplitData>;
-  for (const split of task.splits) {
-    const entry = manifest.splits[split]!;
-    const path = join(dir, entry.file);
-    const data = await readSplitArrow(path, entry.sha256);
-    if (data.count !== entry.rows || data.tokens.length !== entry.tokens || data.split !== split) {
-      throw new CacheError(
-        path,
-        `holds ${data.split} with ${data.count} rows and ${data.tokens.length} tokens, the manifest says ${split} with ${entry.rows} and ${entry.tokens}`,
-      );
-    }
-    splits[split] = data;
-  }
-  return splits;
-}
-
 /**
- * The cached splits when a manifest matches the plan and every checksum verifies; otherwise
- * why not (null when there is no manifest at all).
+ * The cached splits when a manifest matches the plan and every file verifies (by its stamp or
+ * its checksum); otherwise why not (null when there is no manifest at all).
  */
-async function tryCache(plan: Plan, anyOfficialSource: boolean): Promise<TaskData | string | null> {
+async function tryCache(plan: Plan, anyOfficialSource: boolean, verify: boolean): Promise<TaskData | string | null> {
   let manifest: TaskManifest | null;
   try {
     manifest = await readManifest(plan.dir);
@@ -287,11 +323,13 @@ async function tryCache(plan: Plan, anyOfficialSource: boolean): Promise<TaskDat
     return err.message;
   }
   if (manifest === null) return null;
+  const old = manifestVersionProblem(manifest);
+  if (old !== null) return `it was ${old}`;
   const mismatch = manifestMismatch(manifest, plan, anyOfficialSource);
   if (mismatch !== null) return `it does not match (${mismatch})`;
   try {
-    const splits = await loadCache(plan.dir, manifest, plan.task);
-    return { prepared: { task: plan.task.name, variant: manifest.variant, dir: plan.dir, manifest }, splits };
+    const { splits } = await loadCachedSplits(plan.dir, manifest, plan.task.splits, { verify });
+    return { prepared: { task: plan.task.name, variant: manifest.variant, dir: plan.dir, manifest }, splits: splits as Record<SplitName, SplitData> };
   } catch (err) {
     if (!(err instanceof CacheError)) throw err;
     return `it failed verification: ${err.message}`;
@@ -309,7 +347,7 @@ export async function ensureTaskData(opts: PrepareOptions): Promise<TaskData> {
   const log = opts.log ?? (() => undefined);
   if (opts.source === undefined && (opts.generate ?? false) === false) {
     const official = planOfficial(task, opts, '');
-    const cached = await tryCache(official, true);
+    const cached = await tryCache(official, true, opts.verify ?? false);
     if (typeof cached === 'object' && cached !== null) {
       log(`using the cache in ${official.dir}`, { variant: cached.prepared.variant });
       return cached;
@@ -326,7 +364,7 @@ export async function ensureTaskData(opts: PrepareOptions): Promise<TaskData> {
     return ensureTaskData({ ...opts, generate: true });
   }
   const plan = planFor(task, opts);
-  const cached = await tryCache(plan, false);
+  const cached = await tryCache(plan, false, opts.verify ?? false);
   if (typeof cached === 'object' && cached !== null) {
     log(`using the cache in ${plan.dir}`, { variant: cached.prepared.variant });
     return cached;

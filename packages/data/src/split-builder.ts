@@ -1,4 +1,5 @@
-import type { SplitData, SplitName } from './types.js';
+import { TokenColumn } from './tokens/token-column.js';
+import type { ReadReport, SplitData, SplitName, SplitSink } from './types.js';
 
 /** A growable Int32Array: amortised appends, then one exact-size copy at the end. */
 class Int32Growable {
@@ -37,10 +38,10 @@ class Int32Growable {
 }
 
 /**
- * Collects a split's examples into the flat `SplitData` layout, truncating each document to
- * `seqLen` as it is added.
+ * Collects a split's examples in memory into the flat `SplitData` layout, truncating each
+ * document to `seqLen` as it is added.
  */
-export class SplitDataBuilder {
+export class SplitDataBuilder implements SplitSink {
   private readonly offsets = new Int32Growable(1024);
   private readonly tokens = new Int32Growable(1 << 20);
   private readonly labels = new Int32Growable(1024);
@@ -71,9 +72,7 @@ export class SplitDataBuilder {
 
   /** Adds one example; `tokens` (and `tokens2`) are copied, so the caller may reuse them. */
   add(tokens: Int32Array, label: number, tokens2?: Int32Array): void {
-    if (this.pair !== (tokens2 !== undefined)) {
-      throw new Error(this.pair ? 'a pair task needs a second document' : 'a single-document task got two documents');
-    }
+    checkPair(this.pair, tokens2);
     this.tokens.append(tokens.length > this.seqLen ? tokens.subarray(0, this.seqLen) : tokens);
     this.offsets.push(this.tokens.length);
     if (tokens2 !== undefined && this.tokens2 !== null && this.offsets2 !== null) {
@@ -87,21 +86,30 @@ export class SplitDataBuilder {
     this.skippedRows++;
   }
 
-  finish(): SplitData {
+  finish(report: ReadReport = {}): SplitData {
     const data: SplitData = {
       task: this.task,
       split: this.split,
       count: this.labels.length,
       seqLen: this.seqLen,
-      offsets: this.offsets.finish(),
-      tokens: this.tokens.finish(),
+      documents: TokenColumn.flat(this.offsets.finish(), this.tokens.finish()),
       labels: this.labels.finish(),
       skipped: this.skippedRows,
     };
-    if (this.offsets2 !== null && this.tokens2 !== null) {
-      data.offsets2 = this.offsets2.finish();
-      data.tokens2 = this.tokens2.finish();
-    }
+    if (this.offsets2 !== null && this.tokens2 !== null) data.documents2 = TokenColumn.flat(this.offsets2.finish(), this.tokens2.finish());
+    if (report.dropped !== undefined) data.dropped = report.dropped;
+    if (report.sources !== undefined) data.sources = report.sources;
     return data;
   }
+}
+
+export function checkPair(pair: boolean, tokens2: Int32Array | undefined): void {
+  if (pair !== (tokens2 !== undefined)) {
+    throw new Error(pair ? 'a pair task needs a second document' : 'a single-document task got two documents');
+  }
+}
+
+/** Runs a row reader over an in-memory builder: the split it read, with its sources. */
+export async function collectSplit(builder: SplitDataBuilder, read: (sink: SplitSink) => Promise<ReadReport>): Promise<SplitData> {
+  return builder.finish(await read(builder));
 }

@@ -1,23 +1,24 @@
+import type { TokenColumn } from './tokens/token-column.js';
+
 export type SplitName = 'train' | 'val' | 'test';
 
 export const splitNames: readonly SplitName[] = ['train', 'val', 'test'];
 
 /**
- * One split of a task as token ids, ready for batching. Examples are stored flat and unpadded:
- * example i is `tokens.subarray(offsets[i], offsets[i + 1])`, already truncated to `seqLen`.
- * Pair tasks (retrieval) carry their second document in `offsets2`/`tokens2` the same way.
+ * One split of a task as token ids, ready for batching. Examples are stored unpadded and already
+ * truncated to `seqLen`: example i's ids are `documents.row(i)` (batching copies them with
+ * `documents.copyRow`). Pair tasks (retrieval) carry their second documents in `documents2`.
+ * A split read from the cache is a view of the cache files' bytes (ids stored in one byte
+ * where the vocabulary allows), in as many chunks as it has record batches.
  */
 export interface SplitData {
   task: string;
   split: SplitName;
   count: number;
   seqLen: number;
-  /** count + 1 entries; offsets[0] = 0, offsets[count] = tokens.length. */
-  offsets: Int32Array;
-  tokens: Int32Array;
+  documents: TokenColumn;
+  documents2?: TokenColumn | undefined;
   labels: Int32Array;
-  offsets2?: Int32Array;
-  tokens2?: Int32Array;
   /** Malformed rows dropped because `skipBad` was set (0 otherwise). */
   skipped: number;
   /**
@@ -30,6 +31,29 @@ export interface SplitData {
    * preparation can record their checksums.
    */
   sources?: string[] | undefined;
+}
+
+/** Where a reader puts the rows it reads: a split built in memory, or shard files being written. */
+export interface SplitSink {
+  readonly task: string;
+  readonly split: SplitName;
+  /** Rows are truncated to this many ids as they are added. */
+  readonly seqLen: number;
+  /** Rows added so far. */
+  readonly count: number;
+  readonly skipped: number;
+  /** Adds one example (the arrays are copied); await it: a sink that writes files flushes here. */
+  add(tokens: Int32Array, label: number, tokens2?: Int32Array): void | Promise<void>;
+  /** Counts a malformed row dropped under `skipBad`. */
+  skip(): void;
+}
+
+/** What a reader says beside the rows it put in a sink. */
+export interface ReadReport {
+  /** The source files read, so that preparation can record their checksums. */
+  sources?: string[] | undefined;
+  /** Examples the official pipeline drops by design (Pathfinder's empty images). */
+  dropped?: number | undefined;
 }
 
 export interface ReadOptions {
@@ -85,7 +109,12 @@ export interface TaskSpec<N extends string = string> {
   vocabVersion: string;
   /** Where the official data comes from, for error messages. */
   sourceHint: string;
-  /** Reads one split from `source`: the release root or the task's own folder in it. */
+  /** Reads one split from `source` (the release root or the task's own folder in it) into memory. */
   read(source: string, split: SplitName, opts?: ReadOptions): Promise<SplitData>;
+  /**
+   * Reads one split row by row into `sink` (whose seqLen truncates): preparation streams rows
+   * into shard files this way, so a split never has to fit in memory.
+   */
+  readInto(source: string, split: SplitName, sink: SplitSink, opts?: ReadOptions): Promise<ReadReport>;
   generator?: TaskGenerator<object>;
 }

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { SeededBatcher, evalBatches, rowLengths } from '../src/batching.js';
-import { syntheticSplit } from './synthetic-split.js';
+import { flat, syntheticSplit } from './synthetic-split.js';
 
 const data = syntheticSplit(203, false, 9);
 const pairs = syntheticSplit(50, true, 4);
+const flatData = flat(data);
+const flatPairs = flat(pairs);
 
 function lengthOf(i: number, seqLen: number): number {
-  return Math.min(data.offsets[i + 1]! - data.offsets[i]!, seqLen);
+  return Math.min(flatData.offsets[i + 1]! - flatData.offsets[i]!, seqLen);
 }
 
 describe('length bucketing', () => {
@@ -53,7 +55,7 @@ describe('length bucketing', () => {
       expect(batch.tokens).toHaveLength(batch.size * batch.seqLen);
       for (let r = 0; r < batch.size; r++) {
         const i = batch.indices[r]!;
-        const row = Array.from(data.tokens.subarray(data.offsets[i], data.offsets[i]! + batch.lengths[r]!));
+        const row = Array.from(flatData.tokens.subarray(flatData.offsets[i], flatData.offsets[i]! + batch.lengths[r]!));
         expect(Array.from(batch.tokens.subarray(r * batch.seqLen, r * batch.seqLen + row.length))).toEqual(row);
         expect(batch.tokens.subarray(r * batch.seqLen + row.length, (r + 1) * batch.seqLen).every((t) => t === 0)).toBe(true);
       }
@@ -63,8 +65,8 @@ describe('length bucketing', () => {
   it('measures pair rows by their longer document', () => {
     const lengths = rowLengths(pairs, 20);
     for (let i = 0; i < pairs.count; i++) {
-      const a = pairs.offsets[i + 1]! - pairs.offsets[i]!;
-      const b = pairs.offsets2![i + 1]! - pairs.offsets2![i]!;
+      const a = flatPairs.offsets[i + 1]! - flatPairs.offsets[i]!;
+      const b = flatPairs.offsets2![i + 1]! - flatPairs.offsets2![i]!;
       expect(lengths[i]).toBe(Math.min(20, Math.max(a, b)));
     }
   });
@@ -84,9 +86,9 @@ describe('pair batches', () => {
       expect(batch.tokens2).toHaveLength(16 * 12);
       for (let r = 0; r < 16; r++) {
         const i = batch.indices[r]!;
-        const n = Math.min(12, pairs.offsets2![i + 1]! - pairs.offsets2![i]!);
+        const n = Math.min(12, flatPairs.offsets2![i + 1]! - flatPairs.offsets2![i]!);
         expect(batch.lengths2![r]).toBe(n);
-        expect(Array.from(batch.tokens2!.subarray(r * 12, r * 12 + n))).toEqual(Array.from(pairs.tokens2!.subarray(pairs.offsets2![i], pairs.offsets2![i]! + n)));
+        expect(Array.from(batch.tokens2!.subarray(r * 12, r * 12 + n))).toEqual(Array.from(flatPairs.tokens2!.subarray(flatPairs.offsets2![i], flatPairs.offsets2![i]! + n)));
       }
     }
     const trained = new SeededBatcher(pairs, { batchSize: 16, seqLen: 12, seed: 3 });

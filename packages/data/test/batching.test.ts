@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SeededBatcher, evalBatches, type BatchWithLengths } from '../src/batching.js';
 import type { SplitData } from '../src/types.js';
-import { syntheticSplit } from './synthetic-split.js';
+import { flat, syntheticSplit } from './synthetic-split.js';
 
 /** The example's tokens truncated to seqLen and padded with 0, computed directly. */
 function paddedRow(data: SplitData, i: number, seqLen: number, second = false): number[] {
-  const offsets = second ? data.offsets2! : data.offsets;
-  const tokens = second ? data.tokens2! : data.tokens;
+  const f = flat(data);
+  const offsets = second ? f.offsets2! : f.offsets;
+  const tokens = second ? f.tokens2! : f.tokens;
   const row = Array.from(tokens.subarray(offsets[i], offsets[i + 1])).slice(0, seqLen);
   return [...row, ...new Array<number>(seqLen - row.length).fill(0)];
 }
@@ -18,9 +19,9 @@ function expectBatchMatchesData(batch: BatchWithLengths, data: SplitData): void 
   for (let r = 0; r < size; r++) {
     const i = batch.indices[r]!;
     expect(Array.from(batch.tokens.subarray(r * seqLen, (r + 1) * seqLen))).toEqual(paddedRow(data, i, seqLen));
-    expect(batch.lengths[r]).toBe(Math.min(data.offsets[i + 1]! - data.offsets[i]!, seqLen));
+    expect(batch.lengths[r]).toBe(Math.min(data.documents.length(i), seqLen));
     expect(batch.labels[r]).toBe(data.labels[i]);
-    if (data.tokens2 !== undefined) {
+    if (data.documents2 !== undefined) {
       expect(Array.from(batch.tokens2!.subarray(r * seqLen, (r + 1) * seqLen))).toEqual(paddedRow(data, i, seqLen, true));
     }
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inspectSplit, labelCounts, majorityRate } from '../src/inspect.js';
 import { listops } from '../src/tasks/listops.js';
+import { TokenColumn } from '../src/tokens/token-column.js';
 import type { SplitData } from '../src/types.js';
 
 describe('inspectSplit', () => {
@@ -11,8 +12,7 @@ describe('inspectSplit', () => {
       split: 'val',
       count: 3,
       seqLen: 2000,
-      offsets: Int32Array.from([0, 40, 44, 48]),
-      tokens: Int32Array.from([...long, 12, 5, 4, 15, 11, 2, 3, 15]),
+      documents: TokenColumn.flat(Int32Array.from([0, 40, 44, 48]), Int32Array.from([...long, 12, 5, 4, 15, 11, 2, 3, 15])),
       labels: Int32Array.from([7, 4, 1]),
       skipped: 0,
     };
@@ -26,7 +26,8 @@ describe('inspectSplit', () => {
       labelCounts: [0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
       first: { tokens: long.slice(0, 32), label: 7 },
     });
-    expect(inspectSplit(listops, { ...data, count: 0, offsets: Int32Array.from([0]), tokens: new Int32Array(0), labels: new Int32Array(0) }).first).toBe(null);
+    const empty = TokenColumn.flat(Int32Array.from([0]), new Int32Array(0));
+    expect(inspectSplit(listops, { ...data, count: 0, documents: empty, labels: new Int32Array(0) }).first).toBe(null);
   });
 });
 

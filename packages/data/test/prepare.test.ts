@@ -7,6 +7,7 @@ import { readSplitArrow } from '../src/cache/arrow.js';
 import { CacheError, DataFormatError, DataSourceError } from '../src/errors.js';
 import { ensureTaskData, prepareTask } from '../src/prepare.js';
 import { readListOpsSplit } from '../src/tasks/listops/reader.js';
+import { flat } from './synthetic-split.js';
 import { official, value, type Expr } from './tasks/listops/official-format.js';
 
 let dir: string;
@@ -51,17 +52,18 @@ describe('prepareTask with generated data', () => {
       'basic_train.tsv',
       'basic_val.tsv',
     ]);
-    expect((await readdir(prepared.dir)).sort()).toEqual(['manifest.json', 'sources.sha256', 'test.arrow', 'train.arrow', 'val.arrow']);
+    expect((await readdir(prepared.dir)).sort()).toEqual(['manifest.json', 'sources.sha256', 'test.arrow', 'train.arrow', 'val.arrow', 'verified.json']);
 
     const manifest = JSON.parse(await readFile(join(prepared.dir, 'manifest.json'), 'utf8'));
     expect(manifest).toEqual(prepared.manifest);
     expect(manifest).toMatchObject({
-      formatVersion: 2,
+      formatVersion: 3,
       task: 'listops',
       variant: prepared.variant,
       vocabVersion: 'listops-v1',
       seqLen: 2000,
       skipBad: false,
+      tokenStorage: { type: 'uint8', idShift: 1, shardBytes: 1 << 28 },
       source: {
         kind: 'generated',
         generator: { ...small, maxDepth: 10, maxArgs: 10 },
@@ -70,18 +72,22 @@ describe('prepareTask with generated data', () => {
     });
     for (const split of ['train', 'val', 'test'] as const) {
       const entry = manifest.splits[split];
-      const path = join(prepared.dir, entry.file);
-      expect(entry.file).toBe(`${split}.arrow`);
+      expect(entry.files).toHaveLength(1);
+      const file = entry.files[0];
+      const path = join(prepared.dir, file.file);
+      expect(file.file).toBe(`${split}.arrow`);
       expect(entry.rows).toBe(small.counts[split]);
+      expect(file.rows).toBe(small.counts[split]);
       expect(entry.skipped).toBe(0);
       expect(entry.bytes).toBe((await stat(path)).size);
-      expect(entry.sha256).toBe(await sha256Of(path));
+      expect(file.bytes).toBe(entry.bytes);
+      expect(file.sha256).toBe(await sha256Of(path));
       // The cache holds exactly what the reader makes of the generated files.
       const fromSource = await readListOpsSplit(join(dataDir, 'raw', 'listops', prepared.variant), split);
       const fromCache = await readSplitArrow(path);
-      expect(fromCache.tokens).toEqual(fromSource.tokens);
-      expect(fromCache.offsets).toEqual(fromSource.offsets);
+      expect(flat(fromCache)).toEqual(flat(fromSource));
       expect(fromCache.labels).toEqual(fromSource.labels);
+      expect(entry.tokens).toBe(fromSource.documents.totalTokens);
       const counts = new Array(10).fill(0);
       for (const label of fromSource.labels) counts[label]++;
       expect(entry.labelCounts).toEqual(counts);
@@ -114,7 +120,7 @@ describe('prepareTask with generated data', () => {
     expect(c.manifest.seqLen).toBe(32);
     expect(d.variant).toBe('mine');
     const truncated = await readSplitArrow(join(c.dir, 'train.arrow'));
-    expect(Math.max(...Array.from({ length: truncated.count }, (_, i) => truncated.offsets[i + 1]! - truncated.offsets[i]!))).toBe(32);
+    expect(Math.max(...Array.from({ length: truncated.count }, (_, i) => truncated.documents.length(i)))).toBe(32);
   });
 });
 
@@ -131,7 +137,7 @@ describe('ensureTaskData', () => {
     expect(again.lines).toEqual([`using the cache in ${first.prepared.dir}`]);
     expect((await stat(trainPath)).mtimeMs).toBe(mtime);
     for (const split of ['train', 'val', 'test'] as const) {
-      expect(second.splits[split].tokens).toEqual(first.splits[split].tokens);
+      expect(flat(second.splits[split])).toEqual(flat(first.splits[split]));
       expect(second.splits[split].labels).toEqual(first.splits[split].labels);
     }
 
@@ -143,7 +149,7 @@ describe('ensureTaskData', () => {
     const third = await ensureTaskData({ task: 'listops', dataDir, generate: small, log: repaired.log });
     expect(repaired.lines[0]).toMatch(/^preparing the cache in .* again: it failed verification: .*train\.arrow: checksum mismatch/);
     expect(await sha256Of(trainPath)).toBe(good); // the generator is deterministic
-    expect(third.splits.train.tokens).toEqual(first.splits.train.tokens);
+    expect(flat(third.splits.train)).toEqual(flat(first.splits.train));
   });
 
   it('prepares again when the manifest was made with other options or is missing', async () => {

@@ -3,3 +3,4 @@ export * from './backend/index.js';
 export * from './nn/index.js';
 export * from './mixers/index.js';
 export * from './encoder/index.js';
+export * from './analysis/index.js';

@@ -2,29 +2,51 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CacheError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import type { TokenStorageType } from '../tokens/storage.js';
 import type { SplitName } from '../types.js';
 import type { SourceSummary } from './sources.js';
 
 /**
  * Bumped whenever the cache layout or the split file format changes; older caches are rebuilt.
  * 2: the manifest gained vocabSize, numClasses, label counts and source checksums.
+ * 3: ids stored narrow (id - 1, Uint8 for every LRA task), fixed-length rows without offsets,
+ *    each split in one or more shard files listed in `files`.
  */
-export const CACHE_FORMAT_VERSION = 2;
+export const CACHE_FORMAT_VERSION = 3;
 export const MANIFEST_FILE = 'manifest.json';
 
-export interface ManifestSplit {
+/** One file of a split: `train.arrow`, or `train-00000-of-00008.arrow` and so on. */
+export interface ManifestShard {
   file: string;
+  rows: number;
+  /** Ids in the file's first document column. */
+  tokens: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface ManifestSplit {
   rows: number;
   skipped: number;
   /** Examples the official pipeline drops by design (Pathfinder's empty images); absent = 0. */
   dropped?: number;
+  /** Ids in the first document column, all files together. */
   tokens: number;
+  /** Bytes of all files together. */
   bytes: number;
-  sha256: string;
+  /** The split's files in row order. */
+  files: ManifestShard[];
   /** labelCounts[c] = rows of class c. */
   labelCounts: number[];
   /** The source files this split was read from (absent when the reader does not report them). */
   sources?: SourceSummary;
+}
+
+/** How the split files store ids: `stored = id - idShift` in `type`, files of at most `shardBytes` of ids. */
+export interface ManifestTokenStorage {
+  type: TokenStorageType;
+  idShift: number;
+  shardBytes: number;
 }
 
 export type ManifestSource =
@@ -39,6 +61,7 @@ export interface TaskManifest {
   seqLen: number;
   vocabSize: number;
   numClasses: number;
+  tokenStorage: ManifestTokenStorage;
   skipBad: boolean;
   source: ManifestSource;
   /** The per-file checksums of every source file read, in sha256sum format. */

@@ -54,17 +54,38 @@ export class AtomicFileWriter {
 
   /** Completes the file and renames it into place; returns its size and SHA-256 (hex). */
   async commit(): Promise<{ bytes: number; sha256: string }> {
+    const sums = await this.seal();
+    await this.publish();
+    return sums;
+  }
+
+  /**
+   * Completes the file under its temporary name (flushed, synced, closed) without renaming it:
+   * a writer of several files seals each as it goes and publishes them all once every one is
+   * complete. Returns its size and SHA-256 (hex).
+   */
+  async seal(): Promise<{ bytes: number; sha256: string }> {
     try {
       await this.flush();
       await this.handle.datasync();
       this.closed = true;
       await this.handle.close();
-      await rename(this.tempPath, this.path);
     } catch (err) {
       await this.abort();
       throw err;
     }
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Renames a sealed file into place: to `path`, or to another name in the same folder. */
+  async publish(path = this.path): Promise<void> {
+    if (!this.closed) throw new Error(`${this.tempPath}: publish() before seal()`);
+    try {
+      await rename(this.tempPath, path);
+    } catch (err) {
+      await this.abort();
+      throw err;
+    }
   }
 
   /** Drops the temporary file; the target is left as it was. */

@@ -1,5 +1,5 @@
 import type { TaskSpec } from '../types.js';
-import { IMAGE_SEQ_LEN, IMAGE_TASK_FOLDERS, readImageSplit } from './image/reader.js';
+import { IMAGE_SEQ_LEN, IMAGE_TASK_FOLDERS, readImageSplit, readImageSplitInto } from './image/reader.js';
 
 /**
  * Image: CIFAR-10 class (0-9) of a 32x32 grey image read as 1024 pixels. Ids are the grey level
@@ -19,4 +19,5 @@ export const image: TaskSpec<'image'> = {
   sourceHint:
     'the unpacked cifar-10-batches-bin/ folder of cifar-10-binary.tar.gz (https://www.cs.toronto.edu/~kriz/cifar.html), which is not in the LRA release',
   read: readImageSplit,
+  readInto: readImageSplitInto,
 };

@@ -5,6 +5,7 @@ import {
   PATHFINDER_VOCAB_VERSION,
   pathfinderLayout,
   readPathfinderSplit,
+  readPathfinderSplitInto,
 } from './pathfinder/reader.js';
 
 /**
@@ -25,5 +26,6 @@ export const pathfinder: TaskSpec<'pathfinder'> = {
   sourceHint:
     'the pathfinder32/ folder of the LRA release (lra_release.gz from gs://long-range-arena/lra_release), or generate it with --generate',
   read: (source, split, opts) => readPathfinderSplit(pathfinderLayout, source, split, opts),
+  readInto: (source, split, sink, opts) => readPathfinderSplitInto(pathfinderLayout, source, split, sink, opts),
   generator: makePathfinderGenerator(pathfinderLayout),
 };

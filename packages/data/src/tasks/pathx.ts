@@ -1,6 +1,6 @@
 import type { TaskSpec } from '../types.js';
 import { makePathfinderGenerator } from './pathfinder/generator.js';
-import { PATHFINDER_VOCAB_SIZE, PATHFINDER_VOCAB_VERSION, pathxLayout, readPathfinderSplit } from './pathfinder/reader.js';
+import { PATHFINDER_VOCAB_SIZE, PATHFINDER_VOCAB_VERSION, pathxLayout, readPathfinderSplit, readPathfinderSplitInto } from './pathfinder/reader.js';
 
 /**
  * Path-X: Pathfinder at 128x128, read as 16,384 pixels (grey level + 1). The release's
@@ -20,5 +20,6 @@ export const pathx: TaskSpec<'pathx'> = {
   sourceHint:
     'the pathfinder128/ folder of the LRA release (lra_release.gz from gs://long-range-arena/lra_release), or generate it with --generate',
   read: (source, split, opts) => readPathfinderSplit(pathxLayout, source, split, opts),
+  readInto: (source, split, sink, opts) => readPathfinderSplitInto(pathxLayout, source, split, sink, opts),
   generator: makePathfinderGenerator(pathxLayout),
 };

@@ -1,6 +1,6 @@
 import type { TaskSpec } from '../types.js';
 import { BYTE_VOCAB_SIZE, BYTE_VOCAB_VERSION } from './bytes.js';
-import { RETRIEVAL_SEQ_LEN, RETRIEVAL_TASK_FOLDERS, readRetrievalSplit } from './retrieval/reader.js';
+import { RETRIEVAL_SEQ_LEN, RETRIEVAL_TASK_FOLDERS, readRetrievalSplit, readRetrievalSplitInto } from './retrieval/reader.js';
 
 /**
  * Retrieval: whether two AAN papers are linked by a citation, from the bytes of both (4000 per
@@ -19,4 +19,5 @@ export const retrieval: TaskSpec<'retrieval'> = {
   vocabVersion: BYTE_VOCAB_VERSION,
   sourceHint: 'the tsv_data/ folder of the LRA release (lra_release.gz from gs://long-range-arena/lra_release)',
   read: readRetrievalSplit,
+  readInto: readRetrievalSplitInto,
 };

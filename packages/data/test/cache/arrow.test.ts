@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPLIT_FILE_FORMAT, readSplitArrow, writeSplitArrow } from '../../src/cache/arrow.js';
 import { CacheError } from '../../src/errors.js';
 import type { SplitData } from '../../src/types.js';
-import { syntheticSplit } from '../synthetic-split.js';
+import { flat, syntheticSplit } from '../synthetic-split.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -22,11 +22,8 @@ function expectSameSplit(actual: SplitData, expected: SplitData): void {
   expect(actual.count).toBe(expected.count);
   expect(actual.seqLen).toBe(expected.seqLen);
   expect(actual.skipped).toBe(expected.skipped);
-  expect(actual.offsets).toEqual(expected.offsets);
-  expect(actual.tokens).toEqual(expected.tokens);
+  expect(flat(actual)).toEqual(flat(expected));
   expect(actual.labels).toEqual(expected.labels);
-  expect(actual.offsets2).toEqual(expected.offsets2);
-  expect(actual.tokens2).toEqual(expected.tokens2);
 }
 
 describe('writeSplitArrow / readSplitArrow', () => {
@@ -39,8 +36,11 @@ describe('writeSplitArrow / readSplitArrow', () => {
     expect(sha256).toMatch(/^[0-9a-f]{64}$/);
     const back = await readSplitArrow(path, sha256);
     expectSameSplit(back, data);
-    expect(back.tokens.buffer).toBe(back.offsets.buffer);
-    expect(back.tokens.buffer).toBe(back.labels.buffer);
+    // Ids up to 300 need two bytes; ListOps-size and byte vocabularies take one.
+    const chunk = back.documents.chunks[0]!;
+    expect(chunk.values).toBeInstanceOf(Uint16Array);
+    expect(chunk.values.buffer).toBe(chunk.offsets!.buffer);
+    expect(chunk.values.buffer).toBe(back.labels.buffer);
   });
 
   it('round-trips pair splits, several record batches, and an empty split', async () => {
@@ -54,7 +54,7 @@ describe('writeSplitArrow / readSplitArrow', () => {
     expectSameSplit(await readSplitArrow(join(dir, 'empty.arrow')), empty);
   });
 
-  it('writes an Arrow IPC file with List<Int32> tokens, Int32 labels and the split in the metadata', async () => {
+  it('writes an Arrow IPC file with List<Uint16> tokens (ids - 1), Int32 labels and the split in the metadata', async () => {
     const data = syntheticSplit(20, true);
     await writeSplitArrow(join(dir, 'meta.arrow'), data, { vocabVersion: 'v-test' });
     const bytes = await readFile(join(dir, 'meta.arrow'));
@@ -62,9 +62,9 @@ describe('writeSplitArrow / readSplitArrow', () => {
     expect(bytes.subarray(-6).toString('latin1')).toBe('ARROW1');
     const table = tableFromIPC(bytes);
     expect(table.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
-      'tokens: List<Int32>',
+      'tokens: List<Uint16>',
       'label: Int32',
-      'tokens2: List<Int32>',
+      'tokens2: List<Uint16>',
     ]);
     expect(Object.fromEntries(table.schema.metadata)).toEqual({
       'lra.format': SPLIT_FILE_FORMAT,
@@ -72,13 +72,16 @@ describe('writeSplitArrow / readSplitArrow', () => {
       'lra.split': 'val',
       'lra.seqLen': '40',
       'lra.vocabVersion': 'v-test',
+      'lra.vocabSize': String(data.documents.largestId() + 1),
+      'lra.idShift': '1',
+      'lra.firstRow': '0',
       'lra.count': '20',
       'lra.skipped': '3',
-      'lra.tokens': String(data.tokens.length),
+      'lra.tokens': String(data.documents.totalTokens),
     });
     const row = 7;
-    const expected = Array.from(data.tokens.subarray(data.offsets[row], data.offsets[row + 1]));
-    expect(Array.from(table.getChild('tokens')!.get(row)!.toArray() as Int32Array)).toEqual(expected);
+    const expected = Array.from(data.documents.row(row), (id) => id - 1);
+    expect(Array.from(table.getChild('tokens')!.get(row)!.toArray() as Uint16Array)).toEqual(expected);
     expect(table.getChild('label')!.get(row)).toBe(data.labels[row]);
   });
 
@@ -97,7 +100,7 @@ describe('writeSplitArrow / readSplitArrow', () => {
 
   it('rejects inconsistent split data before writing anything', async () => {
     const bad = { ...syntheticSplit(10), labels: new Int32Array(9) };
-    await expect(writeSplitArrow(join(dir, 'bad.arrow'), bad)).rejects.toThrow('10 rows but 11 offsets and 9 labels');
+    await expect(writeSplitArrow(join(dir, 'bad.arrow'), bad)).rejects.toThrow('10 rows but 10 documents and 9 labels');
     expect((await readdir(dir)).filter((n) => n.startsWith('bad.arrow'))).toEqual([]);
   });
 });

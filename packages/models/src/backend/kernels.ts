@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { registerFusedKernels } from './fused/register.js';
 import { batchMatMulConfig } from './wasm/batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input.js';
 import { fusedMatMulConfig } from './wasm/fused-mat-mul.js';
+import { gatherV2Config } from './wasm/gather.js';
 import { identityConfig } from './wasm/identity.js';
+import { meanConfig, sumConfig } from './wasm/reduce.js';
+import { rememberBackendKernel } from './wasm/backend-own.js';
 import { transposeConfig } from './wasm/transpose.js';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 
@@ -24,6 +28,9 @@ const PROJECT_KERNELS: Readonly<Record<string, readonly KernelConfig[]>> = {
     conv2DBackpropFilterConfig,
     depthwiseConv2dNativeBackpropFilterConfig,
     depthwiseConv2dNativeBackpropInputConfig,
+    gatherV2Config,
+    sumConfig,
+    meanConfig,
   ],
 };
 
@@ -33,10 +40,11 @@ export function projectKernelNames(backend: string): string[] {
 }
 
 /**
- * Registers the project's kernels for a tfjs backend ('wasm', ...); a backend that needs none is
- * left as it is. Safe to call any number of times, before or after the backend initialises.
+ * Registers the project's kernels for a tfjs backend ('wasm', ...), and the fused kernels (cpu and
+ * wasm) with their gradients; a backend that needs none is left as it is. Safe to call any number of times, before or after the backend initialises.
  */
 export function registerProjectKernels(backend: string): void {
+  registerFusedKernels();
   for (const config of PROJECT_KERNELS[backend] ?? []) {
     const current = tf.getKernel(config.kernelName, backend) as KernelConfig | undefined;
     if (current?.kernelFunc === config.kernelFunc) continue;
@@ -45,7 +53,11 @@ export function registerProjectKernels(backend: string): void {
     // module (wasm reductions use its Transpose), which binds its C++ functions at setup.
     if (current?.setupFunc !== undefined) replacement.setupFunc = current.setupFunc;
     if (current?.disposeFunc !== undefined) replacement.disposeFunc = current.disposeFunc;
-    if (current !== undefined) tf.unregisterKernel(config.kernelName, backend);
+    if (current !== undefined) {
+      // Kept for the cases the replacement hands back to it.
+      if (backend === 'wasm') rememberBackendKernel(current);
+      tf.unregisterKernel(config.kernelName, backend);
+    }
     tf.registerKernel(replacement);
   }
 }

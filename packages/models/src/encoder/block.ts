@@ -56,6 +56,7 @@ export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderB
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {
+        ctx.observeMixer?.(mixer, mixerNorm && options.style === 'pre-ln' ? mixerNorm.apply(x) : x, mask);
         if (!mixerNorm) return feedForwardHalf(mixer.apply(x, mask, ctx), ctx);
         if (options.style === 'pre-ln') {
           const normed = mixerNorm.apply(x);

@@ -1,15 +1,16 @@
 // The classifier LRA's Transformer is, with the mixer as the one exchangeable part:
 // tokens -> embedding (+ CLS) + positions -> dropout -> blocks -> [final LN] -> pool -> head.
+// With reversible: true the blocks are one reversible stack (reversible-stack.ts) instead.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
 import { embedding } from '../nn/embedding.js';
 import { normal, zeros } from '../nn/initializers.js';
 import { LRA_LAYER_NORM_EPS, layerNorm } from '../nn/layer-norm.js';
-import { ParamStore } from '../nn/params.js';
+import { ParamStore, type ParamScope } from '../nn/params.js';
 import { sinusoidalPositions } from '../nn/positions.js';
 import { getMixer, resolveMixerOptions } from '../mixers/registry.js';
-import type { MixerSpec } from '../mixers/types.js';
+import type { Mixer, MixerSpec } from '../mixers/types.js';
 import { encoderBlock, type EncoderBlock } from './block.js';
 import {
   validateClassifierConfig,
@@ -20,6 +21,8 @@ import {
 } from './config.js';
 import { classifierHead, pairHead } from './head.js';
 import { poolCls, poolMean } from './pooling.js';
+import { reversibleBlock } from './reversible-block.js';
+import { reversibleStack, type ReversibleBackward } from './reversible-stack.js';
 
 export interface ClassifierInputs {
   /** int32 [B, N], N <= seqLen, 0 = padding. */
@@ -37,11 +40,19 @@ export interface Classifier {
   dispose(): void;
 }
 
+export interface ClassifierBuildOptions {
+  /**
+   * How a reversible encoder (config.reversible) computes its gradients; default 'recompute', the
+   * point of it. 'autodiff' computes the same function keeping every activation: a reference.
+   */
+  reversibleBackward?: ReversibleBackward;
+}
+
 /**
  * Builds the model with every parameter initialised from `seed`. The config is validated first:
  * an invalid one throws, listing every problem, before any tensor exists.
  */
-export function createClassifier(config: ClassifierConfig, seed: number): Classifier {
+export function createClassifier(config: ClassifierConfig, seed: number, build: ClassifierBuildOptions = {}): Classifier {
   validateClassifierConfig(config);
   const spec = getMixer(config.mixer) as MixerSpec<object>;
   const options = resolveMixerOptions(config.mixer, config.mixerOptions);
@@ -59,16 +70,16 @@ export function createClassifier(config: ClassifierConfig, seed: number): Classi
       config.positions === 'learned' ? embed.add('positions', [maxLength, dModel], normal(0.02)) : null;
     const fixedPositions = config.positions === 'sinusoidal' ? sinusoidalPositions(maxLength, dModel) : null;
 
-    const blocks: EncoderBlock[] = mixerLengths(config, options).map((seqLen, layer) => {
-      const scope = store.scope(`layer${layer}`);
-      const mixer = spec.create(
+    const lengths = mixerLengths(config, options);
+    const createMixer = (layer: number, params: ParamScope): Mixer =>
+      spec.create(
         {
           dModel,
           heads: config.heads,
-          seqLen,
+          seqLen: lengths[layer]!,
           dropout: config.dropout,
           attentionDropout: config.attentionDropout,
-          params: scope.scope('mixer'),
+          params,
           layer,
           hasCls: config.pool === 'cls',
           rope: config.positions === 'rope',
@@ -76,8 +87,19 @@ export function createClassifier(config: ClassifierConfig, seed: number): Classi
         },
         options,
       );
-      return encoderBlock(scope, mixer, { style, dModel, mlpDim: config.mlpDim, dropout: config.dropout, layerNormEps: eps });
-    });
+    const blockOptions = { dModel, mlpDim: config.mlpDim, dropout: config.dropout, layerNormEps: eps };
+    const reversible = config.reversible
+      ? reversibleStack(
+          lengths.map((_, layer) => reversibleBlock(store.scope(`layer${layer}`), (params) => createMixer(layer, params), blockOptions)),
+          build.reversibleBackward ?? 'recompute',
+        )
+      : null;
+    const blocks: EncoderBlock[] = reversible
+      ? []
+      : lengths.map((_, layer) => {
+          const scope = store.scope(`layer${layer}`);
+          return encoderBlock(scope, createMixer(layer, scope.scope('mixer')), { style, ...blockOptions });
+        });
     // Post-LN blocks already end in a LayerNorm.
     const finalNorm = style === 'pre-ln' ? layerNorm(store, 'encoderNorm', dModel, eps) : null;
 
@@ -106,6 +128,7 @@ export function createClassifier(config: ClassifierConfig, seed: number): Classi
       x = dropout(x, config.dropout, ctx);
 
       let blockMask: tf.Tensor2D | null = mask;
+      if (reversible) x = reversible.apply(x, mask, ctx);
       for (const block of blocks) {
         x = block.apply(x, blockMask, ctx);
         // A mixer that shortened the sequence leaves no token-aligned mask behind.

@@ -35,12 +35,18 @@ export interface ClassifierConfig {
   pairInteraction?: PairInteraction;
   /** Default 1e-6 (flax, LRA); FNet uses 1e-12. */
   layerNormEps?: number;
+  /**
+   * Reversible residual blocks (RevNet, as the Reformer uses them): two streams, activations
+   * rebuilt in the backward pass, so activation memory does not grow with depth. Needs pre-LN
+   * blocks and a mixer that keeps the length and leaves the residual to the block. Default false.
+   */
+  reversible?: boolean;
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps',
+  'layerNormEps', 'reversible',
 ]);
 
 export function blockStyleOf(config: ClassifierConfig): BlockStyle {
@@ -116,6 +122,9 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   if (config.layerNormEps !== undefined && !(typeof config.layerNormEps === 'number' && config.layerNormEps > 0)) {
     problems.push(`layerNormEps must be positive, got ${JSON.stringify(config.layerNormEps)}`);
   }
+  if (config.reversible !== undefined && typeof config.reversible !== 'boolean') {
+    problems.push(`reversible must be true or false, got ${JSON.stringify(config.reversible)}`);
+  }
 
   if (!isMixerName(config.mixer)) {
     problems.push(`unknown mixer "${config.mixer}"; known: ${mixerNames.join(', ')}`);
@@ -135,6 +144,7 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
     problems.push(`mixer ${config.mixer} does not support positions 'rope'`);
     return problems;
   }
+  if (config.reversible === true) problems.push(...reversibleProblems(config, spec, options));
   // Blocks that see the same length get the same verdict: report it once with their indices.
   const verdicts = new Map<string, number[]>();
   mixerLengths(config, options).forEach((seqLen, layer) => {
@@ -157,6 +167,27 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
     }
   });
   for (const [verdict, layers] of verdicts) problems.push(`${verdict} (layer${layers.length > 1 ? 's' : ''} ${layers.join(', ')})`);
+  return problems;
+}
+
+/**
+ * Why this config cannot have reversible blocks. A post-LN block, LN(x + F(x)), cannot be
+ * inverted, and a block must keep the length for its input to be rebuilt from its output. (A
+ * mixer that owns its residual is refused when it is built: only the built mixer says so.)
+ */
+function reversibleProblems(config: ClassifierConfig, spec: MixerSpec<object>, options: object): string[] {
+  const problems: string[] = [];
+  if (blockStyleOf(config) !== 'pre-ln') {
+    const origin = config.block === undefined ? `the default of mixer ${config.mixer}` : 'set by block';
+    problems.push(`reversible blocks need pre-ln blocks; these are post-ln (${origin}), and LN(x + F(x)) has no inverse`);
+  }
+  if (spec.outputLength) {
+    const lengths = mixerLengths(config, options);
+    const shortened = lengths.findIndex(
+      (n, layer) => positiveInteger(n) && spec.outputLength!(n, options, { layer, hasCls: config.pool === 'cls' }) !== n,
+    );
+    if (shortened >= 0) problems.push(`reversible blocks need a mixer that keeps the length, and mixer ${config.mixer} shortens it (layer ${shortened})`);
+  }
   return problems;
 }
 

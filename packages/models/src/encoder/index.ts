@@ -4,3 +4,5 @@ export * from './describe.js';
 export { encoderBlock, type EncoderBlock, type EncoderBlockOptions } from './block.js';
 export { poolCls, poolMean } from './pooling.js';
 export { classifierHead, pairHead, type Head, type PairHead } from './head.js';
+export { reversibleBlock, type ReversibleBlock, type ReversibleBlockOptions } from './reversible-block.js';
+export { reversibleStack, type ReversibleBackward, type ReversibleStack } from './reversible-stack.js';

@@ -6,6 +6,7 @@ import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
 import { normal, xavierUniform } from '../nn/initializers.js';
 import { applyRotary, rotaryTables, type RotaryTables } from '../nn/rotary.js';
+import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface AttentionOptions {
@@ -49,36 +50,43 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
     return tables;
   };
 
+  /** Softmax weights [B*H, N, N] (before dropout) and values [B*H, N, d] of x. Call inside tf.tidy. */
+  const weightsAndValues = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { weights: tf.Tensor3D; v3: tf.Tensor3D } => {
+    const [batch, length] = x.shape;
+    if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
+      throw new Error(`attention: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
+    }
+    const split = (t: tf.Tensor3D): tf.Tensor4D => {
+      const heads4 = tf.reshape(t, [batch, length, heads, headDim]) as tf.Tensor4D;
+      return rotate ? applyRotary(heads4, rotaryFor(length)) : heads4;
+    };
+    // Scaling q (N d values) is cheaper than scaling the scores (N^2).
+    const q = split(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)));
+    const k = split(key.apply(x));
+    const v = tf.reshape(value.apply(x), [batch, length, heads, headDim]);
+    // 3-D products over [B*H, ...]; keys are laid out transposed directly, so the product
+    // needs no transposeB (slow on wasm with small head widths).
+    const q3 = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
+    const kT3 = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * heads, headDim, length]) as tf.Tensor3D;
+    const v3 = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
+    let scores: tf.Tensor = tf.matMul(q3, kT3);
+    if (mask) {
+      const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [batch, 1, 1, length]);
+      scores = tf.reshape(tf.add(tf.reshape(scores, [batch, heads, length, length]), keyBias), [
+        batch * heads,
+        length,
+        length,
+      ]);
+    }
+    return { weights: tf.softmax(scores) as tf.Tensor3D, v3 };
+  };
+
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
-      if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
-        throw new Error(`attention: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
-      }
       return tf.tidy(() => {
-        const split = (t: tf.Tensor3D): tf.Tensor4D => {
-          const heads4 = tf.reshape(t, [batch, length, heads, headDim]) as tf.Tensor4D;
-          return rotate ? applyRotary(heads4, rotaryFor(length)) : heads4;
-        };
-        // Scaling q (N d values) is cheaper than scaling the scores (N^2).
-        const q = split(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)));
-        const k = split(key.apply(x));
-        const v = tf.reshape(value.apply(x), [batch, length, heads, headDim]);
-        // 3-D products over [B*H, ...]; keys are laid out transposed directly, so the product
-        // needs no transposeB (slow on wasm with small head widths).
-        const q3 = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
-        const kT3 = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * heads, headDim, length]) as tf.Tensor3D;
-        const v3 = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
-        let scores: tf.Tensor = tf.matMul(q3, kT3);
-        if (mask) {
-          const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [batch, 1, 1, length]);
-          scores = tf.reshape(tf.add(tf.reshape(scores, [batch, heads, length, length]), keyBias), [
-            batch * heads,
-            length,
-            length,
-          ]);
-        }
-        const weights = dropout(tf.softmax(scores), args.attentionDropout, ctx) as tf.Tensor3D;
+        const { weights: probabilities, v3 } = weightsAndValues(x, mask);
+        const weights = dropout(probabilities, args.attentionDropout, ctx) as tf.Tensor3D;
         const mixed = tf.matMul(weights, v3);
         const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
@@ -87,6 +95,22 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
         ]) as tf.Tensor3D;
         return output.apply(merged);
       });
+    },
+    inspect(x: tf.Tensor3D, mask: tf.Tensor2D | null): MixerInspection {
+      const [batch, length] = x.shape;
+      const probabilities = tf.tidy(() => weightsAndValues(x, mask).weights);
+      const values = probabilities.dataSync() as Float32Array;
+      probabilities.dispose();
+      return {
+        attention: {
+          examples: batch,
+          heads,
+          queries: length,
+          keys: length,
+          probabilities: values,
+          queryMask: mask ? (mask.dataSync() as Float32Array).slice() : null,
+        },
+      };
     },
   };
 }

@@ -28,6 +28,7 @@ import { layerNorm, type LayerNorm } from '../nn/layer-norm.js';
 import { irfft, rfft, type ComplexTensors } from '../spectral/index.js';
 import { fitToLength, zeroPadding } from './fftnet-padding.js';
 import { frequencyBins } from './gfnet.js';
+import type { AdaptiveFilterView, MixerInspection, SpectralFilterView } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface FftnetOptions {
@@ -177,6 +178,46 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
         const y = spectralPath(x, mask);
         return norm ? norm.apply(tf.add(x, dropout(y, args.dropout, ctx)) as tf.Tensor3D) : y;
       });
+    },
+    inspect(x: tf.Tensor3D, mask: tf.Tensor2D | null): MixerInspection {
+      const real = (name: string, values: Float32Array): SpectralFilterView => ({
+        name, rowLabel: 'head', rows: heads, bins, fftLength: seqLen, re: values, im: null,
+      });
+      const read = (t: tf.Tensor): Float32Array => {
+        // A copy: a clone of a parameter may share the parameter's own storage.
+        const values = (t.dataSync() as Float32Array).slice();
+        t.dispose();
+        return values;
+      };
+      const filters: SpectralFilterView[] = [];
+      if (baseFilter) filters.push(real('base filter', read(tf.clone(baseFilter))));
+      if (baseBias) filters.push(real('base additive bias (real part)', read(tf.clone(baseBias))));
+      if (modreluBias) filters.push(real('modReLU threshold bias', read(tf.clone(modreluBias))));
+      if (passMask) {
+        const pass = new Float32Array(heads * bins);
+        for (let h = 0; h < heads; h++) pass.set(passMask, h * bins);
+        filters.push(real(`frequency mask (${options.frequencyMask})`, pass));
+      }
+      const adaptiveFilters: AdaptiveFilterView[] = [];
+      if (mlp) {
+        const batch = x.shape[0];
+        // [B, F, H, 1] -> [B, H, F]: each input's own filter per head and frequency.
+        const perInput = (t: tf.Tensor): Float32Array => {
+          const values = read(tf.tidy(() => tf.transpose(tf.reshape(t, [batch, bins, heads]), [0, 2, 1])));
+          t.dispose();
+          return values;
+        };
+        const [scale, shift] = tf.tidy(() => {
+          const { scale: s, shift: b } = filterOf(context(x, mask));
+          return [tf.mul(s!, tf.ones([batch, 1, 1, 1])), b && !original ? tf.mul(b, tf.ones([batch, 1, 1, 1])) : null];
+        });
+        const view = (name: string, values: Float32Array): AdaptiveFilterView => ({
+          name, rowLabel: 'head', rows: heads, bins, fftLength: seqLen, examples: batch, values,
+        });
+        adaptiveFilters.push(view(original ? 'adaptive filter (base + tanh(MLP(mean)))' : 'adaptive scale (base (1 + scale))', perInput(scale!)));
+        if (shift) adaptiveFilters.push(view('adaptive additive bias (real part)', perInput(shift)));
+      }
+      return { filters, ...(adaptiveFilters.length ? { adaptiveFilters } : {}) };
     },
   };
 }

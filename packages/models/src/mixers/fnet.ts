@@ -4,6 +4,8 @@
 // no such norm after the mixer, so there the transform should be normalised ('ortho').
 import * as tf from '@tensorflow/tfjs';
 import { fnetMix } from '../spectral/index.js';
+import type { MixerInspection } from '../analysis/inspection.js';
+import { frequencyBins } from './gfnet.js';
 import type { Mixer, MixerSpec } from './types.js';
 
 export interface FnetOptions {
@@ -22,6 +24,18 @@ function createFnet(_args: unknown, options: FnetOptions): Mixer {
         const [, length, width] = x.shape;
         return tf.mul(mixed, 1 / Math.sqrt(length * width)) as tf.Tensor3D;
       });
+    },
+    // Nothing is learned: along tokens every frequency is weighted alike. The DFT's overall scale
+    // (N D unnormalised) is left out, as the post-LN absorbs it; the Jacobian shows the rest (a
+    // transform: an impulse at position j comes out as the j-th Fourier mode, not as a filter).
+    inspect(x: tf.Tensor3D): MixerInspection {
+      const length = x.shape[1];
+      const bins = frequencyBins(length);
+      return {
+        filters: [
+          { name: 'DFT along tokens (no learned filter)', rowLabel: 'head', rows: 1, bins, fftLength: length, re: new Float32Array(bins).fill(1), im: null },
+        ],
+      };
     },
   };
 }

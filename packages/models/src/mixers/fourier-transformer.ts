@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dct, idct } from '../spectral/index.js';
 import { attention } from './attention.js';
+import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec, OutputLengthContext } from './types.js';
 
 export interface FourierTransformerOptions {
@@ -49,6 +50,28 @@ function createFourierTransformer(args: MixerArgs, options: FourierTransformerOp
     residual: (x) => dctShorten(x, null, options.keep, hasCls),
     apply(x, mask, ctx) {
       return tf.tidy(() => attend.apply(dctShorten(x, mask, options.keep, hasCls), null, ctx));
+    },
+    inspect(x, mask, ctx): MixerInspection {
+      const [batch, length, width] = x.shape;
+      const first = hasCls ? 1 : 0;
+      // The tokens' DCT energy per coefficient, as dctShorten sees them (padding zeroed).
+      const energy = tf.tidy(() => {
+        const masked = mask ? tf.mul(x, tf.expandDims(mask, 2)) : x;
+        const tokens = first ? tf.slice(masked, [0, first, 0], [batch, length - first, width]) : masked;
+        return tf.sum(tf.square(dct(tokens, { axis: 1 })), 2);
+      });
+      const coefficientEnergy = energy.dataSync() as Float32Array;
+      energy.dispose();
+      const short = dctShorten(x, mask, options.keep, hasCls);
+      try {
+        const inner = attend.inspect?.(short, null, ctx) ?? {};
+        return {
+          ...inner,
+          dctEnergy: { length: length - first, kept: keptCoefficients(length, options.keep, hasCls), examples: batch, coefficientEnergy },
+        };
+      } finally {
+        short.dispose();
+      }
     },
   };
 }

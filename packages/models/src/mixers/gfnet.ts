@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { irfft, rfft } from '../spectral/index.js';
 import { normal, type Initializer } from '../nn/initializers.js';
 import { fitToLength, zeroPadding } from './fftnet-padding.js';
+import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface GfnetOptions {
@@ -60,6 +61,21 @@ function createGfnet(args: MixerArgs, options: GfnetOptions): Mixer {
         const y = irfft(filtered, { n: seqLen, axis: 1, norm: 'ortho' }) as tf.Tensor3D;
         return length === seqLen ? y : (tf.slice(y, [0, 0, 0], [batch, length, dModel]) as tf.Tensor3D);
       });
+    },
+    inspect(): MixerInspection {
+      // Stored [bins, channels]; the view is one row per channel.
+      const [re, im] = tf.tidy(() => [tf.transpose(real), tf.transpose(imag)]);
+      const view = {
+        name: 'learned global filter',
+        rowLabel: options.channels === 'model' ? ('channel' as const) : ('head' as const),
+        rows: channels,
+        bins,
+        fftLength: seqLen,
+        re: re!.dataSync() as Float32Array,
+        im: im!.dataSync() as Float32Array,
+      };
+      tf.dispose([re!, im!]);
+      return { filters: [view] };
     },
   };
 }

@@ -21,6 +21,7 @@ import { dense, type Dense } from '../nn/dense.js';
 import { constant, normal, uniform, type Initializer } from '../nn/initializers.js';
 import type { ParamScope } from '../nn/params.js';
 import { fftconv } from '../spectral/index.js';
+import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface HyenaOptions {
@@ -165,6 +166,19 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
       }
       if (!clsLast) return operator(x, mask);
       return tf.tidy(() => rotate(operator(rotate(x, true), mask ? rotate(mask, true) : null), false));
+    },
+    inspect(x: tf.Tensor3D): MixerInspection {
+      const length = x.shape[1];
+      // The long convolution's impulse response: the implicit filter h plus the skip term at lag 0.
+      const response = tf.tidy(() => {
+        const lag0 = tf.concat([tf.ones([1, 1]), tf.zeros([1, length - 1])], 1);
+        return tf.add(longFilter(length), tf.mul(tf.reshape(skip, [dModel, 1]), lag0));
+      });
+      const values = response.dataSync() as Float32Array;
+      response.dispose();
+      return {
+        impulseResponses: [{ name: 'long filter h + skip (causal)', channels: dModel, firstOffset: 0, length, values }],
+      };
     },
   };
 }

@@ -8,6 +8,7 @@ import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
 import { xavierUniform } from '../nn/initializers.js';
 import { MASKED_SCORE } from './attention.js';
+import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface LocalOptions {
@@ -52,35 +53,46 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
   const value = project('value');
   const output = project('output');
 
+  /**
+   * Band softmax weights [B*H*nb, P, 3P] (before dropout; query p of block b against keys
+   * (b - 1) P .. (b + 2) P - 1) and the matching values [B*H*nb, 3P, dh]. Call inside tf.tidy.
+   */
+  const weightsAndValues = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { weights: tf.Tensor3D; v3: tf.Tensor3D } => {
+    const [batch, length] = x.shape;
+    if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
+      throw new Error(`local: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
+    }
+    const blocks = Math.ceil(length / block);
+    const tail = blocks * block - length;
+    // Queries: [B*H*nb, P, dh]. Keys and values get one empty block on each side.
+    const q = tf.pad(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)), [[0, 0], [0, tail], [0, 0]]);
+    const q3 = tf.reshape(tf.transpose(tf.reshape(q, [batch, blocks, block, heads, headDim]), [0, 3, 1, 2, 4]), [
+      batch * heads * blocks,
+      block,
+      headDim,
+    ]) as tf.Tensor3D;
+    const context = (t: tf.Tensor): tf.Tensor => {
+      const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * dModel]);
+      return tf.reshape(withNeighbours(padded as tf.Tensor3D, blocks), [batch, blocks, 3 * block, heads, headDim]);
+    };
+    const kT3 = tf.reshape(tf.transpose(context(key.apply(x)), [0, 3, 1, 4, 2]), [batch * heads * blocks, headDim, 3 * block]) as tf.Tensor3D;
+    const v3 = tf.reshape(tf.transpose(context(value.apply(x)), [0, 3, 1, 2, 4]), [batch * heads * blocks, 3 * block, headDim]) as tf.Tensor3D;
+    // Keys outside the sequence, and padded keys, are masked like the band's outside.
+    const real = mask ?? tf.ones([batch, length]);
+    const keyReal = withNeighbours(tf.reshape(tf.pad(real, [[0, 0], [block, block + tail]]), [batch, blocks + 2, block]) as tf.Tensor3D, blocks);
+    const keyBias = tf.reshape(tf.mul(tf.sub(1, keyReal), MASKED_SCORE), [batch, 1, blocks, 1, 3 * block]);
+    const bias = tf.add(keyBias, bandBias(block, radius));
+    const scores = tf.add(tf.reshape(tf.matMul(q3, kT3), [batch, heads, blocks, block, 3 * block]), bias);
+    return { weights: tf.softmax(tf.reshape(scores, [batch * heads * blocks, block, 3 * block])) as tf.Tensor3D, v3 };
+  };
+
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
-      if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
-        throw new Error(`local: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
-      }
       const blocks = Math.ceil(length / block);
-      const tail = blocks * block - length;
       return tf.tidy(() => {
-        // Queries: [B*H*nb, P, dh]. Keys and values get one empty block on each side.
-        const q = tf.pad(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)), [[0, 0], [0, tail], [0, 0]]);
-        const q3 = tf.reshape(tf.transpose(tf.reshape(q, [batch, blocks, block, heads, headDim]), [0, 3, 1, 2, 4]), [
-          batch * heads * blocks,
-          block,
-          headDim,
-        ]) as tf.Tensor3D;
-        const context = (t: tf.Tensor): tf.Tensor => {
-          const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * dModel]);
-          return tf.reshape(withNeighbours(padded as tf.Tensor3D, blocks), [batch, blocks, 3 * block, heads, headDim]);
-        };
-        const kT3 = tf.reshape(tf.transpose(context(key.apply(x)), [0, 3, 1, 4, 2]), [batch * heads * blocks, headDim, 3 * block]) as tf.Tensor3D;
-        const v3 = tf.reshape(tf.transpose(context(value.apply(x)), [0, 3, 1, 2, 4]), [batch * heads * blocks, 3 * block, headDim]) as tf.Tensor3D;
-        // Keys outside the sequence, and padded keys, are masked like the band's outside.
-        const real = mask ?? tf.ones([batch, length]);
-        const keyReal = withNeighbours(tf.reshape(tf.pad(real, [[0, 0], [block, block + tail]]), [batch, blocks + 2, block]) as tf.Tensor3D, blocks);
-        const keyBias = tf.reshape(tf.mul(tf.sub(1, keyReal), MASKED_SCORE), [batch, 1, blocks, 1, 3 * block]);
-        const bias = tf.add(keyBias, bandBias(block, radius));
-        const scores = tf.add(tf.reshape(tf.matMul(q3, kT3), [batch, heads, blocks, block, 3 * block]), bias);
-        const weights = dropout(tf.softmax(tf.reshape(scores, [batch * heads * blocks, block, 3 * block])), args.attentionDropout, ctx);
+        const { weights: probabilities, v3 } = weightsAndValues(x, mask);
+        const weights = dropout(probabilities, args.attentionDropout, ctx);
         const mixed = tf.reshape(tf.matMul(weights, v3), [batch, heads, blocks * block, headDim]);
         const merged = tf.reshape(tf.transpose(tf.slice(mixed, [0, 0, 0, 0], [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
@@ -89,6 +101,39 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
         ]) as tf.Tensor3D;
         return output.apply(merged);
       });
+    },
+    inspect(x: tf.Tensor3D, mask: tf.Tensor2D | null): MixerInspection {
+      const [batch, length] = x.shape;
+      const blocks = Math.ceil(length / block);
+      const banded = tf.tidy(() => weightsAndValues(x, mask).weights);
+      const band = banded.dataSync() as Float32Array;
+      banded.dispose();
+      // Scatter the band back to dense [B, H, N, N]: query p of block b is position b P + p,
+      // key q of its three blocks is position (b - 1) P + q.
+      const probabilities = new Float32Array(batch * heads * length * length);
+      for (let bh = 0; bh < batch * heads; bh++) {
+        for (let b = 0; b < blocks; b++) {
+          for (let p = 0; p < block; p++) {
+            const i = b * block + p;
+            if (i >= length) continue;
+            const row = ((bh * blocks + b) * block + p) * 3 * block;
+            for (let q = 0; q < 3 * block; q++) {
+              const j = (b - 1) * block + q;
+              if (j >= 0 && j < length) probabilities[(bh * length + i) * length + j] = band[row + q]!;
+            }
+          }
+        }
+      }
+      return {
+        attention: {
+          examples: batch,
+          heads,
+          queries: length,
+          keys: length,
+          probabilities,
+          queryMask: mask ? (mask.dataSync() as Float32Array).slice() : null,
+        },
+      };
     },
   };
 }

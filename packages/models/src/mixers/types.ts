@@ -2,6 +2,7 @@
 // residuals, normalisation, dropout between blocks, pooling and the head; a mixer only mixes
 // tokens, and never sees the task.
 import type * as tf from '@tensorflow/tfjs';
+import type { MixerInspection } from '../analysis/inspection.js';
 import type { ForwardContext } from '../nn/context.js';
 import type { ParamScope } from '../nn/params.js';
 
@@ -49,6 +50,13 @@ export interface Mixer {
    * the block's input as is and continues with the feed-forward half. Default false.
    */
   ownsResidual?: boolean;
+  /**
+   * What the mixer learned, seen on the input x (the same x and mask apply() takes): its
+   * filters, attention weights or impulse responses as plain arrays, computed without dropout.
+   * Only mixers with something to show implement it; analysis probes every mixer through its
+   * Jacobian regardless. Leaves no tensors behind.
+   */
+  inspect?(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): MixerInspection;
 }
 
 /** What the encoder knows about a block when it asks for the block's output length. */

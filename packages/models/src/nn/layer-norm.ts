@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from '../backend/fused/register.js';
+import { LAYER_NORM_KERNEL, type LayerNormAttrs } from '../backend/fused/layer-norm.js';
 import { ones, zeros } from './initializers.js';
 import type { ParamScope } from './params.js';
 
@@ -22,6 +24,12 @@ export function layerNorm(params: ParamScope, name: string, dim: number, eps = L
     bias,
     apply<T extends tf.Tensor>(x: T): T {
       return tf.tidy(() => {
+        // One kernel forward and one backward where the backend has them (cpu, wasm).
+        if (x.dtype === 'float32' && activeBackendHas(LAYER_NORM_KERNEL)) {
+          const attrs: LayerNormAttrs = { eps };
+          const [y] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x, scale, bias }, { ...attrs }) as tf.Tensor[];
+          return y as T;
+        }
         const axis = x.rank - 1;
         const { mean, variance } = tf.moments(x, axis, true);
         const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
+import { FUSED_KERNEL_NAMES } from '../../src/backend/fused/register.js';
 import { projectKernelNames, registerProjectKernels } from '../../src/backend/kernels.js';
 
 describe('registerProjectKernels', () => {
@@ -8,7 +9,7 @@ describe('registerProjectKernels', () => {
     expect(projectKernelNames('wasm').sort()).toEqual([
       tf.BatchMatMul, tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter,
       tf.DepthwiseConv2dNativeBackpropInput, tf.Identity, tf.Transpose, tf.UnsortedSegmentSum,
-      tf._FusedMatMul,
+      tf._FusedMatMul, tf.GatherV2, tf.Sum, tf.Mean,
     ].sort());
   });
 
@@ -22,11 +23,16 @@ describe('registerProjectKernels', () => {
     expect(projectKernelNames('wasm').map((name) => tf.getKernel(name, 'wasm').kernelFunc)).toEqual(installed);
   });
 
-  it('leaves backends that need nothing as they are', () => {
+  it('gives other backends only the fused kernels, which are new names', () => {
     expect(projectKernelNames('cpu')).toEqual([]);
-    const before = tf.getKernelsForBackend('cpu').length;
     registerProjectKernels('cpu');
-    expect(tf.getKernelsForBackend('cpu').length).toBe(before);
+    const names = tf.getKernelsForBackend('cpu').map((config) => config.kernelName);
+    for (const name of FUSED_KERNEL_NAMES) expect(names).toContain(name);
+    const wasmNames = tf.getKernelsForBackend('wasm').map((config) => config.kernelName);
+    expect(wasmNames).toContain('LraLayerNorm');
+    const before = tf.getKernelsForBackend('cpu').map((config) => config.kernelFunc);
+    registerProjectKernels('cpu');
+    expect(tf.getKernelsForBackend('cpu').map((config) => config.kernelFunc)).toEqual(before);
   });
 });
 

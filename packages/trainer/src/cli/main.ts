@@ -1,5 +1,6 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { analyzeCommand } from './commands/analyze.js';
 import { benchCommand } from './commands/bench.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`lra: error: ${msg}\n`);
       process.exit(2);
     });
-  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand]) cli = add(cli);
+  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand]) cli = add(cli);
   await cli.parseAsync();
 }
 

@@ -73,6 +73,8 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
     throw new ConfigError(c.task !== req.task ? 'task' : 'mixer', 'is chosen with --task/--mixer, not inside a config');
   if (!c.out) c.out = join('runs', `${c.task}-${c.mixer}-${c.preset}-s${c.seed}`);
   checkComplete(c);
+  // false is the absence of the option: one config, one hash, whichever way it was said.
+  if (c.model.reversible === false) delete c.model.reversible;
   checkConsistency(c);
   return { config: c, layers };
 }

@@ -16,7 +16,8 @@ type Rule =
   | { type: 'integer'; min?: number; nullable?: boolean }
   | { type: 'number'; min?: number; max?: number; nullable?: boolean }
   | { type: 'string'; nullable?: boolean }
-  | { type: 'boolean' }
+  /** optional: may be left out of a complete config, meaning false. */
+  | { type: 'boolean'; optional?: boolean }
   | { type: 'enum'; values: readonly string[]; nullable?: boolean }
   /** A free-form object whose keys are checked elsewhere (mixer options, generator options). */
   | { type: 'record'; nullable?: boolean };
@@ -51,6 +52,8 @@ export const configSchema = {
     classifierHidden: { type: 'integer', min: 1, nullable: true },
     pairInteraction: { type: 'enum', values: ['concat', 'nli'] },
     mixerOptions: { type: 'record' },
+    // Optional so that the configs of runs made before it existed stay complete, unchanged and resumable.
+    reversible: { type: 'boolean', optional: true },
   },
   train: {
     batchSize: { type: 'integer', min: 1 },
@@ -140,7 +143,10 @@ export function checkComplete(config: unknown, schema: Schema = configSchema, pr
   for (const [k, node] of Object.entries(schema)) {
     const key = prefix ? `${prefix}.${k}` : k;
     const value = (config as Record<string, unknown>)[k];
-    if (value === undefined) throw new ConfigError(key, 'missing (no preset or file sets it)');
+    if (value === undefined) {
+      if (isRule(node) && 'optional' in node && node.optional) continue;
+      throw new ConfigError(key, 'missing (no preset or file sets it)');
+    }
     if (!isRule(node)) checkComplete(value, node, key);
   }
 }

@@ -29,6 +29,11 @@ export interface ModelConfig {
   classifierHidden: number | null;
   pairInteraction: 'concat' | 'nli';
   mixerOptions: Record<string, unknown>;
+  /**
+   * Reversible residual blocks (the Reformer's): activation memory that does not grow with depth.
+   * Absent means false; a resolved config holds it only when true.
+   */
+  reversible?: boolean;
 }
 
 export interface TrainConfig {

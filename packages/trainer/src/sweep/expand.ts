@@ -6,11 +6,16 @@ import type { OverrideSet, SweepSpec } from './spec.js';
 export interface SweepRun {
   /** Position in the sweep's order: the local pool's order, the Job completion index, the array task id. */
   index: number;
-  /** `<task>/<mixer>/<override>/s<seed>`: stable while the sweep's lists keep their entries. */
+  /** `<task>/<mixer>/<variant>/s<seed>`: stable while the sweep's lists keep their entries. */
   id: string;
   task: string;
   mixer: string;
+  /** The variant's name: its override set, or its grid axes' values joined with '-'. */
   override: string;
+  /** A grid variant's value on each axis; null outside a grid. */
+  axes: Record<string, string> | null;
+  /** A grid's reference mixer. */
+  anchor: boolean;
   seed: number;
   /** `<root>/<id>`: report.json, metrics.jsonl, config.json, checkpoints/ and train.log. */
   out: string;
@@ -42,18 +47,19 @@ export function overrideAssignments(o: OverrideSet): string[] {
   return [...(o.config ? configToSets(o.config) : []), ...o.set];
 }
 
-/** Number of runs: tasks x mixers x overrides x seeds. */
+/** Number of runs: tasks x variants x seeds (for the mixers form, variants = mixers x override sets). */
 export function sweepSize(spec: SweepSpec): number {
-  return spec.tasks.length * spec.mixers.length * spec.overrides.length * spec.seeds.length;
+  return spec.tasks.length * spec.variants.length * spec.seeds.length;
 }
 
 /**
- * The index of a run from its coordinates: tasks vary slowest, then mixers, then override sets,
- * and seeds fastest, i = ((t * M + m) * O + o) * S + s, so the seeds of one setting are neighbours
- * and the folders `<task>/<mixer>/<override>/s<seed>` nest in the same order.
+ * The index of a run from its coordinates: tasks vary slowest, then variants, and seeds fastest,
+ * i = (t * V + v) * S + s, so the seeds of one setting are neighbours and the folders
+ * `<task>/<mixer>/<variant>/s<seed>` nest in the same order. For the mixers form, variant
+ * v = m * O + o (mixers slowest), which makes i = ((t * M + m) * O + o) * S + s.
  */
-export function runIndex(spec: SweepSpec, t: number, m: number, o: number, s: number): number {
-  return ((t * spec.mixers.length + m) * spec.overrides.length + o) * spec.seeds.length + s;
+export function runIndex(spec: SweepSpec, t: number, v: number, s: number): number {
+  return (t * spec.variants.length + v) * spec.seeds.length + s;
 }
 
 /** Run `index` alone, without expanding the others (what one cluster task needs). */
@@ -61,35 +67,29 @@ export function runAt(spec: SweepSpec, index: number, opts: ExpandOptions = {}):
   const n = sweepSize(spec);
   if (!Number.isInteger(index) || index < 0 || index >= n) throw new RangeError(`run index ${index} is outside the sweep (0 to ${n - 1})`);
   const S = spec.seeds.length;
-  const O = spec.overrides.length;
-  const M = spec.mixers.length;
+  const V = spec.variants.length;
   const s = index % S;
-  const o = Math.floor(index / S) % O;
-  const m = Math.floor(index / (S * O)) % M;
-  const t = Math.floor(index / (S * O * M));
-  return makeRun(spec, index, t, m, o, s, opts);
+  const v = Math.floor(index / S) % V;
+  const t = Math.floor(index / (S * V));
+  return makeRun(spec, index, t, v, s, opts);
 }
 
 /** Every run of the sweep, in index order. */
 export function expandSweep(spec: SweepSpec, opts: ExpandOptions = {}): SweepRun[] {
   const runs: SweepRun[] = [];
-  spec.tasks.forEach((_t, t) =>
-    spec.mixers.forEach((_m, m) =>
-      spec.overrides.forEach((_o, o) => spec.seeds.forEach((_s, s) => runs.push(makeRun(spec, runIndex(spec, t, m, o, s), t, m, o, s, opts)))),
-    ),
-  );
+  spec.tasks.forEach((_t, t) => spec.variants.forEach((_v, v) => spec.seeds.forEach((_s, s) => runs.push(makeRun(spec, runIndex(spec, t, v, s), t, v, s, opts)))));
   return runs;
 }
 
-function makeRun(spec: SweepSpec, index: number, t: number, m: number, o: number, s: number, opts: ExpandOptions): SweepRun {
+function makeRun(spec: SweepSpec, index: number, t: number, v: number, s: number, opts: ExpandOptions): SweepRun {
   const task = spec.tasks[t]!;
-  const mixer = spec.mixers[m]!;
-  const override = spec.overrides[o]!;
+  const variant = spec.variants[v]!;
+  const { mixer, override } = variant;
   const seed = spec.seeds[s]!;
   const id = `${task}/${mixer}/${override.name}/s${seed}`;
   const out = join(opts.root ?? spec.root, task, mixer, override.name, `s${seed}`);
   const dataDir = opts.dataDir ?? spec.dataDir;
-  const sets = overrideAssignments(override);
+  const sets = [...(spec.config ? configToSets(spec.config) : []), ...overrideAssignments(override)];
   const request: ResolveRequest = {
     task,
     mixer,
@@ -101,5 +101,5 @@ function makeRun(spec: SweepSpec, index: number, t: number, m: number, o: number
     ...(dataDir !== null ? { dataDir } : {}),
     ...(sets.length > 0 ? { sets } : {}),
   };
-  return { index, id, task, mixer, override: override.name, seed, out, request };
+  return { index, id, task, mixer, override: override.name, axes: variant.axes, anchor: variant.anchor, seed, out, request };
 }

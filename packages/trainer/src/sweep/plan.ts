@@ -1,6 +1,9 @@
+import { getTask } from '@lra/data';
+import { validateClassifierConfig } from '@lra/models';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolveConfig } from '../config/resolve.js';
 import type { ExperimentConfig } from '../config/types.js';
+import { classifierConfig } from '../train/model-config.js';
 import { RunFiles } from '../train/run-files.js';
 import type { SweepRun } from './expand.js';
 
@@ -56,7 +59,8 @@ export function actionFor(run: SweepRun, config: ExperimentConfig): RunAction {
 }
 
 /**
- * Resolves every run's config exactly as its `lra train` will: a bad task, mixer, key or value
+ * Resolves every run's config exactly as its `lra train` will, and checks the model it describes
+ * (mixer options, lengths) as `lra train` does before training: a bad task, mixer, key or value
  * anywhere fails the whole sweep here, naming the runs at fault, before any work starts.
  */
 export function resolveRuns(runs: readonly SweepRun[]): Array<{ run: SweepRun; config: ExperimentConfig }> {
@@ -65,7 +69,9 @@ export function resolveRuns(runs: readonly SweepRun[]): Array<{ run: SweepRun; c
   const seen = new Set<string>();
   for (const run of runs) {
     try {
-      resolved.push({ run, config: resolveConfig(run.request).config });
+      const { config } = resolveConfig(run.request);
+      validateClassifierConfig(classifierConfig(config, getTask(config.task)));
+      resolved.push({ run, config });
     } catch (err) {
       const message = (err as Error).message;
       // One bad mixer name would otherwise repeat for every seed and override of it.

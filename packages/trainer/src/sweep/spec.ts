@@ -1,107 +1,79 @@
 import { readFileSync } from 'node:fs';
 import { presetNames } from '../config/presets.js';
-import { ConfigError, checkPartial } from '../config/schema.js';
+import { ConfigError } from '../config/schema.js';
 import type { BackendRequest } from '../config/types.js';
+import { type GridSpec, type OverrideSet, type SweepVariant, gridVariants, parseAnchors, parseGrid } from './grid.js';
+import { assignments, checkKeys, describe, distinct, isPlainObject, names, nonEmptyList, partialConfig, segmentName } from './spec-checks.js';
 
-/** One named set of config overrides: `--set` assignments and/or a partial config. */
-export interface OverrideSet {
-  name: string;
-  /** `key=value` assignments, as `lra train --set` takes them; applied after `config`. */
-  set: string[];
-  /** A partial config (the keys of config.json), checked as strictly as an experiment file. */
-  config: Record<string, unknown> | null;
-}
+export type { GridAxis, GridSpec, OverrideSet, SweepVariant } from './grid.js';
 
 /** A sweep file, checked and with its defaults filled in. */
 export interface SweepSpec {
   tasks: string[];
-  mixers: string[];
+  /**
+   * What every task runs, once per seed, in order: the mixers x the override sets (mixers
+   * slowest), or the grid's anchors followed by its cross product.
+   */
+  variants: SweepVariant[];
   seeds: number[];
   preset: string;
-  overrides: OverrideSet[];
-  /** Results folder: every run writes to `<root>/<task>/<mixer>/<override>/s<seed>`. */
+  /** Results folder: every run writes to `<root>/<task>/<mixer>/<variant>/s<seed>`. */
   root: string;
   steps: number | null;
   backend: BackendRequest | null;
   dataDir: string | null;
+  /** A partial config applied to every run, before its variant's overrides. */
+  config: Record<string, unknown> | null;
+  /** The grid the variants come from (its axes name the report's columns); null for the mixers form. */
+  grid: GridSpec | null;
 }
 
 /** The override set a sweep without `overrides` runs: the preset (and file flags) unchanged. */
 export const DEFAULT_OVERRIDE_NAME = 'base';
 
 const backends: readonly BackendRequest[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-const topKeys = ['tasks', 'mixers', 'seeds', 'preset', 'overrides', 'root', 'steps', 'backend', 'dataDir'] as const;
+const topKeys = ['tasks', 'mixers', 'seeds', 'preset', 'overrides', 'root', 'steps', 'backend', 'dataDir', 'config', 'grid', 'anchors'] as const;
 const overrideKeys = ['name', 'set', 'config'] as const;
-/** Keys for people, ignored, as in experiment files. */
-const annotationKeys = ['description', '$comment'];
-/** A name becomes a folder name and part of a run id, so it must be one plain path segment. */
-const segmentPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function checkKeys(obj: Record<string, unknown>, known: readonly string[], prefix: string, origin: string): void {
-  for (const k of Object.keys(obj)) {
-    if (annotationKeys.includes(k) || known.includes(k)) continue;
-    throw new ConfigError(prefix ? `${prefix}.${k}` : k, `unknown key (known here: ${known.join(', ')})`, origin);
-  }
-}
-
-function nonEmptyList(value: unknown, key: string, origin: string): unknown[] {
-  if (!Array.isArray(value)) throw new ConfigError(key, `expected a list, got ${describe(value)}`, origin);
-  if (value.length === 0) throw new ConfigError(key, 'must not be empty', origin);
-  return value;
-}
-
-function distinct<T>(values: T[], key: string, origin: string): T[] {
-  const seen = new Set<T>();
-  for (const v of values) {
-    if (seen.has(v)) throw new ConfigError(key, `lists ${JSON.stringify(v)} twice`, origin);
-    seen.add(v);
-  }
-  return values;
-}
-
-function names(value: unknown, key: string, origin: string): string[] {
-  const list = nonEmptyList(value, key, origin).map((v, i) => {
-    if (typeof v !== 'string' || !segmentPattern.test(v))
-      throw new ConfigError(`${key}[${i}]`, `expected a name of letters, digits, '.', '_' or '-', got ${describe(v)}`, origin);
-    return v;
-  });
-  return distinct(list, key, origin);
-}
 
 function parseOverride(value: unknown, i: number, origin: string): OverrideSet {
   const key = `overrides[${i}]`;
   if (!isPlainObject(value)) throw new ConfigError(key, `expected an object {name, set?, config?}, got ${describe(value)}`, origin);
   checkKeys(value, overrideKeys, key, origin);
-  const name = value.name;
-  if (typeof name !== 'string' || !segmentPattern.test(name))
-    throw new ConfigError(`${key}.name`, `expected a name of letters, digits, '.', '_' or '-', got ${describe(name)}`, origin);
-  let set: string[] = [];
-  if (value.set !== undefined) {
-    if (!Array.isArray(value.set)) throw new ConfigError(`${key}.set`, `expected a list of "key=value" strings, got ${describe(value.set)}`, origin);
-    set = value.set.map((a, j) => {
-      if (typeof a !== 'string' || a.indexOf('=') <= 0)
-        throw new ConfigError(`${key}.set[${j}]`, `expected "key=value" (e.g. "train.lr=0.001"), got ${describe(a)}`, origin);
-      return a;
-    });
+  return {
+    name: segmentName(value.name, `${key}.name`, origin),
+    set: value.set === undefined ? [] : assignments(value.set, `${key}.set`, origin),
+    config: value.config === undefined ? null : partialConfig(value.config, `${key}.config`, origin),
+  };
+}
+
+/** The mixers form: every mixer with every override set, mixers slowest. */
+function crossVariants(value: Record<string, unknown>, origin: string): SweepVariant[] {
+  if (value.anchors !== undefined) throw new ConfigError('anchors', 'anchors go beside a grid; with mixers, list them in mixers', origin);
+  const mixers = names(value.mixers, 'mixers', origin);
+  let overrides: OverrideSet[] = [{ name: DEFAULT_OVERRIDE_NAME, set: [], config: null }];
+  if (value.overrides !== undefined) {
+    overrides = nonEmptyList(value.overrides, 'overrides', origin).map((o, i) => parseOverride(o, i, origin));
+    distinct(overrides.map((o) => o.name), 'overrides (names)', origin);
   }
-  let config: Record<string, unknown> | null = null;
-  if (value.config !== undefined) {
-    if (!isPlainObject(value.config)) throw new ConfigError(`${key}.config`, `expected a partial config object, got ${describe(value.config)}`, origin);
-    // The config's own schema, so a typo inside an override names the set and the key.
-    checkPartial(value.config, `${origin}: ${key}.config`);
-    if ('task' in value.config || 'mixer' in value.config || 'seed' in value.config || 'out' in value.config)
-      throw new ConfigError(`${key}.config`, 'task, mixer, seed and out are chosen by the sweep (tasks, mixers, seeds, root), not by an override', origin);
-    config = value.config;
-  }
-  return { name, set, config };
+  return mixers.flatMap((mixer) => overrides.map((override) => ({ mixer, override, axes: null, anchor: false })));
+}
+
+/** The grid form: its anchors, then its cross product; two variants of one mixer may not share a name. */
+function gridForm(value: Record<string, unknown>, origin: string): { grid: GridSpec; variants: SweepVariant[] } {
+  for (const k of ['mixers', 'overrides'] as const)
+    if (value[k] !== undefined) throw new ConfigError(k, 'a grid sweep names its mixer in grid.mixer and its reference mixers in anchors; give either mixers or grid', origin);
+  const grid = parseGrid(value.grid, origin);
+  const anchors = value.anchors === undefined ? [] : parseAnchors(value.anchors, origin);
+  const variants = [...anchors, ...gridVariants(grid)];
+  const seen = new Map<string, string>();
+  variants.forEach((v, i) => {
+    const id = `${v.mixer}/${v.override.name}`;
+    const where = v.anchor ? `anchors[${i}]` : `grid (${Object.entries(v.axes ?? {}).map(([a, n]) => `${a}=${n}`).join(', ')})`;
+    const first = seen.get(id);
+    if (first !== undefined) throw new ConfigError(v.anchor ? where : 'grid.axes', `two variants are both named ${id}: ${first} and ${where}`, origin);
+    seen.set(id, where);
+  });
+  return { grid, variants };
 }
 
 /**
@@ -111,8 +83,9 @@ function parseOverride(value: unknown, i: number, origin: string): OverrideSet {
 export function parseSweepSpec(value: unknown, origin: string): SweepSpec {
   if (!isPlainObject(value)) throw new ConfigError('', `expected a JSON object, got ${describe(value)}`, origin);
   checkKeys(value, topKeys, '', origin);
-  for (const required of ['tasks', 'mixers', 'seeds', 'root'] as const)
-    if (value[required] === undefined) throw new ConfigError(required, 'missing (a sweep names its tasks, mixers, seeds and results root)', origin);
+  for (const required of ['tasks', 'seeds', 'root'] as const)
+    if (value[required] === undefined) throw new ConfigError(required, 'missing (a sweep names its tasks, mixers or grid, seeds and results root)', origin);
+  if (value.mixers === undefined && value.grid === undefined) throw new ConfigError('mixers', 'missing (a sweep names its mixers, or a grid)', origin);
 
   const seeds = nonEmptyList(value.seeds, 'seeds', origin).map((s, i) => {
     // Seed 0 would mean "unseeded" to tfjs's random ops; the config forbids it too.
@@ -123,12 +96,6 @@ export function parseSweepSpec(value: unknown, origin: string): SweepSpec {
   if (typeof preset !== 'string' || !(presetNames as readonly string[]).includes(preset))
     throw new ConfigError('preset', `expected one of ${presetNames.join(', ')}, got ${describe(preset)}`, origin);
   if (typeof value.root !== 'string' || value.root.trim() === '') throw new ConfigError('root', `expected a folder path, got ${describe(value.root)}`, origin);
-
-  let overrides: OverrideSet[] = [{ name: DEFAULT_OVERRIDE_NAME, set: [], config: null }];
-  if (value.overrides !== undefined) {
-    overrides = nonEmptyList(value.overrides, 'overrides', origin).map((o, i) => parseOverride(o, i, origin));
-    distinct(overrides.map((o) => o.name), 'overrides (names)', origin);
-  }
 
   let steps: number | null = null;
   if (value.steps !== undefined) {
@@ -147,17 +114,21 @@ export function parseSweepSpec(value: unknown, origin: string): SweepSpec {
     if (typeof value.dataDir !== 'string' || value.dataDir === '') throw new ConfigError('dataDir', `expected a folder path, got ${describe(value.dataDir)}`, origin);
     dataDir = value.dataDir;
   }
+  const config = value.config === undefined ? null : partialConfig(value.config, 'config', origin);
+  const tasks = names(value.tasks, 'tasks', origin);
+  const form = value.grid === undefined ? { grid: null, variants: crossVariants(value, origin) } : gridForm(value, origin);
 
   return {
-    tasks: names(value.tasks, 'tasks', origin),
-    mixers: names(value.mixers, 'mixers', origin),
+    tasks,
+    variants: form.variants,
     seeds: distinct(seeds, 'seeds', origin),
     preset,
-    overrides,
     root: value.root,
     steps,
     backend,
     dataDir,
+    config,
+    grid: form.grid,
   };
 }
 

@@ -35,12 +35,16 @@ describe('sweep expansion', () => {
   it('maps index to run by the documented formula, and runAt(i) is the i-th run of the expansion', () => {
     const s = three();
     const runs = expandSweep(s);
+    const mixers = ['attention', 'fnet', 'gfnet'];
+    const overrides = ['base', 'lr'];
     s.tasks.forEach((task, t) =>
-      s.mixers.forEach((mixer, m) =>
-        s.overrides.forEach((o, oi) =>
+      mixers.forEach((mixer, m) =>
+        overrides.forEach((override, o) =>
           s.seeds.forEach((seed, si) => {
-            const i = runIndex(s, t, m, oi, si);
-            expect(runs[i]).toMatchObject({ task, mixer, override: o.name, seed, index: i });
+            // The documented formula of the mixers form: i = ((t * M + m) * O + o) * S + s.
+            const i = ((t * 3 + m) * 2 + o) * 2 + si;
+            expect(runIndex(s, t, m * 2 + o, si)).toBe(i);
+            expect(runs[i]).toMatchObject({ task, mixer, override, seed, index: i, axes: null, anchor: false });
           }),
         ),
       ),

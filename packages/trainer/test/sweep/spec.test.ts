@@ -11,19 +11,20 @@ describe('sweep file checking', () => {
   it('fills the defaults: preset lra, one override set "base", no extra flags', () => {
     expect(parseSweepSpec({ ...base, description: 'for people', $comment: 'ignored' }, 'a.json')).toEqual({
       tasks: ['listops'],
-      mixers: ['attention'],
+      variants: [{ mixer: 'attention', override: { name: 'base', set: [], config: null }, axes: null, anchor: false }],
       seeds: [1],
       preset: 'lra',
-      overrides: [{ name: 'base', set: [], config: null }],
       root: 'results/a',
       steps: null,
       backend: null,
       dataDir: null,
+      config: null,
+      grid: null,
     });
   });
 
   it('rejects unknown keys at the top and in an override set, naming the file and the key', () => {
-    expect(parse({ worker: 2 })).toThrow('sweeps/a.json: worker: unknown key (known here: tasks, mixers, seeds, preset, overrides, root, steps, backend, dataDir)');
+    expect(parse({ worker: 2 })).toThrow('sweeps/a.json: worker: unknown key (known here: tasks, mixers, seeds, preset, overrides, root, steps, backend, dataDir, config, grid, anchors)');
     expect(parse({ overrides: [{ name: 'a', sets: [] }] })).toThrow('sweeps/a.json: overrides[0].sets: unknown key (known here: name, set, config)');
   });
 

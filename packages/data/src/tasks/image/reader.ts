@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DataFormatError, DataSourceError } from '../../errors.js';
-import { SplitDataBuilder } from '../../split-builder.js';
-import type { ReadOptions, SplitData, SplitName } from '../../types.js';
+import { SplitDataBuilder, collectSplit } from '../../split-builder.js';
+import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
 import { findSourceFile } from '../source-files.js';
 import { grayPlanar } from './grayscale.js';
 
@@ -82,9 +82,12 @@ export function parseCifarFile(path: string, bytes: Uint8Array, skipBad = false)
  * `source` may be the folder holding cifar-10-batches-bin/ or that folder itself.
  */
 export async function readImageSplit(source: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
+  return collectSplit(new SplitDataBuilder('image', split, opts.seqLen ?? IMAGE_SEQ_LEN), (sink) => readImageSplitInto(source, split, sink, opts));
+}
+
+/** `readImageSplit` row by row into `sink`. */
+export async function readImageSplitInto(source: string, split: SplitName, builder: SplitSink, opts: ReadOptions = {}): Promise<ReadReport> {
   const names = split === 'test' ? [CIFAR_TEST_FILE] : CIFAR_TRAIN_FILES;
-  const seqLen = opts.seqLen ?? IMAGE_SEQ_LEN;
-  const builder = new SplitDataBuilder('image', split, seqLen);
   const paths: string[] = [];
   for (const name of names) paths.push(await findSourceFile(source, IMAGE_TASK_FOLDERS, name, `CIFAR-10 ${split} split`));
 
@@ -103,9 +106,9 @@ export async function readImageSplit(source: string, split: SplitName, opts: Rea
   for (const file of files) {
     for (let r = 0; r < file.count; r++, index++) {
       if (index < from || index >= to) continue;
-      builder.add(file.tokens.subarray(r * IMAGE_SEQ_LEN, (r + 1) * IMAGE_SEQ_LEN), file.labels[r]!);
+      await builder.add(file.tokens.subarray(r * IMAGE_SEQ_LEN, (r + 1) * IMAGE_SEQ_LEN), file.labels[r]!);
     }
   }
   for (const file of files) for (let k = 0; k < file.skipped; k++) builder.skip();
-  return { ...builder.finish(), sources: paths };
+  return { sources: paths };
 }

@@ -16,36 +16,50 @@ const LETTER_X = 88;
 const DIGIT_ZERO = 48;
 const SHOWN_TOKEN_BYTES = 48;
 
-/** A token's bytes packed big-endian into a number (exact up to 6 bytes). */
-function code(token: string): number {
-  let c = 0;
-  for (const ch of token) c = c * 256 + ch.charCodeAt(0);
-  return c;
+const LETTER_M = 77;
+const SPACE = 32;
+const OPEN_BRACKET = 91;
+
+/** What a byte is to the tokenizer: part of a token, whitespace, or a parenthesis. */
+const TOKEN_BYTE = 0;
+const SPACE_BYTE = 1;
+const OPEN_BYTE = 2;
+const CLOSE_BYTE = 3;
+
+/** Parentheses end a token like whitespace does (they are deleted before splitting). */
+const byteClass = new Uint8Array(256);
+for (const b of [9, 10, 11, 12, 13, 32]) byteClass[b] = SPACE_BYTE;
+byteClass[OPEN_PAREN] = OPEN_BYTE;
+byteClass[CLOSE_PAREN] = CLOSE_BYTE;
+
+/** A byte as the official preprocessing sees it: `]` renamed to X. */
+function preprocessed(b: number): number {
+  return b === CLOSE_BRACKET ? LETTER_X : b;
 }
 
-const CODE_X = LETTER_X;
-const CODE_MIN = code('[MIN');
-const CODE_MAX = code('[MAX');
-const CODE_MED = code('[MED');
-const CODE_SM = code('[SM');
+/** The id of the token `bytes[from..to)`, or -1 when it is not in the vocabulary. */
+function tokenIdAt(bytes: Uint8Array, from: number, to: number): number {
+  const length = to - from;
+  const b0 = preprocessed(bytes[from]!);
+  if (length === 1) {
+    if (b0 >= DIGIT_ZERO && b0 <= DIGIT_ZERO + 9) return LISTOPS_DIGIT_0 + (b0 - DIGIT_ZERO);
+    return b0 === LETTER_X ? LISTOPS_END : -1;
+  }
+  if (b0 !== OPEN_BRACKET || (length !== 3 && length !== 4)) return -1;
+  const b1 = preprocessed(bytes[from + 1]!);
+  const b2 = preprocessed(bytes[from + 2]!);
+  if (length === 3) return b1 === 83 && b2 === LETTER_M ? LISTOPS_SM : -1; // [SM
+  if (b1 !== LETTER_M) return -1;
+  const b3 = preprocessed(bytes[from + 3]!);
+  if (b2 === 73 && b3 === 78) return LISTOPS_MIN; // [MIN
+  if (b2 === 65 && b3 === LETTER_X) return LISTOPS_MAX; // [MAX
+  if (b2 === 69 && b3 === 68) return LISTOPS_MED; // [MED
+  return -1;
+}
 
 /** ASCII whitespace or a parenthesis: both end a token (parentheses are deleted before splitting). */
 function isSeparator(b: number): boolean {
-  return b === 32 || (b >= 9 && b <= 13) || b === OPEN_PAREN || b === CLOSE_PAREN;
-}
-
-function tokenIdOf(length: number, packed: number): number {
-  if (length === 1) {
-    if (packed >= DIGIT_ZERO && packed <= DIGIT_ZERO + 9) return LISTOPS_DIGIT_0 + (packed - DIGIT_ZERO);
-    if (packed === CODE_X) return LISTOPS_END;
-  } else if (length === 4) {
-    if (packed === CODE_MAX) return LISTOPS_MAX;
-    if (packed === CODE_MIN) return LISTOPS_MIN;
-    if (packed === CODE_MED) return LISTOPS_MED;
-  } else if (length === 3 && packed === CODE_SM) {
-    return LISTOPS_SM;
-  }
-  return -1;
+  return byteClass[b] !== TOKEN_BYTE;
 }
 
 /**
@@ -79,52 +93,56 @@ export class ListOpsExpressionParser {
     let roots = 0; // complete top-level expressions
     let root = -1;
     let parenDepth = 0;
-    let tokenLength = 0;
-    let tokenStart = start;
-    let packed = 0;
 
-    // One step past the end acts as a separator, so the last token is handled like any other.
-    for (let i = start; i <= end; i++) {
-      const b = i < end ? bytes[i]! : 32;
-      if (!isSeparator(b)) {
-        if (tokenLength++ === 0) tokenStart = i;
-        if (tokenLength <= 6) packed = packed * 256 + (b === CLOSE_BRACKET ? LETTER_X : b);
+    // Bytes are taken a run at a time: a run of token bytes is one token, and whitespace and
+    // parentheses between tokens cost one table look-up each.
+    let i = start;
+    while (i < end) {
+      const kind = byteClass[bytes[i]!]!;
+      if (kind === SPACE_BYTE) {
+        i++;
         continue;
       }
-      if (tokenLength > 0) {
-        const id = tokenLength <= 4 ? tokenIdOf(tokenLength, packed) : -1;
-        if (id < 0) return this.fail(`unknown token "${this.tokenText(bytes, tokenStart, end)}"`);
-        tokenLength = 0;
-        packed = 0;
-        tokens[count++] = id;
-        let completed = -1; // a value that completes an argument or the whole expression
-        if (id < LISTOPS_MIN) {
-          completed = id - LISTOPS_DIGIT_0;
-        } else if (id !== LISTOPS_END) {
-          if (frames === 0 && roots > 0) return this.fail('more than one top-level expression');
-          frameStart[frames] = top;
-          frameOp[frames++] = id;
-        } else {
-          if (frames === 0) return this.fail("unbalanced brackets: ']' without an open operator");
-          const op = frameOp[--frames]!;
-          const first = frameStart[frames]!;
-          if (top === first) return this.fail(`operator ${listopsVocabulary[op]} has no arguments`);
-          completed = applyListOpsOperator(op, values, first, top);
-          top = first;
-        }
-        if (completed >= 0) {
-          if (frames > 0) {
-            values[top++] = completed;
-          } else {
-            if (roots++ > 0) return this.fail('more than one top-level expression');
-            root = completed;
-          }
-        }
-      }
-      if (b === OPEN_PAREN) {
+      // The official files put one space after every parenthesis and token: skipping it at
+      // once halves the trips round this loop.
+      if (kind === OPEN_BYTE) {
         parenDepth++;
-      } else if (b === CLOSE_PAREN && --parenDepth < 0) {
-        return this.fail("unbalanced parentheses: ')' without a matching '('");
+        i += bytes[i + 1] === SPACE && i + 1 < end ? 2 : 1;
+        continue;
+      }
+      if (kind === CLOSE_BYTE) {
+        if (--parenDepth < 0) return this.fail("unbalanced parentheses: ')' without a matching '('");
+        i += bytes[i + 1] === SPACE && i + 1 < end ? 2 : 1;
+        continue;
+      }
+      const tokenStart = i;
+      do i++;
+      while (i < end && byteClass[bytes[i]!] === TOKEN_BYTE);
+      const id = tokenIdAt(bytes, tokenStart, i);
+      if (id < 0) return this.fail(`unknown token "${this.tokenText(bytes, tokenStart, end)}"`);
+      tokens[count++] = id;
+      let completed = -1; // a value that completes an argument or the whole expression
+      if (id < LISTOPS_MIN) {
+        completed = id - LISTOPS_DIGIT_0;
+      } else if (id !== LISTOPS_END) {
+        if (frames === 0 && roots > 0) return this.fail('more than one top-level expression');
+        frameStart[frames] = top;
+        frameOp[frames++] = id;
+      } else {
+        if (frames === 0) return this.fail("unbalanced brackets: ']' without an open operator");
+        const op = frameOp[--frames]!;
+        const first = frameStart[frames]!;
+        if (top === first) return this.fail(`operator ${listopsVocabulary[op]} has no arguments`);
+        completed = applyListOpsOperator(op, values, first, top);
+        top = first;
+      }
+      if (completed >= 0) {
+        if (frames > 0) {
+          values[top++] = completed;
+        } else {
+          if (roots++ > 0) return this.fail('more than one top-level expression');
+          root = completed;
+        }
       }
     }
     this.length = count;

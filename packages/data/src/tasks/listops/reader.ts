@@ -1,7 +1,7 @@
 import { DataFormatError } from '../../errors.js';
 import { readLines } from '../../io/lines.js';
-import { SplitDataBuilder } from '../../split-builder.js';
-import type { ReadOptions, SplitData, SplitName } from '../../types.js';
+import { SplitDataBuilder, collectSplit } from '../../split-builder.js';
+import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
 import { findSourceFile } from '../source-files.js';
 import { ListOpsExpressionParser } from './expression.js';
 
@@ -45,7 +45,11 @@ function parseLabel(bytes: Uint8Array): number | string {
  * any other way, throws a DataFormatError (or, with `skipBad`, is skipped and counted).
  */
 export async function readListOpsFile(path: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
-  const builder = new SplitDataBuilder('listops', split, opts.seqLen ?? LISTOPS_SEQ_LEN);
+  return collectSplit(new SplitDataBuilder('listops', split, opts.seqLen ?? LISTOPS_SEQ_LEN), (sink) => readListOpsFileInto(path, sink, opts));
+}
+
+/** `readListOpsFile` row by row into `sink`. */
+export async function readListOpsFileInto(path: string, builder: SplitSink, opts: ReadOptions = {}): Promise<ReadReport> {
   const parser = new ListOpsExpressionParser();
   let sawHeader = false;
 
@@ -83,18 +87,23 @@ export async function readListOpsFile(path: string, split: SplitName, opts: Read
       reject(number, `label ${label} disagrees with the expression, whose value is ${parser.value}`);
       continue;
     }
-    builder.add(parser.tokens.subarray(0, parser.length), label);
+    await builder.add(parser.tokens.subarray(0, parser.length), label);
   }
 
   if (!sawHeader) throw new DataFormatError(path, 1, 'empty file: expected the header "Source<TAB>Target"');
   if (builder.count === 0 && builder.skipped === 0) {
     throw new DataFormatError(path, 2, 'no rows after the header');
   }
-  return { ...builder.finish(), sources: [path] };
+  return { sources: [path] };
 }
 
 /** Reads `basic_<split>.tsv` from the release root (`lra_release/`) or from `listops-1000/` itself. */
 export async function readListOpsSplit(source: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
+  return collectSplit(new SplitDataBuilder('listops', split, opts.seqLen ?? LISTOPS_SEQ_LEN), (sink) => readListOpsSplitInto(source, split, sink, opts));
+}
+
+/** `readListOpsSplit` row by row into `sink`. */
+export async function readListOpsSplitInto(source: string, split: SplitName, sink: SplitSink, opts: ReadOptions = {}): Promise<ReadReport> {
   const path = await findSourceFile(source, LISTOPS_TASK_FOLDERS, listopsFileName(split), `ListOps ${split} split`);
-  return readListOpsFile(path, split, opts);
+  return readListOpsFileInto(path, sink, opts);
 }

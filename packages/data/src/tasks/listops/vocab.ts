@@ -69,13 +69,17 @@ export function applyListOpsOperator(
   }
 }
 
+const digitCounts = new Int32Array(10);
+
 /**
  * int(numpy.median) of digits: the middle value for an odd count, the mean of the two middle
  * values for an even one, truncated. A counting sort, since the values are 0..9.
  */
 function medianOfDigits(args: ArrayLike<number>, start: number, end: number): number {
   const n = end - start;
-  const counts = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  // One table reused by every call: a fresh array per MED node was a measurable share of
+  // preparing ListOps (garbage for every fourth operator of 96,000 trees).
+  const counts = digitCounts.fill(0);
   for (let i = start; i < end; i++) counts[args[i]!]!++;
   const lowRank = (n - 1) >> 1; // 0-based ranks of the two middle values (equal when n is odd)
   const highRank = n >> 1;

@@ -4,7 +4,7 @@ import { DataFormatError, DataSourceError } from '../../errors.js';
 import { PngError } from '../../png/errors.js';
 import { decodePngGray } from '../../png/decode.js';
 import { SplitDataBuilder } from '../../split-builder.js';
-import type { ReadOptions, SplitData, SplitName } from '../../types.js';
+import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
 import { parsePathfinderMetadataLine, type PathfinderMetadata } from './metadata.js';
 import { pathfinderDifficultySplits, pathfinderExampleKey, pathfinderSplitRange, tfdsRecordOrder } from './order.js';
 
@@ -147,6 +147,19 @@ export async function readPathfinderSplit(
   split: SplitName,
   opts: ReadOptions = {},
 ): Promise<PathfinderSplitData> {
+  const builder = new SplitDataBuilder(layout.task, split, opts.seqLen ?? layout.side * layout.side);
+  const report = await readPathfinderSplitInto(layout, source, split, builder, opts);
+  return { ...builder.finish(report), emptyImages: report.dropped };
+}
+
+/** `readPathfinderSplit` row by row into `sink`; `dropped` counts the empty images. */
+export async function readPathfinderSplitInto(
+  layout: PathfinderLayout,
+  source: string,
+  split: SplitName,
+  builder: SplitSink,
+  opts: ReadOptions = {},
+): Promise<ReadReport & { dropped: number }> {
   const difficultyDir = await findPathfinderDifficultyDir(source, layout);
   const entries = await readPathfinderMetadata(difficultyDir);
   const salt = pathfinderDifficultySplits[layout.difficulty] ?? layout.difficulty;
@@ -158,7 +171,6 @@ export async function readPathfinderSplit(
   const picked = Array.from(order.subarray(start, end), (i) => entries[i]!);
 
   const pixels = layout.side * layout.side;
-  const builder = new SplitDataBuilder(layout.task, split, opts.seqLen ?? pixels);
   const tokens = new Int32Array(pixels);
   const sources = new Set<string>(entries.map((e) => e.file));
   let emptyImages = 0;
@@ -214,9 +226,9 @@ export async function readPathfinderSplit(
       continue;
     }
     for (let i = 0; i < pixels; i++) tokens[i] = image.pixels[i]! + PATHFINDER_TOKEN_OFFSET;
-    builder.add(tokens, meta.label);
+    await builder.add(tokens, meta.label);
     if ((k + 1) % 1024 === 0) opts.onProgress?.(k + 1, picked.length);
   }
   opts.onProgress?.(picked.length, picked.length);
-  return { ...builder.finish(), emptyImages, dropped: emptyImages, sources: [...sources] };
+  return { dropped: emptyImages, sources: [...sources] };
 }

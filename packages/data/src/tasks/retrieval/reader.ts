@@ -1,7 +1,7 @@
 import { DataFormatError } from '../../errors.js';
 import { readLines } from '../../io/lines.js';
-import { SplitDataBuilder } from '../../split-builder.js';
-import type { ReadOptions, SplitData, SplitName } from '../../types.js';
+import { SplitDataBuilder, collectSplit } from '../../split-builder.js';
+import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
 import { byteTokens } from '../bytes.js';
 import { findSourceFile } from '../source-files.js';
 
@@ -47,8 +47,13 @@ function tabsOf(bytes: Uint8Array, max: number): number[] {
  * DataFormatError, or with `skipBad` is skipped and counted.
  */
 export async function readRetrievalFile(path: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
-  const seqLen = opts.seqLen ?? RETRIEVAL_SEQ_LEN;
-  const builder = new SplitDataBuilder('retrieval', split, seqLen, true);
+  const builder = new SplitDataBuilder('retrieval', split, opts.seqLen ?? RETRIEVAL_SEQ_LEN, true);
+  return collectSplit(builder, (sink) => readRetrievalFileInto(path, sink, opts));
+}
+
+/** `readRetrievalFile` row by row into `sink` (a pair sink). */
+export async function readRetrievalFileInto(path: string, builder: SplitSink, opts: ReadOptions = {}): Promise<ReadReport> {
+  const seqLen = builder.seqLen;
   const reject = (line: number, reason: string): void => {
     if (!opts.skipBad) throw new DataFormatError(path, line, reason);
     builder.skip();
@@ -70,14 +75,20 @@ export async function readRetrievalFile(path: string, split: SplitName, opts: Re
     }
     const text1 = byteTokens(bytes, seqLen, tabs[2]! + 1, tabs[3]);
     const text2 = byteTokens(bytes, seqLen, tabs[3]! + 1, bytes.length);
-    builder.add(text1, label, text2);
+    await builder.add(text1, label, text2);
   }
   if (lines === 0) throw new DataFormatError(path, 1, 'empty file: expected rows of label, id1, id2, text1, text2');
-  return { ...builder.finish(), sources: [path] };
+  return { sources: [path] };
 }
 
 /** Reads `new_aan_pairs.<split>.tsv` from the release root (`lra_release/`) or from `tsv_data/`. */
 export async function readRetrievalSplit(source: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
+  const builder = new SplitDataBuilder('retrieval', split, opts.seqLen ?? RETRIEVAL_SEQ_LEN, true);
+  return collectSplit(builder, (sink) => readRetrievalSplitInto(source, split, sink, opts));
+}
+
+/** `readRetrievalSplit` row by row into `sink` (a pair sink). */
+export async function readRetrievalSplitInto(source: string, split: SplitName, sink: SplitSink, opts: ReadOptions = {}): Promise<ReadReport> {
   const path = await findSourceFile(source, RETRIEVAL_TASK_FOLDERS, retrievalFileName(split), `AAN retrieval ${split} split`);
-  return readRetrievalFile(path, split, opts);
+  return readRetrievalFileInto(path, sink, opts);
 }

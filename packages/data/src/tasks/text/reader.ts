@@ -1,8 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DataFormatError, DataSourceError } from '../../errors.js';
-import { SplitDataBuilder } from '../../split-builder.js';
-import type { ReadOptions, SplitData, SplitName } from '../../types.js';
+import { SplitDataBuilder, collectSplit } from '../../split-builder.js';
+import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
 import { byteTokens, findInvalidUtf8, stripAsciiWhitespace } from '../bytes.js';
 
 export const TEXT_TASK_FOLDERS: readonly string[] = ['aclImdb'];
@@ -98,13 +98,17 @@ function nameProblem(file: ReviewFile): string | null {
  * in the review, 1 for the name), or with `skipBad` is skipped and counted.
  */
 export async function readTextSplit(source: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
+  return collectSplit(new SplitDataBuilder('text', split, opts.seqLen ?? TEXT_SEQ_LEN), (sink) => readTextSplitInto(source, split, sink, opts));
+}
+
+/** `readTextSplit` row by row into `sink`. */
+export async function readTextSplitInto(source: string, split: SplitName, builder: SplitSink, opts: ReadOptions = {}): Promise<ReadReport> {
   const dir = await findImdbSplitDir(source, split);
   const [neg, pos] = await Promise.all(IMDB_CLASSES.map((cls, label) => listReviews(join(dir, cls), label)));
   const files = interleave(neg!, pos!);
   if (files.length === 0) throw new DataSourceError(`IMDB ${split} split: ${dir}/pos and ${dir}/neg hold no reviews`);
 
-  const seqLen = opts.seqLen ?? TEXT_SEQ_LEN;
-  const builder = new SplitDataBuilder('text', split, seqLen);
+  const seqLen = builder.seqLen;
   const reject = (file: string, line: number, reason: string): void => {
     if (!opts.skipBad) throw new DataFormatError(file, line, reason);
     builder.skip();
@@ -114,19 +118,29 @@ export async function readTextSplit(source: string, split: SplitName, opts: Read
   for (let start = 0; start < files.length; start += CONCURRENT_READS) {
     const chunk = files.slice(start, start + CONCURRENT_READS);
     const contents = await Promise.all(chunk.map((f) => readFile(f.path)));
-    chunk.forEach((file, k) => {
+    for (let k = 0; k < chunk.length; k++) {
+      const file = chunk[k]!;
       const raw = contents[k]!;
       bytesRead += raw.length;
       sources.push(file.path);
       const bad = nameProblem(file);
-      if (bad !== null) return reject(file.path, 1, bad);
+      if (bad !== null) {
+        reject(file.path, 1, bad);
+        continue;
+      }
       const problem = findInvalidUtf8(raw);
-      if (problem !== null) return reject(file.path, problem.line, `invalid UTF-8 at byte ${problem.offset}: ${problem.reason}`);
+      if (problem !== null) {
+        reject(file.path, problem.line, `invalid UTF-8 at byte ${problem.offset}: ${problem.reason}`);
+        continue;
+      }
       const text = stripAsciiWhitespace(raw);
-      if (text.length === 0) return reject(file.path, 1, 'empty review');
-      builder.add(byteTokens(text, seqLen), file.label);
-    });
+      if (text.length === 0) {
+        reject(file.path, 1, 'empty review');
+        continue;
+      }
+      await builder.add(byteTokens(text, seqLen), file.label);
+    }
     opts.onProgress?.(bytesRead);
   }
-  return { ...builder.finish(), sources };
+  return { sources };
 }

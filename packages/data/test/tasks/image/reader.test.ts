@@ -7,6 +7,7 @@ import { grayPlanar, lraGray } from '../../../src/tasks/image/grayscale.js';
 import { cifarTrainCount, parseCifarFile, readImageSplit } from '../../../src/tasks/image/reader.js';
 import { tasks } from '../../../src/tasks/registry.js';
 import { cifarRecord, concat, numberedRecord, writeCifar } from '../official-fixtures.js';
+import { flat } from '../../synthetic-split.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -93,11 +94,11 @@ describe('readImageSplit', () => {
     const first = parseCifarFile('x', numberedRecord(0));
     const nineteenth = parseCifarFile('x', numberedRecord(18));
     const firstTest = parseCifarFile('x', numberedRecord(10_000));
-    expect(train.tokens.subarray(0, 1024)).toEqual(first.tokens);
-    expect(val.tokens.subarray(0, 1024)).toEqual(nineteenth.tokens);
-    expect(test.tokens.subarray(0, 1024)).toEqual(firstTest.tokens);
+    expect(flat(train).tokens.subarray(0, 1024)).toEqual(first.tokens);
+    expect(flat(val).tokens.subarray(0, 1024)).toEqual(nineteenth.tokens);
+    expect(flat(test).tokens.subarray(0, 1024)).toEqual(firstTest.tokens);
     expect(Array.from(train.labels)).toEqual(Array.from({ length: 18 }, (_, n) => n % 10));
-    expect(Array.from(train.offsets.subarray(0, 3))).toEqual([0, 1024, 2048]);
+    expect(Array.from(flat(train).offsets.subarray(0, 3))).toEqual([0, 1024, 2048]);
     expect(train.sources).toHaveLength(5);
   });
 

@@ -6,6 +6,7 @@ import { DataFormatError, DataSourceError } from '../../../src/errors.js';
 import { readListOpsFile, readListOpsSplit } from '../../../src/tasks/listops/reader.js';
 import { listops } from '../../../src/tasks/listops.js';
 import { official, value, type Expr } from './official-format.js';
+import { flat } from '../../synthetic-split.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -41,10 +42,10 @@ describe('readListOpsFile', () => {
     expect(data.skipped).toBe(0);
     expect(Array.from(data.labels)).toEqual([4, 5, 9, 5]);
     // ( ( ( [MAX 4 ) 3 ) ] ) -> [MAX 4 3 X
-    expect(Array.from(data.tokens.subarray(data.offsets[0], data.offsets[1]))).toEqual([12, 5, 4, 15]);
+    expect(Array.from(flat(data).tokens.subarray(flat(data).offsets[0], flat(data).offsets[1]))).toEqual([12, 5, 4, 15]);
     // [MED 9 0 4 7 X
-    expect(Array.from(data.tokens.subarray(data.offsets[1], data.offsets[2]))).toEqual([13, 10, 1, 5, 8, 15]);
-    expect(Array.from(data.offsets)).toEqual([0, 4, 10, 24, 32]);
+    expect(Array.from(flat(data).tokens.subarray(flat(data).offsets[1], flat(data).offsets[2]))).toEqual([13, 10, 1, 5, 8, 15]);
+    expect(Array.from(flat(data).offsets)).toEqual([0, 4, 10, 24, 32]);
   });
 
   it('reads CRLF line ends (Python csv.writer) and a file without a final newline alike', async () => {
@@ -52,9 +53,9 @@ describe('readListOpsFile', () => {
     const crlf = await readListOpsFile(await tsv(`Source\tTarget\r\n${goodRows.join('\r\n')}\r\n`), 'val');
     const bare = await readListOpsFile(await tsv(`Source\tTarget\n${goodRows.join('\n')}`), 'val');
     for (const other of [crlf, bare]) {
-      expect(other.tokens).toEqual(lf.tokens);
+      expect(flat(other).tokens).toEqual(flat(lf).tokens);
       expect(other.labels).toEqual(lf.labels);
-      expect(other.offsets).toEqual(lf.offsets);
+      expect(flat(other).offsets).toEqual(flat(lf).offsets);
     }
   });
 
@@ -63,7 +64,7 @@ describe('readListOpsFile', () => {
     const e: Expr = ['[MAX', 1, 1, 1, 1, 1, 1, 8];
     const data = await readListOpsFile(await tsv(`Source\tTarget\n${official(e)}\t8\n`), 'test', { seqLen: 5 });
     expect(data.seqLen).toBe(5);
-    expect(Array.from(data.tokens)).toEqual([12, 2, 2, 2, 2]);
+    expect(Array.from(flat(data).tokens)).toEqual([12, 2, 2, 2, 2]);
     expect(Array.from(data.labels)).toEqual([8]);
   });
 
@@ -76,7 +77,7 @@ describe('readListOpsFile', () => {
     const path = await tsv(`Source\tTarget\n${official(['[MAX', 4, 3])}\t4\n${wide}\t${sum % 10}\n${goodRows[1]}\n`);
     const data = await readListOpsFile(path, 'train', { seqLen: 10 });
     expect(Array.from(data.labels)).toEqual([4, sum % 10, 5]);
-    expect(Array.from(data.tokens.subarray(4, 14))).toEqual([14, 1, 8, 5, 2, 9, 6, 3, 10, 7]);
+    expect(Array.from(flat(data).tokens.subarray(4, 14))).toEqual([14, 1, 8, 5, 2, 9, 6, 3, 10, 7]);
   });
 
   const badRows: Array<[string, string]> = [

@@ -14,6 +14,7 @@ import type { PathfinderStimulus } from '../../../src/tasks/pathfinder/stimulus.
 import { pathfinder } from '../../../src/tasks/pathfinder.js';
 import { pathx } from '../../../src/tasks/pathx.js';
 import type { SplitName } from '../../../src/types.js';
+import { flat } from '../../synthetic-split.js';
 
 /** 8-connected flood fill over non-zero pixels from (y0, x0); whether it reaches (y1, x1). */
 function connected(pixels: Uint8Array, side: number, y0: number, x0: number, y1: number, x1: number): boolean {
@@ -147,7 +148,7 @@ describe('pathfinder generator', () => {
     expect((used as { settings: { side: number } }).settings.side).toBe(128);
     const train = await pathx.read(root, 'train');
     expect(train.count).toBe(8);
-    expect(train.tokens.length).toBe(8 * 16_384);
+    expect(flat(train).tokens.length).toBe(8 * 16_384);
     await rm(root, { recursive: true });
     const stimuli = [...pathfinderBatchStimuli(resolvePathfinderGeneratorOptions({ seed: 9, count: 12, imagesPerBatch: 12 }, 128), 0)];
     for (const s of stimuli) expect(markersConnected(s, 1)).toBe(s.label === 1);

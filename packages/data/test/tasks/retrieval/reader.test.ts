@@ -6,6 +6,7 @@ import { DataFormatError, DataSourceError } from '../../../src/errors.js';
 import { tasks } from '../../../src/tasks/registry.js';
 import { parseRetrievalLabel, readRetrievalFile, readRetrievalSplit } from '../../../src/tasks/retrieval/reader.js';
 import { aanLine, reviewText, writeAan, type AanRow } from '../official-fixtures.js';
+import { flat } from '../../synthetic-split.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -31,11 +32,11 @@ describe('readRetrievalSplit', () => {
     expect(data.count).toBe(3);
     expect(Array.from(data.labels)).toEqual([1, 0, 1]);
     const doc = (offsets: Int32Array, tokens: Int32Array, i: number): number[] => Array.from(tokens.subarray(offsets[i], offsets[i + 1]));
-    expect(doc(data.offsets, data.tokens, 0)).toEqual(ids(rows[0]!.text1));
-    expect(doc(data.offsets2!, data.tokens2!, 0)).toEqual(ids(rows[0]!.text2).slice(0, 4000));
-    expect(doc(data.offsets, data.tokens, 1)).toEqual(ids('Short.'));
-    expect(doc(data.offsets2!, data.tokens2!, 1)).toEqual([]);
-    expect(doc(data.offsets2!, data.tokens2!, 2)).toEqual(ids('y'));
+    expect(doc(flat(data).offsets, flat(data).tokens, 0)).toEqual(ids(rows[0]!.text1));
+    expect(doc(flat(data).offsets2!, flat(data).tokens2!, 0)).toEqual(ids(rows[0]!.text2).slice(0, 4000));
+    expect(doc(flat(data).offsets, flat(data).tokens, 1)).toEqual(ids('Short.'));
+    expect(doc(flat(data).offsets2!, flat(data).tokens2!, 1)).toEqual([]);
+    expect(doc(flat(data).offsets2!, flat(data).tokens2!, 2)).toEqual(ids('y'));
     expect(data.sources).toEqual([join(root, 'tsv_data', 'new_aan_pairs.train.tsv')]);
   });
 
@@ -44,8 +45,8 @@ describe('readRetrievalSplit', () => {
     const val = await readRetrievalSplit(root, 'val');
     const same = await readRetrievalSplit(join(root, 'tsv_data'), 'val', { seqLen: 3 });
     expect(val.split).toBe('val');
-    expect(Array.from(val.tokens)).toEqual(ids('Short.'));
-    expect(Array.from(same.tokens)).toEqual(ids('Sho'));
+    expect(Array.from(flat(val).tokens)).toEqual(ids('Short.'));
+    expect(Array.from(flat(same).tokens)).toEqual(ids('Sho'));
     const err = await readRetrievalSplit(join(dir, 'ok', 'tsv_data', 'none'), 'val').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataSourceError);
   });

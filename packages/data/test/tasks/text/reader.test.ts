@@ -6,6 +6,7 @@ import { DataFormatError, DataSourceError } from '../../../src/errors.js';
 import { readTextSplit } from '../../../src/tasks/text/reader.js';
 import { tasks } from '../../../src/tasks/registry.js';
 import { reviewText, writeImdb, type Review } from '../official-fixtures.js';
+import { flat } from '../../synthetic-split.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -41,7 +42,7 @@ describe('readTextSplit', () => {
     expect(data.count).toBe(5);
     // neg by id (0, 3), pos by id (2, 10, 100), interleaved neg, pos, neg, pos, pos.
     expect(Array.from(data.labels)).toEqual([0, 1, 0, 1, 1]);
-    const row = (i: number): number[] => Array.from(data.tokens.subarray(data.offsets[i], data.offsets[i + 1]));
+    const row = (i: number): number[] => Array.from(flat(data).tokens.subarray(flat(data).offsets[i], flat(data).offsets[i + 1]));
     expect(row(0)).toEqual(ids('Meh.'));
     expect(row(1)).toEqual(ids('Très bien'));
     expect(row(2)).toEqual(ids('Dull.'));
@@ -58,14 +59,14 @@ describe('readTextSplit', () => {
     const fromFolder = await readTextSplit(join(root, 'aclImdb'), 'test');
     expect(val.split).toBe('val');
     expect(fromFolder.split).toBe('test');
-    expect(Array.from(val.tokens)).toEqual([...ids('Bad'), ...ids('Good')]);
-    expect(fromFolder.tokens).toEqual(val.tokens);
+    expect(Array.from(flat(val).tokens)).toEqual([...ids('Bad'), ...ids('Good')]);
+    expect(flat(fromFolder).tokens).toEqual(flat(val).tokens);
     expect(Array.from(fromFolder.labels)).toEqual([0, 1]);
   });
 
   it('truncates to a seqLen override (1000 as in the released config)', async () => {
     const data = await readTextSplit(join(dir, 'ok'), 'train', { seqLen: 1000 });
-    expect(data.offsets[5]! - data.offsets[4]!).toBe(1000);
+    expect(flat(data).offsets[5]! - flat(data).offsets[4]!).toBe(1000);
     expect(data.seqLen).toBe(1000);
   });
 

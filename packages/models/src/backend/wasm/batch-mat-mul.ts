@@ -36,7 +36,8 @@ function broadcastSources(outShape: number[], inShape: number[]): Int32Array {
 /**
  * Batched matrix product on the wasm heap, with tfjs's BatchMatMul semantics (transpose flags,
  * broadcasting batch dimensions). Products run on XNNPACK one matrix at a time (or as one tall
- * matrix when b is shared), transposed operands first copied untransposed into scratch space:
+ * matrix when b is shared), in the orientation that packs the smaller operand, transposed
+ * operands first copied untransposed into scratch space:
  * the backend's C++ kernel takes its naive loop for any batch or transpose flag (attention's
  * Q K^T, 16 channels per head, ran at 1.7 GFLOP/s that way). Only batches of tiny matrices,
  * where XNNPACK's per-call cost dominates, still go to that loop, in one call.
@@ -92,32 +93,77 @@ export function batchMatMulOnHeap(
     return out;
   }
 
+  const slices: SliceProducts = {
+    aOffset, bOffset, outOffset, m, k, n, transposeA, transposeB,
+    aSources: broadcastSources(outBatch, aBatch),
+    bSources: broadcastSources(outBatch, bBatch),
+  };
+  if (swappedCost(m, k, n, transposeA, transposeB) < directCost(m, k, n, transposeA, transposeB)) {
+    multiplySwapped(backend, slices);
+  } else {
+    multiplyDirect(backend, slices);
+  }
+  return out;
+}
+
+/** One product per output matrix: where each operand's matrices are, and which to take. */
+interface SliceProducts {
+  aOffset: number;
+  bOffset: number;
+  outOffset: number;
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  aSources: Int32Array;
+  bSources: Int32Array;
+}
+
+// XNNPACK packs its second operand anew for every product (a region registered for one call
+// has no cached operator): measured here about 20x the cost per element of a tiled transpose.
+// So the product is computed in whichever orientation packs the smaller operand, counting the
+// transposes each needs. Attention's gradient Q^T dS ([16, N] x [N, N]) took 45 ms per head at
+// N 1024 packing dS, against 6 ms transposing dS and packing the [N, 16] side.
+const PACK_COST = 16;
+
+/** Cost of out = op(A) op(B) as stored: B packed; transposed operands copied first. */
+function directCost(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): number {
+  return PACK_COST * k * n + (transposeA ? m * k : 0) + (transposeB ? k * n : 0);
+}
+
+/** Cost of out^T = op(B)^T op(A)^T: A^T packed, then the [n, m] result transposed into out. */
+function swappedCost(m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): number {
+  return PACK_COST * k * m + (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n;
+}
+
+/** out = op(A) op(B), transposed operands copied untransposed into scratch space first. */
+function multiplyDirect(backend: WasmBackend, p: SliceProducts): void {
+  const { m, k, n, transposeA, transposeB } = p;
   // Transposed operands are copied one matrix at a time into scratch the size of one matrix,
   // which stays in cache between the copy and the product that reads it.
-  const aScratch = transposeA ? allocateFloats(backend, m * k) : aOffset;
-  const bScratch = transposeB ? allocateFloats(backend, k * n) : bOffset;
+  const aScratch = transposeA ? allocateFloats(backend, m * k) : p.aOffset;
+  const bScratch = transposeB ? allocateFloats(backend, k * n) : p.bOffset;
   try {
-    const aSources = broadcastSources(outBatch, aBatch);
-    const bSources = broadcastSources(outBatch, bBatch);
     let aInScratch = -1;
     let bInScratch = -1;
-    for (let s = 0; s < outCount; s++) {
-      const aSource = aSources[s];
-      const bSource = bSources[s];
+    for (let s = 0; s < p.aSources.length; s++) {
+      const aSource = p.aSources[s];
+      const bSource = p.bSources[s];
       // A fresh heap view each time: the previous product may have grown the heap.
       if (transposeA && aSource !== aInScratch) {
-        transposeMatrix(heapFloat32(backend), (aOffset / 4) + aSource * m * k, aScratch / 4, k, m);
+        transposeMatrix(heapFloat32(backend), (p.aOffset / 4) + aSource * m * k, aScratch / 4, k, m);
         aInScratch = aSource;
       }
       if (transposeB && bSource !== bInScratch) {
-        transposeMatrix(heapFloat32(backend), (bOffset / 4) + bSource * k * n, bScratch / 4, n, k);
+        transposeMatrix(heapFloat32(backend), (p.bOffset / 4) + bSource * k * n, bScratch / 4, n, k);
         bInScratch = bSource;
       }
       multiplyOnHeap(
         backend,
-        transposeA ? aScratch : aOffset + aSource * m * k * 4,
-        transposeB ? bScratch : bOffset + bSource * k * n * 4,
-        outOffset + s * m * n * 4,
+        transposeA ? aScratch : p.aOffset + aSource * m * k * 4,
+        transposeB ? bScratch : p.bOffset + bSource * k * n * 4,
+        p.outOffset + s * m * n * 4,
         m, k, n,
       );
     }
@@ -125,7 +171,45 @@ export function batchMatMulOnHeap(
     if (transposeA) release(backend, aScratch);
     if (transposeB) release(backend, bScratch);
   }
-  return out;
+}
+
+/**
+ * out^T = op(B)^T op(A)^T [n, m], then transposed into out: B stored transposed and A stored
+ * transposed are used in place, the others copied transposed into scratch.
+ */
+function multiplySwapped(backend: WasmBackend, p: SliceProducts): void {
+  const { m, k, n, transposeA, transposeB } = p;
+  const bScratch = transposeB ? p.bOffset : allocateFloats(backend, n * k);
+  const aScratch = transposeA ? p.aOffset : allocateFloats(backend, k * m);
+  const resultScratch = allocateFloats(backend, n * m);
+  try {
+    let aInScratch = -1;
+    let bInScratch = -1;
+    for (let s = 0; s < p.aSources.length; s++) {
+      const aSource = p.aSources[s];
+      const bSource = p.bSources[s];
+      if (!transposeB && bSource !== bInScratch) {
+        transposeMatrix(heapFloat32(backend), (p.bOffset / 4) + bSource * k * n, bScratch / 4, k, n);
+        bInScratch = bSource;
+      }
+      if (!transposeA && aSource !== aInScratch) {
+        transposeMatrix(heapFloat32(backend), (p.aOffset / 4) + aSource * m * k, aScratch / 4, m, k);
+        aInScratch = aSource;
+      }
+      multiplyOnHeap(
+        backend,
+        transposeB ? p.bOffset + bSource * n * k * 4 : bScratch,
+        transposeA ? p.aOffset + aSource * k * m * 4 : aScratch,
+        resultScratch,
+        n, k, m,
+      );
+      transposeMatrix(heapFloat32(backend), resultScratch / 4, (p.outOffset / 4) + s * m * n, n, m);
+    }
+  } finally {
+    if (!transposeB) release(backend, bScratch);
+    if (!transposeA) release(backend, aScratch);
+    release(backend, resultScratch);
+  }
 }
 
 const batchMatMul: KernelFunc = ({ inputs, backend, attrs }) => {

@@ -35,6 +35,33 @@ describe('BatchMatMul on wasm', () => {
     });
   }
 
+  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`matches cpu with few rows and many columns (computed as out^T = B^T A^T), tA=${transposeA} tB=${transposeB}`, async () => {
+      // 5 rows against 70 columns: packing A^T is far cheaper than packing B, so the product is
+      // taken transposed; 37 keeps the transposes' tile edges in play.
+      const aShape = transposeA ? [3, 37, 5] : [3, 5, 37];
+      const bShape = transposeB ? [3, 70, 37] : [3, 37, 70];
+      await compareProduct(aShape, bShape, transposeA, transposeB);
+    });
+  }
+
+  it('broadcasts batch dimensions when computed transposed', async () => {
+    const cases: Array<[number[], number[], boolean, boolean, number[]]> = [
+      [[2, 1, 4, 30], [1, 3, 30, 50], false, false, [2, 3]],
+      [[30, 4], [2, 30, 50], true, false, [2]],
+      [[2, 30, 4], [50, 30], true, true, [2]],
+    ];
+    for (const [aShape, bShape, transposeA, transposeB, batch] of cases) {
+      const [expected] = await valuesOn('cpu', () => tf.matMul(
+        tf.broadcastTo(operand('a', aShape), [...batch, ...aShape.slice(-2)]),
+        tf.broadcastTo(operand('b', bShape), [...batch, ...bShape.slice(-2)]),
+        transposeA, transposeB,
+      ));
+      const [actual] = await valuesOn('wasm', () => tf.matMul(operand('a', aShape), operand('b', bShape), transposeA, transposeB));
+      expectClose(actual, expected, 1e-6, `[${aShape}] x [${bShape}]`);
+    }
+  });
+
   it('matches cpu on attention-shaped products (Q K^T with 16 channels, P V)', async () => {
     await compareProduct([2, 2, 64, 16], [2, 2, 64, 16], false, true);
     await compareProduct([2, 2, 64, 64], [2, 2, 64, 16], false, false);

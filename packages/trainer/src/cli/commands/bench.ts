@@ -1,7 +1,15 @@
+import { totalmem } from 'node:os';
 import type { Argv } from 'yargs';
 import { describeMachine, selectBackend } from '@lra/models';
-import { benchModels, type ModelBenchRow } from '../../bench/model-bench.js';
+import { type CellBudget, WASM_HEAP_LIMIT_BYTES } from '../../bench/cell-budget.js';
+import { runIsolatedCell } from '../../bench/isolated-cell.js';
+import { type BenchShape, type ModelBenchRow, benchModels } from '../../bench/model-bench.js';
+import { PEER_MIXERS, PEER_PYTHON, type PeerRow, peerAvailability } from '../../bench/peer.js';
+import { DEFAULT_PEER_LENGTHS, runPeerComparison } from '../../bench/peer-run.js';
 import { benchSpectralOps } from '../../bench/spectral-ops.js';
+import { speedCellText, memoryCellText } from '../../bench/speed-markdown.js';
+import { DEFAULT_TABLE_LENGTHS, DEFAULT_TABLE_MIXERS, runSpeedTable } from '../../bench/speed-run.js';
+import type { SpeedTable } from '../../bench/speed-table.js';
 import { createLogger } from '../../util/logger.js';
 import { backendChoices } from './train.js';
 
@@ -13,36 +21,160 @@ const ints = (s: string) =>
     return n;
   });
 
+const DEFAULT_LENGTHS = '1024,2048,4096';
+/** Counts of the plain benchmark, and of the table and the peer (fewer: they measure many cells). */
+const COUNTS = { plain: { warmup: 2, repeats: 5 }, table: { warmup: 1, repeats: 3 } };
+
+function rowLine(r: ModelBenchRow | PeerRow, side = ''): string {
+  if (r.error !== undefined) return `${side}${r.mixer} @ ${r.length}: failed: ${r.error}`;
+  if (r.skipped !== undefined) return `${side}${r.mixer} @ ${r.length}: skipped: ${r.skipped}`;
+  return `${side}${r.mixer} @ ${r.length}: step ${r.stepMs.toFixed(1)} ms, forward ${r.forwardMs.toFixed(1)} ms`;
+}
+
+function printGrid(table: SpeedTable, title: string, text: (c: SpeedTable['cells'][number]) => string): void {
+  process.stdout.write(`\n${title}\n`);
+  const width = Math.max(...table.cells.map((c) => text(c).length), 8);
+  process.stdout.write(`${'mixer'.padEnd(12)}${table.lengths.map((n) => String(n).padStart(width + 2)).join('')}\n`);
+  for (const mixer of table.mixers) {
+    const cells = table.lengths.map((n) => {
+      const cell = table.cells.find((c) => c.mixer === mixer && c.length === n);
+      return (cell ? text(cell) : '').padStart(width + 2);
+    });
+    process.stdout.write(`${mixer.padEnd(12)}${cells.join('')}\n`);
+  }
+}
+
 export function benchCommand(y: Argv): Argv {
   return y.command(
     'bench',
-    'time mixers (forward, train step, memory) or spectral ops at several lengths',
+    'time mixers (forward, train step, memory) or spectral ops at several lengths; --table: the LRA speed table; --peer: against PyTorch',
     (a) =>
       a
-        .option('mixers', { type: 'string', describe: 'comma-separated mixer names (model benchmark)' })
+        .option('mixers', { type: 'string', describe: `comma-separated mixer names (model benchmark; --table default: ${DEFAULT_TABLE_MIXERS.join(',')})` })
         .option('ops', { type: 'string', describe: 'comma-separated spectral ops, e.g. rfft,irfft (op benchmark)' })
-        .option('lengths', { type: 'string', default: '1024,2048,4096' })
+        .option('lengths', {
+          type: 'string',
+          describe: `default ${DEFAULT_LENGTHS}; --table: ${DEFAULT_TABLE_LENGTHS.join(',')}; --peer: ${DEFAULT_PEER_LENGTHS.join(',')}`,
+        })
         .option('batch', { type: 'number', default: 8 })
         .option('rows', { type: 'number', default: 64, describe: 'rows of the [rows, N] op input' })
         .option('d-model', { type: 'number', default: 64 })
         .option('heads', { type: 'number', default: 4 })
         .option('layers', { type: 'number', default: 1 })
         .option('mlp-dim', { type: 'number', default: 128 })
-        .option('warmup', { type: 'number', default: 2 })
-        .option('repeats', { type: 'number', default: 5 })
+        .option('reversible', { type: 'boolean', default: false, describe: 'reversible blocks (classifier config reversible: true)' })
+        .option('warmup', { type: 'number', describe: `untimed runs (default ${COUNTS.plain.warmup}; --table and --peer ${COUNTS.table.warmup})` })
+        .option('repeats', { type: 'number', describe: `timed runs, median reported (default ${COUNTS.plain.repeats}; --table and --peer ${COUNTS.table.repeats})` })
         .option('backend', { type: 'string', choices: backendChoices, default: 'auto' })
         .option('json', { type: 'boolean', default: false })
+        .option('isolate', { type: 'boolean', default: true, describe: 'run every (mixer, length) cell in a process of its own (--no-isolate: all in this one)' })
+        .option('table', { type: 'boolean', default: false, describe: 'the LRA speed table: ratios to attention, LRA beside, files in --out' })
+        .option('peer', { type: 'boolean', default: false, describe: `this project against the PyTorch peer (${PEER_MIXERS.join(', ')}), files in --out` })
+        .option('out', { type: 'string', default: 'runs/bench', describe: 'folder for the --table and --peer files' })
+        .option('budget-ms', { type: 'number', default: 20_000, describe: 'skip cells whose train step is predicted above this (0: no limit)' })
+        .option('long-step-ms', { type: 'number', default: 4000, describe: '--table: cells predicted above this use 1 warm-up and --long-repeats' })
+        .option('long-repeats', { type: 'number', default: 2 })
+        .option('peer-threads', { type: 'number', describe: 'torch.set_num_threads for the peer (default: every core)' })
+        .option('python', { type: 'string', default: PEER_PYTHON, describe: 'the interpreter that runs the PyTorch peer' })
         .check((args) => {
-          if (!args.mixers && !args.ops) throw new Error('give --mixers a,b,... or --ops rfft,irfft');
+          if (args.table && args.peer) throw new Error('give --table or --peer, not both');
+          if (!args.table && !args.peer && !args.mixers && !args.ops) throw new Error('give --mixers a,b,..., --ops rfft,irfft, --table or --peer');
+          for (const key of ['warmup', 'long-repeats'] as const) {
+            const v = args[key];
+            if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new Error(`--${key} must be a whole number >= 0`);
+          }
+          if (args.repeats !== undefined && !(Number.isInteger(args.repeats) && args.repeats >= 1)) throw new Error('--repeats must be a whole number >= 1');
+          if (args['long-repeats'] < 1) throw new Error('--long-repeats must be >= 1');
           return true;
         }),
     async (args) => {
       const log = createLogger();
+      const many = args.table || args.peer;
+      const counts = {
+        warmup: args.warmup ?? (many ? COUNTS.table : COUNTS.plain).warmup,
+        repeats: args.repeats ?? (many ? COUNTS.table : COUNTS.plain).repeats,
+      };
+      const shape: BenchShape = {
+        batch: args.batch,
+        dModel: args['d-model'],
+        heads: args.heads,
+        layers: args.layers,
+        mlpDim: args['mlp-dim'],
+        ...(args.reversible ? { reversible: true } : {}),
+      };
+
+      if (args.peer) {
+        // Checked before anything loads: without torch there is nothing to compare against.
+        const available = peerAvailability(args.python);
+        if (!available.ok) {
+          process.stdout.write(`lra bench --peer: skipped: ${available.reason}\n`);
+          return;
+        }
+        if (args.reversible) throw new Error('--peer: the PyTorch peer has no reversible blocks');
+        const mixers = args.mixers ? list(args.mixers) : [...PEER_MIXERS];
+        const unknown = mixers.filter((m) => !(PEER_MIXERS as readonly string[]).includes(m));
+        if (unknown.length > 0) throw new Error(`--peer: the PyTorch peer has no ${unknown.join(', ')}; it has ${PEER_MIXERS.join(', ')}`);
+        const backend = await selectBackend(args.backend as 'auto', { log: (msg, fields) => log.info(fields ?? {}, msg) });
+        const result = await runPeerComparison({
+          ...shape,
+          mixers,
+          lengths: args.lengths ? ints(args.lengths) : DEFAULT_PEER_LENGTHS,
+          counts,
+          budget: budgetFor(backend.name, args['budget-ms']),
+          // PyTorch's memory is the machine's: keep a peer cell under half of it.
+          peerBudget: { stepMs: args['budget-ms'], memoryBytes: totalmem() / 2 },
+          backend: backend.name,
+          machine: describeMachine(),
+          torch: available.torch,
+          ...(args['peer-threads'] !== undefined ? { threads: args['peer-threads'] } : {}),
+          python: args.python,
+          isolate: args.isolate,
+          outDir: args.out,
+          onRow: (side, r) => log.info(r, rowLine(r, side === 'ours' ? 'ours ' : 'pytorch ')),
+        });
+        if (args.json) process.stdout.write(`${JSON.stringify({ ...result.info, comparisons: result.comparisons }, null, 2)}\n`);
+        else process.stdout.write(`${result.markdown}\nwrote ${result.files.join(', ')}\n`);
+        return;
+      }
+
       const backend = await selectBackend(args.backend as 'auto', { log: (msg, fields) => log.info(fields ?? {}, msg) });
-      const lengths = ints(args.lengths);
       const machine = describeMachine();
+
+      if (args.table) {
+        const result = await runSpeedTable({
+          ...shape,
+          mixers: args.mixers ? list(args.mixers) : DEFAULT_TABLE_MIXERS,
+          lengths: args.lengths ? ints(args.lengths) : DEFAULT_TABLE_LENGTHS,
+          counts,
+          longCounts: { warmup: Math.min(counts.warmup, 1), repeats: Math.min(counts.repeats, args['long-repeats']) },
+          longStepMs: args['long-step-ms'],
+          budget: budgetFor(backend.name, args['budget-ms']),
+          backend: backend.name,
+          machine,
+          isolate: args.isolate,
+          outDir: args.out,
+          onRow: (r) => log.info(r, rowLine(r)),
+        });
+        if (args.json) {
+          process.stdout.write(`${JSON.stringify({ backend: backend.name, machine, results: result.rows, table: result.table }, null, 2)}\n`);
+          return;
+        }
+        process.stdout.write(`backend ${backend.name}; batch ${args.batch}, d_model ${args['d-model']}, ${args.layers} layer(s); ${machine.cpu}\n`);
+        printGrid(result.table, 'train-step speed relative to attention (step ms) [LRA published]', speedCellText);
+        printGrid(result.table, 'peak memory relative to attention (peak MiB) [LRA published]', memoryCellText);
+        process.stdout.write('\ngrowth of the step time with length (fitted exponent k; N log N gives ~1.1)\n');
+        for (const g of result.table.growth) {
+          if (!g.check) continue;
+          const verdict = g.nLogNExpected ? (g.check.withinNLogN ? '  within N log N' : '  FASTER than N log N') : '';
+          process.stdout.write(`${g.mixer.padEnd(12)} k = ${g.check.exponent.toFixed(2)} over ${g.check.minLength}-${g.check.maxLength} (N log N: ${g.check.nLogNExponent.toFixed(2)})${verdict}\n`);
+        }
+        process.stdout.write(`\nwrote ${result.files.join(', ')}\n`);
+        return;
+      }
+
+      const lengths = ints(args.lengths ?? DEFAULT_LENGTHS);
       if (args.ops) {
-        const results = await benchSpectralOps({ ops: list(args.ops), lengths, rows: args.rows, repeats: args.repeats, warmup: args.warmup });
+        const results = await benchSpectralOps({ ops: list(args.ops), lengths, rows: args.rows, repeats: counts.repeats, warmup: counts.warmup });
         if (args.json) process.stdout.write(`${JSON.stringify({ backend: backend.name, machine, results }, null, 2)}\n`);
         else {
           process.stdout.write(`backend ${backend.name}; ${machine.cpu}\nop        rows      n   forward ms   fwd+bwd ms   ns per N log2 N\n`);
@@ -53,29 +185,36 @@ export function benchCommand(y: Argv): Argv {
         }
         return;
       }
-      const results = await benchModels({
-        mixers: list(args.mixers!),
-        lengths,
-        batch: args.batch,
-        dModel: args['d-model'],
-        heads: args.heads,
-        layers: args.layers,
-        mlpDim: args['mlp-dim'],
-        warmup: args.warmup,
-        repeats: args.repeats,
-        onRow: (r: ModelBenchRow) =>
-          log.info(r, r.error ? `${r.mixer} @ ${r.length}: failed: ${r.error}` : `${r.mixer} @ ${r.length}: step ${r.stepMs.toFixed(1)} ms, forward ${r.forwardMs.toFixed(1)} ms`),
-      });
+      const onRow = (r: ModelBenchRow) => log.info(r, rowLine(r));
+      const mixers = list(args.mixers!);
+      let results: ModelBenchRow[];
+      if (args.isolate && mixers.length * lengths.length > 1) {
+        results = [];
+        for (const mixer of mixers) {
+          for (const length of lengths) {
+            const row = await runIsolatedCell({ ...shape, ...counts, mixer, length, backend: backend.name });
+            results.push(row);
+            onRow(row);
+          }
+        }
+      } else {
+        results = await benchModels({ ...shape, ...counts, mixers, lengths, onRow });
+      }
       if (args.json) {
         process.stdout.write(`${JSON.stringify({ backend: backend.name, machine, results }, null, 2)}\n`);
         return;
       }
       process.stdout.write(`backend ${backend.name}; batch ${args.batch}, d_model ${args['d-model']}, ${args.layers} layer(s); ${machine.cpu}\n`);
-      process.stdout.write('mixer            length     params   forward ms    step ms   peak MiB   tokens/s\n');
+      process.stdout.write('mixer            length     params   forward ms    step ms   peak MiB    RSS MiB   tokens/s\n');
       for (const r of results)
         process.stdout.write(
-          `${r.mixer.padEnd(16)} ${String(r.length).padStart(6)} ${String(r.params).padStart(10)} ${r.forwardMs.toFixed(1).padStart(12)} ${r.stepMs.toFixed(1).padStart(10)} ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(10)} ${Math.round(r.tokensPerSec).toString().padStart(10)}${r.error ? `  (${r.error})` : ''}\n`,
+          `${r.mixer.padEnd(16)} ${String(r.length).padStart(6)} ${String(r.params).padStart(10)} ${r.forwardMs.toFixed(1).padStart(12)} ${r.stepMs.toFixed(1).padStart(10)} ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(10)} ${(r.rssPeakBytes / 2 ** 20).toFixed(1).padStart(10)} ${Math.round(r.tokensPerSec).toString().padStart(10)}${r.error ? `  (${r.error})` : ''}\n`,
         );
     },
   );
+}
+
+/** The step budget, and on wasm the heap's ceiling as the memory budget. */
+function budgetFor(backend: string, stepMs: number): CellBudget {
+  return { stepMs, ...(backend === 'wasm' ? { memoryBytes: WASM_HEAP_LIMIT_BYTES } : {}) };
 }

@@ -19,6 +19,7 @@ export function dataCommand(y: Argv): Argv {
             .option('sources', { type: 'string', describe: 'the sources manifest for --download (default datasets/sources.json)' })
             .option('out', { type: 'string', default: 'datasets', describe: 'data root: raw/ and cache/ go here' })
             .option('skip-bad', { type: 'boolean', default: false, describe: 'skip and count malformed rows instead of stopping' })
+            .option('shard-mb', { type: 'number', describe: 'largest cache file, in MiB of token ids (default 256): bigger splits are written as shards' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const log = createLogger();
@@ -31,6 +32,7 @@ export function dataCommand(y: Argv): Argv {
             ...(source ? { source } : {}),
             ...(args.generate ? { generate: args.generator ? parseGeneratorOptions(args.generator) : true } : {}),
             skipBad: args['skip-bad'],
+            ...(args['shard-mb'] !== undefined ? { shardBytes: shardBytesOf(args['shard-mb']) } : {}),
             log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
           });
           if (args.json) process.stdout.write(`${JSON.stringify(prepared, null, 2)}\n`);
@@ -46,13 +48,14 @@ export function dataCommand(y: Argv): Argv {
             .option('split', { type: 'string', choices: ['train', 'val', 'test'], demandOption: true })
             .option('source', { type: 'string', describe: 'read the official files here instead of the cache' })
             .option('data-dir', { type: 'string', default: 'datasets' })
+            .option('verify', { type: 'boolean', default: false, describe: "hash every cache file against the manifest, even when its size and mtime match the last check" })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const task = getTask(args.task);
           const split = args.split as SplitName;
           const data = args.source
             ? await task.read(args.source, split)
-            : (await ensureTaskData({ task: args.task, dataDir: args['data-dir'], log: (msg: string) => createLogger().info(msg) })).splits[split];
+            : (await ensureTaskData({ task: args.task, dataDir: args['data-dir'], verify: args.verify, log: (msg: string) => createLogger().info(msg) })).splits[split];
           const summary = inspectSplit(task, data);
           if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -88,4 +91,9 @@ function parseGeneratorOptions(json: string): Record<string, unknown> {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('--generator: expected a JSON object');
   return value as Record<string, unknown>;
+}
+
+function shardBytesOf(megabytes: number): number {
+  if (!Number.isFinite(megabytes) || megabytes <= 0) throw new Error(`data prepare: --shard-mb must be a positive number, got ${megabytes}`);
+  return Math.round(megabytes * 1024 * 1024);
 }

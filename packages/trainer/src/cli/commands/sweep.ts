@@ -1,8 +1,10 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { type AnalyzeLauncher, analyzeCommandAvailable, analyzeRuns, needsAnalysis } from '../../sweep/analyze.js';
 import { type ExpandOptions, expandSweep, runAt } from '../../sweep/expand.js';
 import { type EmitOptions, emitDefaults, emitSweep } from '../../sweep/emit.js';
 import type { RunLauncher } from '../../sweep/launcher.js';
+import { buildManifest, writeManifest } from '../../sweep/manifest.js';
 import { type PlannedRun, planRuns } from '../../sweep/plan.js';
 import { runPool } from '../../sweep/pool.js';
 import { BarSweepView, LogSweepView, type SweepView, failureLine } from '../../sweep/progress-view.js';
@@ -13,6 +15,8 @@ import { createLogger } from '../../util/logger.js';
 /** What the command talks to, replaceable so tests can run it without training or a terminal. */
 export interface SweepCommandDeps {
   launcher?: RunLauncher;
+  /** Replaces `lra analyze` for --analyze; given, the command counts as available. */
+  analyzeLauncher?: AnalyzeLauncher;
   view?: SweepView;
   write?: (text: string) => void;
 }
@@ -21,7 +25,7 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
   const write = deps.write ?? ((text: string) => void process.stdout.write(text));
   return y.command(
     'sweep <file>',
-    'run a sweep file (tasks x mixers x override sets x seeds) on local workers, resumably, or emit it as a Kubernetes Indexed Job or a Slurm job array',
+    'run a sweep file (tasks x mixers x override sets, or a grid of variants, x seeds) on local workers, resumably, or emit it as a Kubernetes Indexed Job or a Slurm job array',
     (a) =>
       a
         .positional('file', { type: 'string', demandOption: true, describe: 'sweep file (JSON; see experiments/README.md)' })
@@ -32,6 +36,7 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
         .option('list', { type: 'boolean', default: false, describe: 'print the runs (index, id, action, folder) and run nothing' })
         .option('json', { type: 'boolean', default: false, describe: 'with --list: JSON; with --emit k8s: a JSON v1 List instead of YAML' })
         .option('progress', { type: 'boolean', describe: 'progress bars (default: when stderr is a terminal)' })
+        .option('analyze', { type: 'boolean', default: false, describe: 'then run `lra analyze --run DIR` on every finished run not yet analysed (when this build has the command)' })
         .option('emit', { type: 'string', choices: ['k8s', 'slurm'], describe: 'write a job for a cluster engine instead of running' })
         .option('out', { type: 'string', describe: 'with --emit: write to FILE instead of stdout' })
         .option('name', { type: 'string', describe: 'with --emit: job name (default lra-<file name>)' })
@@ -46,9 +51,11 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
           if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) throw new Error(`--workers must be an integer >= 1, got ${args.workers}`);
           if (args.index !== undefined && (!Number.isInteger(args.index) || args.index < 0)) throw new Error(`--index must be an integer >= 0, got ${args.index}`);
           if (args.emit !== undefined && (args.index !== undefined || args.list)) throw new Error('--emit writes a job for every run; it does not combine with --index or --list');
+          if (args.analyze && (args.emit !== undefined || args.list)) throw new Error('--analyze runs after local runs; it does not combine with --emit or --list');
           return true;
         })
         .example('$0 sweep experiments/sweeps/listops-tiny.json --workers 2', 'run locally; run again to resume')
+        .example('$0 sweep experiments/ablations/listops-tiny.json --workers 2 --analyze', 'a spectral-filter ablation grid, each run analysed after training')
         .example('$0 sweep experiments/sweeps/listops-tiny.json --emit k8s --out job.yaml', 'a Kubernetes Indexed Job')
         .example('$0 sweep experiments/sweeps/listops-tiny.json --emit slurm --out sweep.sbatch', 'a Slurm job array'),
     async (args) => {
@@ -87,6 +94,8 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
         write(args.json ? `${JSON.stringify(planned.map(listEntry), null, 2)}\n` : listTable(planned));
         return;
       }
+      // Names each folder's variant for `lra report --ablation`; every cluster task writes the same file.
+      await writeManifest(expand.root!, buildManifest(file, args.index !== undefined ? expandSweep(file.spec, expand) : runs, expand.root!));
 
       const log = createLogger();
       const view = deps.view ?? ((args.progress ?? Boolean(process.stderr.isTTY)) ? new BarSweepView() : new LogSweepView(log));
@@ -107,9 +116,15 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
           process.exitCode = 130;
           return;
         }
+        if (args.analyze) await analyzeFinished(planned, args.workers ?? 1, stop.signal, deps.analyzeLauncher);
+        if (stop.signal.aborted) {
+          process.exitCode = 130;
+          return;
+        }
         if (result.failed.length > 0)
           throw new Error(`${result.failed.length} of ${planned.length} runs failed (the others finished; run the sweep again to retry the failed ones):\n  ${result.failed.map(failureLine).join('\n  ')}`);
-        if (args.index === undefined) process.stderr.write(`sweep finished: ${planned.length} runs in ${expand.root}; leaderboard: lra report ${expand.root}\n`);
+        if (args.index === undefined)
+          process.stderr.write(`sweep finished: ${planned.length} runs in ${expand.root}; ${file.spec.grid ? 'ablation table' : 'leaderboard'}: lra report ${expand.root}${file.spec.grid ? ' --ablation' : ''}\n`);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
@@ -118,9 +133,35 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
   );
 }
 
+/**
+ * Analyses the finished runs whose analysis is missing or stale. A failed analysis is reported
+ * and the others go on; it does not fail the sweep, whose runs did finish (reports note the gap).
+ */
+async function analyzeFinished(planned: readonly PlannedRun[], workers: number, signal: AbortSignal, launcher: AnalyzeLauncher | undefined): Promise<void> {
+  const dirs = planned.map((p) => p.run.out).filter(needsAnalysis);
+  if (dirs.length === 0) return;
+  if (!launcher && !analyzeCommandAvailable()) {
+    process.stderr.write(`--analyze: this build of lra has no analyze command; ${dirs.length} run(s) left without analysis\n`);
+    return;
+  }
+  process.stderr.write(`analysing ${dirs.length} run(s), ${workers} at a time\n`);
+  let done = 0;
+  const results = await analyzeRuns(dirs, {
+    workers,
+    signal,
+    ...(launcher ? { launcher } : {}),
+    onDone: (r) => {
+      done += 1;
+      process.stderr.write(`  [${done}/${dirs.length}] ${r.exitCode === 0 ? 'analysed' : `analysis failed (exit ${r.exitCode ?? 'signal'}): ${r.lastLine ?? ''}`} ${r.dir}\n`);
+    },
+  });
+  const failed = results.filter((r) => r.exitCode !== 0);
+  if (failed.length > 0) process.stderr.write(`${failed.length} of ${dirs.length} analyses failed (logs: <run>/analyze.log); reports show those runs without analysis plots\n`);
+}
+
 function listEntry(p: PlannedRun) {
-  const { index, id, task, mixer, override, seed, out } = p.run;
-  return { index, id, task, mixer, override, seed, out, action: p.action };
+  const { index, id, task, mixer, override, axes, anchor, seed, out } = p.run;
+  return { index, id, task, mixer, override, ...(axes ? { axes } : {}), ...(anchor ? { anchor } : {}), seed, out, action: p.action };
 }
 
 function listTable(planned: readonly PlannedRun[]): string {

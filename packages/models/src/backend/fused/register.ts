@@ -1,0 +1,41 @@
+// Fused kernels the project adds to every backend that can run JavaScript over its buffers
+// (cpu, wasm), and the gradients that use them. Elsewhere the same ops fall back to tfjs ops.
+import * as tf from '@tensorflow/tfjs';
+import { arrayKernelConfigs, type ArrayKernel } from './array-kernel.js';
+import { geluGradGradient, geluGradient, geluGradKernel, geluKernel } from './gelu.js';
+import { layerNormGradGradient, layerNormGradient, layerNormGradKernel, layerNormKernel } from './layer-norm.js';
+import { seededDropoutGradient, seededDropoutKernel } from './seeded-dropout.js';
+import { softmaxGradGradient, softmaxGradient, softmaxGradKernel } from './softmax-grad.js';
+
+const FUSED_KERNELS: readonly ArrayKernel[] = [
+  seededDropoutKernel, softmaxGradKernel, geluKernel, geluGradKernel, layerNormKernel, layerNormGradKernel,
+];
+// The gradient kernels have gradients too, so everything through them can be differentiated twice.
+const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
+  seededDropoutGradient, softmaxGradient, softmaxGradGradient, geluGradient, geluGradGradient,
+  layerNormGradient, layerNormGradGradient,
+];
+
+/** Names of the fused kernels, registered for cpu and wasm. */
+export const FUSED_KERNEL_NAMES: readonly string[] = FUSED_KERNELS.map((kernel) => kernel.kernelName);
+
+let registered = false;
+
+/** Registers the fused kernels for cpu and wasm and their gradients; later calls do nothing. */
+export function registerFusedKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const kernel of FUSED_KERNELS) {
+    for (const config of arrayKernelConfigs(kernel)) {
+      if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
+    }
+  }
+  // Softmax's replaces tfjs-core's own, the same formula in fewer passes.
+  for (const config of FUSED_GRADIENTS) tf.registerGradient(config);
+}
+
+/** Whether the active backend runs `kernelName` (a fused kernel) itself. */
+export function activeBackendHas(kernelName: string): boolean {
+  registerFusedKernels();
+  return tf.getKernel(kernelName, tf.getBackend()) !== undefined;
+}

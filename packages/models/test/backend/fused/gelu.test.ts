@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { registerFusedKernels } from '../../../src/backend/fused/register.js';
+import { GELU_KERNEL, geluGradKernel } from '../../../src/backend/fused/gelu.js';
+import { gelu } from '../../../src/nn/activations.js';
+import { expectClose, normalArray } from '../numeric.js';
+import { useBackend, valuesOn } from '../on-backends.js';
+import { withoutKernel } from './without-kernel.js';
+
+registerFusedKernels();
+
+/** erf by its Taylor series in float64 (exact to ~1e-10 for |x| <= 4). */
+function erf(x: number): number {
+  let term = x;
+  let total = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    total += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * total;
+}
+
+const phi = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+const cdf = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));
+
+describe('fused GELU', () => {
+  const x = normalArray('gelu', 3 * 7 * 11, 1.5).map((v) => Math.max(-4, Math.min(4, v)));
+  const w = normalArray('w', 3 * 7 * 11);
+  const shape = [3, 7, 11];
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`matches x Phi(x) and its derivative in float64 on ${backend}`, async () => {
+      const [y, grad] = await valuesOn(backend, () => [
+        gelu(tf.tensor(x, shape)),
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), tf.tensor(w, shape))))(tf.tensor(x, shape)),
+      ]);
+      // Absolute errors: A&S 7.1.26 is accurate to 1.5e-7 in erf.
+      const expectedY = Array.from(x, (v) => v * cdf(v));
+      const expectedGrad = Array.from(x, (v, i) => w[i]! * (cdf(v) + v * phi(v)));
+      y!.forEach((v, i) => expect(Math.abs(v - expectedY[i]!)).toBeLessThan(1e-6));
+      grad!.forEach((v, i) => expect(Math.abs(v - expectedGrad[i]!)).toBeLessThan(1e-6));
+    });
+  }
+
+  it('agrees with the tfjs composition it replaces, values and gradients', async () => {
+    await useBackend('cpu');
+    const compute = (): Float32Array[] => tf.tidy(() => [
+      gelu(tf.tensor(x, shape)),
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), tf.tensor(w, shape))))(tf.tensor(x, shape)),
+    ].map((t) => Float32Array.from(t.dataSync())));
+    const fused = compute();
+    const composed = withoutKernel(GELU_KERNEL, 'cpu', compute);
+    expectClose(fused[0]!, composed[0]!, 1e-6, 'values');
+    expectClose(fused[1]!, composed[1]!, 1e-6, 'gradients');
+    const info = await tf.profile(() => gelu(tf.tensor(x, shape)));
+    expect(info.kernelNames).toEqual([GELU_KERNEL]);
+    (info.result as tf.Tensor).dispose();
+  });
+
+  it('runs fused on cpu only: wasm keeps its vectorised Erf', async () => {
+    expect(tf.getKernel(GELU_KERNEL, 'cpu')).toBeDefined();
+    expect(tf.getKernel(GELU_KERNEL, 'wasm')).toBeUndefined();
+    await useBackend('wasm');
+    const info = await tf.profile(() => gelu(tf.tensor(x, shape)));
+    expect(info.kernelNames).toContain('Erf');
+    (info.result as tf.Tensor).dispose();
+  });
+
+  it('rejects a gradient of another shape', () => {
+    expect(() => geluGradKernel.outputShapes([[2, 3], [3, 2]], {})).toThrow(/differ/);
+  });
+});

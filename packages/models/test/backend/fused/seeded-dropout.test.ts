@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { registerFusedKernels } from '../../../src/backend/fused/register.js';
+import {
+  SEEDED_DROPOUT_KERNEL, applySeededDropout, seededDropoutMask,
+} from '../../../src/backend/fused/seeded-dropout.js';
+import { dropout } from '../../../src/nn/dropout.js';
+import { trainingContext } from '../../../src/nn/context.js';
+import { normalArray } from '../numeric.js';
+import { useBackend, valuesOn } from '../on-backends.js';
+
+registerFusedKernels();
+
+/** Values with -0 read as 0: a dropped negative element is -0 when multiplied by the mask. */
+const unsigned = (values: ArrayLike<number>): number[] => Array.from(values, (v) => v + 0);
+
+const run = (x: tf.Tensor, rate: number, seed: number): tf.Tensor =>
+  tf.engine().runKernel(SEEDED_DROPOUT_KERNEL, { x }, { rate, seed }) as tf.Tensor;
+
+/** Binomial count within 5 standard deviations of size * p. */
+function expectFraction(count: number, size: number, p: number, label: string): void {
+  const sigma = Math.sqrt(size * p * (1 - p));
+  expect(Math.abs(count - size * p), `${label}: ${count} of ${size}, expected ${size * p}`).toBeLessThan(5 * sigma);
+}
+
+describe('seeded dropout kernel', () => {
+  it('gives the same values on cpu and wasm, exactly x / (1 - rate) where kept', async () => {
+    const values = normalArray('dropout', 3 * 37 * 41);
+    const compute = () => run(tf.tensor(values, [3, 37, 41]), 0.3, 12345);
+    const [cpu] = await valuesOn('cpu', compute);
+    const [wasm] = await valuesOn('wasm', compute);
+    expect(Array.from(wasm!)).toEqual(Array.from(cpu!));
+    const scale = Math.fround(1 / 0.7);
+    for (let i = 0; i < values.length; i++) {
+      if (cpu![i] !== 0) expect(cpu![i]).toBe(Math.fround(values[i]! * scale));
+    }
+  });
+
+  it('drops a fraction `rate`, independently across elements and seeds', () => {
+    const size = 200_000;
+    for (const rate of [0.1, 0.5, 0.9]) {
+      const a = seededDropoutMask(size, { rate, seed: 7 });
+      const b = seededDropoutMask(size, { rate, seed: 8 });
+      let dropped = 0;
+      let bothDropped = 0;
+      let neighboursDropped = 0;
+      for (let i = 0; i < size; i++) {
+        if (a[i] === 0) dropped++;
+        if (a[i] === 0 && b[i] === 0) bothDropped++;
+        if (i > 0 && a[i] === 0 && a[i - 1] === 0) neighboursDropped++;
+      }
+      expectFraction(dropped, size, rate, `rate ${rate}`);
+      expectFraction(bothDropped, size, rate * rate, `rate ${rate}, seeds 7 and 8`);
+      expectFraction(neighboursDropped, size - 1, rate * rate, `rate ${rate}, neighbours`);
+    }
+  });
+
+  it('gives unrelated masks for nearby seeds and for seeds above 2^32', () => {
+    const size = 100_000;
+    const base = seededDropoutMask(size, { rate: 0.5, seed: 1 });
+    for (const seed of [2, 2 ** 31 - 1, 2 ** 32 + 1, 2 ** 40 + 1]) {
+      const other = seededDropoutMask(size, { rate: 0.5, seed });
+      let agree = 0;
+      for (let i = 0; i < size; i++) if ((other[i] === 0) === (base[i] === 0)) agree++;
+      expectFraction(agree, size, 0.5, `seed ${seed} against seed 1`);
+    }
+  });
+
+  it('is the identity at rate 0 and rejects rates outside [0, 1) and non-integer seeds', () => {
+    const x = Float32Array.from([1, -2, 3]);
+    const out = new Float32Array(3);
+    applySeededDropout(x, out, { rate: 0, seed: 3 });
+    expect(Array.from(out)).toEqual([1, -2, 3]);
+    expect(() => applySeededDropout(x, out, { rate: 1, seed: 3 })).toThrow(/rate must be in \[0, 1\)/);
+    expect(() => applySeededDropout(x, out, { rate: 0.5, seed: 1.5 })).toThrow(/seed must be an integer/);
+  });
+
+  it('has the mask as its gradient, on both backends, and leaks no tensors', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const x = tf.tensor(normalArray('x', 6 * 50), [6, 50]);
+      const w = tf.tensor(normalArray('w', 6 * 50), [6, 50]);
+      const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(run(input, 0.4, 99), w)))(x);
+      const mask = seededDropoutMask(300, { rate: 0.4, seed: 99 });
+      const weights = w.dataSync();
+      const expected = Array.from(mask, (m, i) => Math.fround(weights[i]! * m));
+      expect(unsigned(grad.dataSync()), backend).toEqual(unsigned(expected));
+      tf.dispose([x, w, grad]);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+});
+
+describe('dropout', () => {
+  it('applies the same mask with and without the fused kernel', async () => {
+    await useBackend('cpu');
+    const values = normalArray('fallback', 40 * 30);
+    const fused = dropout(tf.tensor(values, [40, 30]), 0.2, trainingContext(5, 6));
+    const seed = trainingContext(5, 6).nextSeed();
+    const mask = seededDropoutMask(values.length, { rate: 0.2, seed });
+    expect(unsigned(fused.dataSync())).toEqual(unsigned(Array.from(values, (v, i) => Math.fround(v * mask[i]!))));
+    // A backend without the kernel multiplies by the mask made in JavaScript.
+    const kernel = tf.getKernel(SEEDED_DROPOUT_KERNEL, 'cpu');
+    tf.unregisterKernel(SEEDED_DROPOUT_KERNEL, 'cpu');
+    try {
+      const composed = dropout(tf.tensor(values, [40, 30]), 0.2, trainingContext(5, 6));
+      expect(unsigned(composed.dataSync())).toEqual(unsigned(fused.dataSync()));
+    } finally {
+      tf.registerKernel(kernel);
+    }
+  });
+});
