@@ -7,6 +7,7 @@ import type { Mixer } from '../../src/mixers/types.js';
 import { assertGradcheck, numericGradient } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { referenceAttention, type AttentionReferenceInput } from './attention-reference.js';
+import { tensorsLeaked } from './support/leaks.js';
 
 const B = 3;
 const N = 6;
@@ -185,14 +186,7 @@ describe('softmax attention', () => {
     const mask = maskTensor();
     const y0 = mixer.apply(x, mask, trainingContext(1, 1));
     y0.dispose();
-    const before = tf.memory().numTensors;
-    for (let step = 0; step < 3; step++) {
-      mixer.apply(x, mask, trainingContext(1, step)).dispose();
-      const { value, grads } = tf.variableGrads(() => tf.sum(mixer.apply(x, mask, trainingContext(1, step))));
-      value.dispose();
-      tf.dispose(grads);
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tensorsLeaked(mixer, x, mask, { context: (step) => trainingContext(1, step), rounds: 3 })).toBe(0);
     store.dispose();
   });
 });

@@ -13,6 +13,7 @@ import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
+import { tensorsLeaked } from './support/leaks.js';
 
 const B = 2;
 const N = 7;
@@ -291,14 +292,7 @@ describe('kernelized-rpe gradients and training (wasm)', () => {
     const { store, mixer } = build();
     const x = xTensor();
     const mask = maskTensor();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 2; i++) {
-      tf.tidy(() => mixer.apply(tf.slice(x, [0, 0, 0], [B, 5, D]) as tf.Tensor3D, null, inferenceContext())).dispose();
-      const { value, grads } = tf.variableGrads(() => tf.sum(mixer.apply(x, mask, inferenceContext())));
-      value.dispose();
-      tf.dispose(grads);
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tensorsLeaked(mixer, x, mask, { context: (i) => inferenceContext(), shortInput: 5 })).toBe(0);
     store.dispose();
   });
 

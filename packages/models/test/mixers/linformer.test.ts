@@ -9,6 +9,7 @@ import { seededUniform } from '../support/random.js';
 import { referenceAttention } from './attention-reference.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
+import { tensorsLeaked } from './support/leaks.js';
 
 const B = 2;
 const N = 7;
@@ -184,14 +185,7 @@ describe('linformer gradients and training (wasm)', () => {
     const { store, mixer } = build(3, N, 0.1);
     const x = xTensor();
     const mask = maskTensor();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 2; i++) {
-      tf.tidy(() => mixer.apply(tf.slice(x, [0, 0, 0], [B, 5, D]) as tf.Tensor3D, null, trainingContext(1, i))).dispose();
-      const { value, grads } = tf.variableGrads(() => tf.sum(mixer.apply(x, mask, trainingContext(1, i))));
-      value.dispose();
-      tf.dispose(grads);
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tensorsLeaked(mixer, x, mask, { context: (i) => trainingContext(1, i), shortInput: 5 })).toBe(0);
     store.dispose();
   });
 

@@ -9,6 +9,7 @@ import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
+import { tensorsLeaked } from './support/leaks.js';
 
 const B = 2;
 const N = 7;
@@ -255,14 +256,7 @@ describe('mamba gradients and training (wasm)', () => {
     const { store, mixer } = build();
     const x = xTensor();
     const mask = maskTensor();
-    const before = tf.memory().numTensors;
-    for (let i = 0; i < 2; i++) {
-      mixer.apply(x, mask, inferenceContext()).dispose();
-      const { value, grads } = tf.variableGrads(() => tf.sum(mixer.apply(x, mask, inferenceContext())));
-      value.dispose();
-      tf.dispose(grads);
-    }
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tensorsLeaked(mixer, x, mask, { context: (i) => inferenceContext() })).toBe(0);
     store.dispose();
   });
 
