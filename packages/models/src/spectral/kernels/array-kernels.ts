@@ -1,11 +1,11 @@
 // Spectral kernels for backends whose tensors are readable as float32 arrays (cpu, wasm): shape
 // logic here, the transforms in ../plan.
-import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, NamedAttrMap } from '@tensorflow/tfjs';
 import { dctRows, idctRows } from '../plan/dct-rows.js';
 import { fftRows } from '../plan/complex-rows.js';
 import { fnetMixRows } from '../plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../plan/real-rows.js';
-import type { ArrayMemory } from './array-memory.js';
+import { arrayKernelFunction, type ArrayComputation, type ArrayMemory } from './array-memory.js';
 import {
   DCT_KERNEL,
   FFT_KERNEL,
@@ -20,10 +20,7 @@ import {
   type SpectralKernelName,
 } from './kernel-names.js';
 
-interface ArrayKernel {
-  outputShapes(inputShapes: number[][], attrs: NamedAttrMap): number[][];
-  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap): void;
-}
+type ArrayKernel = ArrayComputation;
 
 function lastDim(shape: number[]): number {
   if (shape.length === 0) throw new Error('spectral kernels need tensors of rank >= 1');
@@ -115,21 +112,5 @@ const ARRAY_KERNELS: Record<SpectralKernelName, ArrayKernel> = {
 
 /** The kernel function of `name` on a backend with the given memory access. */
 export function arrayKernelFunc(name: SpectralKernelName, memory: ArrayMemory): KernelFunc {
-  const kernel = ARRAY_KERNELS[name];
-  const inputNames = KERNEL_INPUTS[name];
-  return ({ inputs, backend, attrs }) => {
-    const infos = inputNames.map((input) => {
-      const info = inputs[input];
-      if (info === undefined) throw new Error(`${name}: missing input '${input}'`);
-      if (info.dtype !== 'float32') throw new Error(`${name}: input '${input}' must be float32, got ${info.dtype}`);
-      return info;
-    });
-    const shapes = infos.map((info) => info.shape);
-    const attrMap = attrs ?? {};
-    const outputShapes = kernel.outputShapes(shapes, attrMap);
-    const outputs: TensorInfo[] = memory.run(backend, infos, outputShapes, (ins, outs) =>
-      kernel.compute(ins, shapes, outs, attrMap),
-    );
-    return outputs.length === 1 ? outputs[0]! : outputs;
-  };
+  return arrayKernelFunction(name, KERNEL_INPUTS[name], ARRAY_KERNELS[name], memory);
 }

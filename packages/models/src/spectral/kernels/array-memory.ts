@@ -1,7 +1,7 @@
 // Direct access to a backend's float32 buffers, for kernels written in JavaScript.
 // cpu keeps each tensor in a JS typed array; wasm keeps it on the module heap, where outputs must
 // be allocated before any view is taken (a heap growth replaces the buffer under older views).
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 
 export interface ArrayMemory {
   /**
@@ -66,3 +66,29 @@ export const wasmMemory: ArrayMemory = {
     return outputs;
   },
 };
+
+/** What a kernel over float32 arrays computes: its output shapes, then its outputs in place. */
+export interface ArrayComputation {
+  outputShapes(inputShapes: number[][], attrs: NamedAttrMap): number[][];
+  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap): void;
+}
+
+/**
+ * A tfjs kernel function running `computation` on the arrays behind its inputs (taken by name,
+ * in order, float32 only) through the backend's `memory`.
+ */
+export function arrayKernelFunction(kernelName: string, inputNames: readonly string[], computation: ArrayComputation, memory: ArrayMemory): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const infos = inputNames.map((name) => {
+      const info = inputs[name];
+      if (info === undefined) throw new Error(`${kernelName}: missing input '${name}'`);
+      if (info.dtype !== 'float32') throw new Error(`${kernelName}: input '${name}' must be float32, got ${info.dtype}`);
+      return info;
+    });
+    const shapes = infos.map((info) => info.shape);
+    const attrMap = attrs ?? {};
+    const outputShapes = computation.outputShapes(shapes, attrMap);
+    const outputs: TensorInfo[] = memory.run(backend, infos, outputShapes, (ins, outs) => computation.compute(ins, shapes, outs, attrMap));
+    return outputs.length === 1 ? outputs[0]! : outputs;
+  };
+}
