@@ -12,12 +12,24 @@ export interface ForwardContext {
   /** The training step (training contexts only), for draws kept over several steps. */
   readonly step?: number;
   /**
+   * Where this forward pass's examples sit in the step's whole batch, when a batch is split into
+   * micro-batches: dropout then takes its mask from the whole batch's mask at that offset, so an
+   * update never depends on the split. Absent: the pass holds the whole batch.
+   */
+  readonly examples?: ExampleSlice;
+  /**
    * Called by each encoder block, in block order, with its mixer and the exact input the mixer
    * is about to mix (after the block's LayerNorm in a pre-LN block): what analysis needs to probe
    * a trained layer on real activations. The tensors belong to the forward pass and are disposed
    * with it: an observer that keeps them must clone them under tf.keep and dispose them itself.
    */
   readonly observeMixer?: (mixer: Mixer, input: tf.Tensor3D, mask: tf.Tensor2D | null) => void;
+}
+
+/** Examples offset .. offset + count - 1 of a batch; every random draw is shared by all slices of one step. */
+export interface ExampleSlice {
+  readonly offset: number;
+  readonly count: number;
 }
 
 const MAX_SEED = 2 ** 31 - 1;
@@ -27,11 +39,33 @@ function seedStream(key: string): () => number {
   return () => 1 + Math.floor(random() * (MAX_SEED - 1));
 }
 
-export function trainingContext(runSeed: number, step: number): ForwardContext {
+/**
+ * The context of training step `step`. Each micro-batch of the step gets its own context with the
+ * same seed stream (so every layer draws the same seeds) and its slice of the batch.
+ */
+export function trainingContext(runSeed: number, step: number, examples?: ExampleSlice): ForwardContext {
   if (!Number.isInteger(runSeed) || !Number.isInteger(step) || step < 0) {
     throw new Error(`trainingContext needs an integer seed and a non-negative integer step, got (${runSeed}, ${step})`);
   }
-  return { training: true, step, nextSeed: seedStream(`forward/${runSeed}/${step}`) };
+  const ctx = { training: true, step, nextSeed: seedStream(`forward/${runSeed}/${step}`) };
+  if (!examples) return ctx;
+  if (!(Number.isInteger(examples.offset) && examples.offset >= 0 && Number.isInteger(examples.count) && examples.count > 0)) {
+    throw new Error(`trainingContext: examples must be a non-negative offset and a positive count, got ${JSON.stringify(examples)}`);
+  }
+  return { ...ctx, examples };
+}
+
+/**
+ * Index of x's first element in the whole batch's version of x, for a batch-major tensor (its
+ * elements grouped by example, examples outermost: every activation of the encoder).
+ */
+export function wholeBatchOffset(x: { size: number }, ctx: ForwardContext): number {
+  const slice = ctx.examples;
+  if (!slice || slice.offset === 0) return 0;
+  if (x.size % slice.count !== 0) {
+    throw new Error(`a tensor of ${x.size} elements is not batch-major over the pass's ${slice.count} examples`);
+  }
+  return slice.offset * (x.size / slice.count);
 }
 
 /** Dropout off. Seeds are still handed out (deterministically) to mixers that draw at inference. */
@@ -76,7 +110,10 @@ export function replayingContext(base: ForwardContext, seeds: readonly number[])
     next++;
     return seed;
   };
-  return base.step === undefined
-    ? { training: base.training, nextSeed: replay }
-    : { training: base.training, step: base.step, nextSeed: replay };
+  return {
+    training: base.training,
+    nextSeed: replay,
+    ...(base.step === undefined ? {} : { step: base.step }),
+    ...(base.examples === undefined ? {} : { examples: base.examples }),
+  };
 }

@@ -15,6 +15,12 @@ export interface SeededDropoutAttrs {
   rate: number;
   /** Integer seed, as ForwardContext.nextSeed hands out. */
   seed: number;
+  /**
+   * Index of x's first element in the tensor the mask is defined over (default 0). A micro-batch
+   * that starts at example e of its batch passes e x (elements per example), so its mask is the
+   * slice of the whole batch's mask: the update does not depend on how the batch is split.
+   */
+  offset?: number;
 }
 
 /** A 32-bit integer mixer with low bias (Wellons' lowbias32): every output bit depends on every input bit. */
@@ -45,9 +51,21 @@ function dropThreshold(rate: number): number {
 function checkAttrs(attrs: SeededDropoutAttrs): void {
   if (!(attrs.rate >= 0 && attrs.rate < 1)) throw new Error(`${SEEDED_DROPOUT_KERNEL}: rate must be in [0, 1), got ${attrs.rate}`);
   if (!Number.isInteger(attrs.seed)) throw new Error(`${SEEDED_DROPOUT_KERNEL}: seed must be an integer, got ${attrs.seed}`);
+  const offset = attrs.offset ?? 0;
+  if (!(Number.isSafeInteger(offset) && offset >= 0)) throw new Error(`${SEEDED_DROPOUT_KERNEL}: offset must be a non-negative integer, got ${offset}`);
 }
 
-/** out[i] = x[i] / (1 - rate) where element i is kept, else 0 (x and out may be the same array). */
+/** The hash that decides the pair of elements 2p and 2p+1 (p may exceed 2^32: its high part is mixed in). */
+function pairHash(p: number, multiplier: number, key: number): number {
+  const high = Math.floor(p / 2 ** 32);
+  const low = Math.imul(p >>> 0, multiplier) ^ key;
+  return mix32(high === 0 ? low : low ^ mix32(high ^ key));
+}
+
+/**
+ * out[i] = x[i] / (1 - rate) where element offset + i is kept, else 0 (x and out may be the same
+ * array). Element g of the whole tensor is decided by half g & 1 of pair g >> 1's hash.
+ */
 export function applySeededDropout(x: Float32Array, out: Float32Array, attrs: SeededDropoutAttrs): void {
   checkAttrs(attrs);
   const [multiplier, key] = seedKeys(attrs.seed);
@@ -56,17 +74,32 @@ export function applySeededDropout(x: Float32Array, out: Float32Array, attrs: Se
   // values is exact in double precision, so storing it rounds exactly as float32 arithmetic.
   const scale = Math.fround(1 / (1 - attrs.rate));
   const size = x.length;
+  const offset = attrs.offset ?? 0;
+  let i = 0;
+  if (offset % 2 === 1 && size > 0) {
+    // The first element is the high half of a pair whose low half belongs to the previous slice.
+    const h = pairHash((offset - 1) / 2, multiplier, key);
+    out[0] = h >>> 16 >= threshold ? x[0]! * scale : 0;
+    i = 1;
+  }
   // One hash per pair of elements: the hash is most of the kernel's work.
-  const pairs = size >>> 1;
-  for (let p = 0, i = 0; p < pairs; p++, i += 2) {
-    const h = mix32(Math.imul(p, multiplier) ^ key);
+  let p = (offset + i) / 2;
+  for (; i + 1 < size; p++, i += 2) {
+    const h = pairHash(p, multiplier, key);
     out[i] = (h & 0xffff) >= threshold ? x[i]! * scale : 0;
     out[i + 1] = h >>> 16 >= threshold ? x[i + 1]! * scale : 0;
   }
-  if (size % 2 === 1) {
-    const h = mix32(Math.imul(pairs, multiplier) ^ key);
-    out[size - 1] = (h & 0xffff) >= threshold ? x[size - 1]! * scale : 0;
+  if (i < size) {
+    const h = pairHash(p, multiplier, key);
+    out[i] = (h & 0xffff) >= threshold ? x[i]! * scale : 0;
   }
+}
+
+/** Whether element `index` of the whole tensor is kept under attrs' seed and rate (attrs.offset ignored). */
+export function seededDropoutKeeps(index: number, attrs: SeededDropoutAttrs): boolean {
+  const [multiplier, key] = seedKeys(attrs.seed);
+  const h = pairHash(Math.floor(index / 2), multiplier, key);
+  return (index % 2 === 0 ? h & 0xffff : h >>> 16) >= dropThreshold(attrs.rate);
 }
 
 /** The mask as values 0 and 1 / (1 - rate), for backends without the kernel. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { registerFusedKernels } from '../../../src/backend/fused/register.js';
 import {
-  SEEDED_DROPOUT_KERNEL, applySeededDropout, seededDropoutMask,
+  SEEDED_DROPOUT_KERNEL, applySeededDropout, seededDropoutKeeps, seededDropoutMask,
 } from '../../../src/backend/fused/seeded-dropout.js';
 import { dropout } from '../../../src/nn/dropout.js';
 import { trainingContext } from '../../../src/nn/context.js';
@@ -109,5 +109,35 @@ describe('dropout', () => {
     } finally {
       tf.registerKernel(kernel);
     }
+  });
+});
+
+describe('dropout over micro-batches', () => {
+  it('takes each slice of a batch from the whole batch mask, at even and odd offsets', async () => {
+    await useBackend('cpu');
+    // 6 examples of 7 x 3 elements (odd per-example size, so slices start at odd offsets).
+    const values = normalArray('slices', 6 * 7 * 3);
+    const whole = dropout(tf.tensor(values, [6, 7, 3]), 0.3, trainingContext(11, 4));
+    const wholeValues = unsigned(whole.dataSync());
+    for (const [offset, count] of [[0, 2], [1, 2], [3, 3], [5, 1]] as const) {
+      const part = values.slice(offset * 21, (offset + count) * 21);
+      const sliced = dropout(tf.tensor(part, [count, 7, 3]), 0.3, trainingContext(11, 4, { offset, count }));
+      expect(unsigned(sliced.dataSync()), `examples ${offset}..${offset + count - 1}`).toEqual(wholeValues.slice(offset * 21, (offset + count) * 21));
+    }
+  });
+
+  it('keeps exactly the elements seededDropoutKeeps names, past 2^32 pairs too', () => {
+    const attrs = { rate: 0.5, seed: 321 };
+    const offset = 2 ** 33 + 5; // pair indices above 2^32 mix their high part in
+    const out = new Float32Array(9);
+    applySeededDropout(new Float32Array(9).fill(1), out, { ...attrs, offset });
+    for (let i = 0; i < 9; i++) expect(out[i] !== 0, `element ${offset + i}`).toBe(seededDropoutKeeps(offset + i, attrs));
+    const low = new Float32Array(9);
+    applySeededDropout(new Float32Array(9).fill(1), low, { ...attrs, offset: 5 });
+    expect(Array.from(out)).not.toEqual(Array.from(low));
+  });
+
+  it('refuses a tensor that is not batch-major over the slice', () => {
+    expect(() => dropout(tf.ones([5, 3]), 0.2, trainingContext(1, 1, { offset: 2, count: 2 }))).toThrow(/not batch-major over the pass's 2 examples/);
   });
 });
