@@ -1,6 +1,7 @@
 // The classifier LRA's Transformer is, with the mixer as the one exchangeable part:
 // tokens -> embedding (+ CLS) + positions -> dropout -> blocks -> [final LN] -> pool -> head.
-// With reversible: true the blocks are one reversible stack (reversible-stack.ts) instead.
+// With reversible: true the blocks are one reversible stack (reversible-stack.ts) instead; with
+// recompute: 'block' each block's activations are recomputed in the backward pass (recomputed-block.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
@@ -19,7 +20,9 @@ import {
   mixerLengths,
   type ClassifierConfig,
 } from './config.js';
+import { collectingScope } from './collecting-scope.js';
 import { classifierHead, pairHead } from './head.js';
+import { recomputedBlock } from './recomputed-block.js';
 import { poolCls, poolMean } from './pooling.js';
 import { reversibleBlock } from './reversible-block.js';
 import { reversibleStack, type ReversibleBackward } from './reversible-stack.js';
@@ -97,8 +100,10 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
     const blocks: EncoderBlock[] = reversible
       ? []
       : lengths.map((_, layer) => {
-          const scope = store.scope(`layer${layer}`);
-          return encoderBlock(scope, createMixer(layer, scope.scope('mixer')), { style, ...blockOptions });
+          const blockParams: tf.Variable[] = [];
+          const scope = config.recompute === 'block' ? collectingScope(store.scope(`layer${layer}`), blockParams) : store.scope(`layer${layer}`);
+          const block = encoderBlock(scope, createMixer(layer, scope.scope('mixer')), { style, ...blockOptions });
+          return config.recompute === 'block' ? recomputedBlock(block, blockParams) : block;
         });
     // Post-LN blocks already end in a LayerNorm.
     const finalNorm = style === 'pre-ln' ? layerNorm(store, 'encoderNorm', dModel, eps) : null;

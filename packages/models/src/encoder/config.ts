@@ -41,12 +41,18 @@ export interface ClassifierConfig {
    * blocks and a mixer that keeps the length and leaves the residual to the block. Default false.
    */
   reversible?: boolean;
+  /**
+   * 'block': each block keeps only its input in the forward pass and is run again in the backward
+   * pass (activation recomputation), for every mixer. Default 'none'. Reversible stacks already
+   * recompute and take no setting here.
+   */
+  recompute?: 'none' | 'block';
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible',
+  'layerNormEps', 'reversible', 'recompute',
 ]);
 
 export function blockStyleOf(config: ClassifierConfig): BlockStyle {
@@ -143,6 +149,12 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   if (config.positions === 'rope' && !spec.rope) {
     problems.push(`mixer ${config.mixer} does not support positions 'rope'`);
     return problems;
+  }
+  if (config.recompute !== undefined && config.recompute !== 'none' && config.recompute !== 'block') {
+    problems.push(`recompute must be 'none' or 'block', got ${JSON.stringify(config.recompute)}`);
+  }
+  if (config.reversible === true && config.recompute === 'block') {
+    problems.push(`recompute 'block' has nothing to add to reversible blocks, which already rebuild their activations: choose one`);
   }
   if (config.reversible === true) problems.push(...reversibleProblems(config, spec, options));
   // Blocks that see the same length get the same verdict: report it once with their indices.

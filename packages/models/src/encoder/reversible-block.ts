@@ -10,6 +10,7 @@ import { dropout } from '../nn/dropout.js';
 import { feedForward } from '../nn/feed-forward.js';
 import { layerNorm } from '../nn/layer-norm.js';
 import type { ParamScope } from '../nn/params.js';
+import { collectingScope } from './collecting-scope.js';
 import type { Mixer } from '../mixers/types.js';
 
 export interface ReversibleBlockOptions {
@@ -29,19 +30,6 @@ export interface ReversibleBlock {
   readonly mixParams: readonly tf.Variable[];
   /** The parameters G reads (the feed-forward's and its LayerNorm's). */
   readonly feedForwardParams: readonly tf.Variable[];
-}
-
-/** A view of `scope` that also collects every parameter created through it. */
-function collectingScope(scope: ParamScope, into: tf.Variable[]): ParamScope {
-  return {
-    prefix: scope.prefix,
-    add(name, shape, init, options) {
-      const variable = scope.add(name, shape, init, options);
-      into.push(variable);
-      return variable;
-    },
-    scope: (name) => collectingScope(scope.scope(name), into),
-  };
 }
 
 /**

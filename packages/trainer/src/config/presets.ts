@@ -40,6 +40,7 @@ const common: Omit<ExperimentConfig, 'task' | 'mixer' | 'preset' | 'out'> = {
     evalBatches: null,
     evalBatchSize: 64,
     logEvery: 50,
+    microBatch: 'auto',
   },
 };
 

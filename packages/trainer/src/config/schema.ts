@@ -18,7 +18,9 @@ type Rule =
   | { type: 'string'; nullable?: boolean }
   /** optional: may be left out of a complete config, meaning false. */
   | { type: 'boolean'; optional?: boolean }
-  | { type: 'enum'; values: readonly string[]; nullable?: boolean }
+  | { type: 'enum'; values: readonly string[]; nullable?: boolean; optional?: boolean }
+  /** A positive integer or the word 'auto'; optional: may be left out, meaning 'auto'. */
+  | { type: 'count-or-auto'; optional?: boolean }
   /** A free-form object whose keys are checked elsewhere (mixer options, generator options). */
   | { type: 'record'; nullable?: boolean };
 
@@ -54,6 +56,8 @@ export const configSchema = {
     mixerOptions: { type: 'record' },
     // Optional so that the configs of runs made before it existed stay complete, unchanged and resumable.
     reversible: { type: 'boolean', optional: true },
+    // 'block': each block's activations are recomputed in the backward pass. Absent means 'none'.
+    recompute: { type: 'enum', values: ['none', 'block'], optional: true },
   },
   train: {
     batchSize: { type: 'integer', min: 1 },
@@ -70,6 +74,8 @@ export const configSchema = {
     evalBatches: { type: 'integer', min: 1, nullable: true },
     evalBatchSize: { type: 'integer', min: 1 },
     logEvery: { type: 'integer', min: 1 },
+    // Examples per forward/backward pass ('auto': the memory planner's choice); absent means 'auto'.
+    microBatch: { type: 'count-or-auto', optional: true },
   },
 } as const satisfies Schema;
 
@@ -115,6 +121,10 @@ function checkValue(rule: Rule, value: unknown, key: string, origin?: string): v
       return;
     case 'record':
       if (!isPlainObject(value)) fail(`expected an object, got ${describe(value)}`);
+      return;
+    case 'count-or-auto':
+      if (value === 'auto') return;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) fail(`expected a positive integer or "auto", got ${describe(value)}`);
       return;
   }
 }

@@ -34,6 +34,8 @@ export interface ModelConfig {
    * Absent means false; a resolved config holds it only when true.
    */
   reversible?: boolean;
+  /** 'block': every block's activations are recomputed in the backward pass. Absent means 'none'. */
+  recompute?: 'none' | 'block';
 }
 
 export interface TrainConfig {
@@ -53,6 +55,11 @@ export interface TrainConfig {
   evalBatches: number | null;
   evalBatchSize: number;
   logEvery: number;
+  /**
+   * Examples per forward/backward pass; the optimiser still steps once per batchSize. 'auto' (the
+   * default, also when absent): the largest that the memory planner predicts to fit the backend.
+   */
+  microBatch?: number | 'auto';
 }
 
 export interface ExperimentConfig {

@@ -31,6 +31,8 @@ export interface RunReport {
   memory: { peakBytes: number };
   wallSeconds: number;
   resumedFrom: number | null;
+  /** The memory plan and what the run measured against it (runs made before the planner have none). */
+  plan?: PlanReport;
   machine: ReturnType<typeof describeMachine>;
   versions: Versions;
   finishedAt: string;
@@ -51,6 +53,19 @@ export interface ReportInput {
   peakBytes: number;
   wallSeconds: number;
   resumedFrom: number | null;
+  plan?: PlanReport;
+}
+
+export interface PlanReport {
+  requested: number | 'auto';
+  microBatch: number;
+  passes: number;
+  predictedPeakBytes: number;
+  measuredPeakBytes: number;
+  limitBytes: number;
+  limitSource: string;
+  msPerStep: number | null;
+  etaSeconds: number | null;
 }
 
 export function buildReport(r: ReportInput): RunReport {
@@ -80,6 +95,7 @@ export function buildReport(r: ReportInput): RunReport {
     memory: { peakBytes: r.peakBytes },
     wallSeconds: r.wallSeconds,
     resumedFrom: r.resumedFrom,
+    ...(r.plan ? { plan: r.plan } : {}),
     machine: describeMachine(),
     versions: collectVersions(),
     finishedAt: new Date().toISOString(),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type SplitData, evalBatches } from '@lra/data';
 import { type Classifier, inferenceContext } from '@lra/models';
 import { toTensors } from './batch-tensors.js';
+import { microBatchSlices, sliceBatch } from './micro-batches.js';
 import { countCorrect, crossEntropy } from './step.js';
 
 export interface EvalResult {
@@ -14,7 +15,7 @@ export interface EvalResult {
 export async function evaluate(
   model: Classifier,
   data: SplitData,
-  opts: { batchSize: number; seqLen: number; maxBatches: number | null; dropRemainder?: boolean },
+  opts: { batchSize: number; seqLen: number; maxBatches: number | null; dropRemainder?: boolean; microBatch?: number },
 ): Promise<EvalResult> {
   const ctx = inferenceContext();
   let correct = 0;
@@ -23,16 +24,20 @@ export async function evaluate(
   let batches = 0;
   for (const batch of evalBatches(data, { batchSize: opts.batchSize, seqLen: opts.seqLen, dropRemainder: opts.dropRemainder ?? false })) {
     if (opts.maxBatches !== null && batches >= opts.maxBatches) break;
-    const [c, l] = tf.tidy(() => {
-      const { tokens, tokens2, labels } = toTensors(batch);
-      const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);
-      return [countCorrect(logits, labels), crossEntropy(logits, labels, model.config.numClasses, 'sum')];
-    });
-    const [cv, lv] = await Promise.all([c.data(), l.data()]);
-    c.dispose();
-    l.dispose();
-    correct += cv[0]!;
-    lossSum += lv[0]!;
+    // The training plan's micro-batch bounds a forward pass here too (without dropout the split changes nothing).
+    for (const slice of microBatchSlices(batch.size, opts.microBatch ?? batch.size)) {
+      const part = slice.size === batch.size ? batch : sliceBatch(batch, slice.offset, slice.size);
+      const [c, l] = tf.tidy(() => {
+        const { tokens, tokens2, labels } = toTensors(part);
+        const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);
+        return [countCorrect(logits, labels), crossEntropy(logits, labels, model.config.numClasses, 'sum')];
+      });
+      const [cv, lv] = await Promise.all([c.data(), l.data()]);
+      c.dispose();
+      l.dispose();
+      correct += cv[0]!;
+      lossSum += lv[0]!;
+    }
     count += batch.size;
     batches += 1;
   }

@@ -30,5 +30,6 @@ export function classifierConfig(config: ExperimentConfig, task: TaskSpec): Clas
   if (m.block !== null) out.block = m.block;
   if (m.classifierHidden !== null) out.classifierHidden = m.classifierHidden;
   if (m.reversible) out.reversible = true;
+  if (m.recompute === 'block') out.recompute = 'block';
   return out;
 }

@@ -55,15 +55,19 @@ export class AdamW {
       for (const p of this.params) {
         let g = grads.get(p.name);
         if (!g) continue;
-        if (scale) g = tf.mul(g, scale);
-        const m = this.m.get(p.name)!;
-        const v = this.v.get(p.name)!;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-        if (weightDecay > 0 && p.decay) update = tf.add(update, tf.mul(p.variable, weightDecay));
-        const rate = p.lr === undefined ? lr : p.lr * scheduleFactor;
-        p.variable.assign(tf.sub(p.variable, tf.mul(update, rate)));
+        // One tidy per parameter: the update's temporaries never outlive it, so the step's
+        // peak memory grows by a few copies of the largest parameter, not of all of them.
+        tf.tidy(() => {
+          if (scale) g = tf.mul(g!, scale);
+          const m = this.m.get(p.name)!;
+          const v = this.v.get(p.name)!;
+          m.assign(tf.add(tf.mul(m, beta1), tf.mul(g!, 1 - beta1)));
+          v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g!), 1 - beta2)));
+          let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+          if (weightDecay > 0 && p.decay) update = tf.add(update, tf.mul(p.variable, weightDecay));
+          const rate = p.lr === undefined ? lr : p.lr * scheduleFactor;
+          p.variable.assign(tf.sub(p.variable, tf.mul(update, rate)));
+        });
       }
     });
   }

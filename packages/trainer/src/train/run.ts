@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { type SplitData, SeededBatcher, ensureTaskData, getTask } from '@lra/data';
-import { type Classifier, createClassifier, selectBackend, trainingContext, validateClassifierConfig } from '@lra/models';
+import { type Classifier, type ExampleSlice, createClassifier, selectBackend, trainingContext, validateClassifierConfig } from '@lra/models';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ExperimentConfig } from '../config/types.js';
 import { buildReport, type RunReport } from '../report/report.js';
@@ -9,6 +9,10 @@ import { writeRunSummary } from '../report/run-summary.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
 import { TrainingProgress } from '../util/progress.js';
+import { etaSeconds, formatDuration, type RunShape } from '../plan/eta.js';
+import { formatBytes, memoryLimit } from '../plan/memory-limit.js';
+import { planMemory, type MemoryPlan } from '../plan/memory-plan.js';
+import { isOutOfMemory, StepMemoryError } from '../plan/out-of-memory.js';
 import { deriveSeed } from '../util/seeds.js';
 import { percentiles } from '../util/stats.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -108,8 +112,31 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   }
 
   const batcher = new SeededBatcher(splits.train, { batchSize: config.train.batchSize, seqLen, seed: deriveSeed(config.seed, 'shuffle') });
+  const contextOf = (step: number) => (slice?: ExampleSlice) => trainingContext(config.seed, step, slice);
+  // Before step 1: how much a step will hold, and how many examples each pass may take.
+  const plan = await planMemory({
+    model,
+    batch: batcher.batchAt(startStep),
+    context: contextOf(startStep),
+    requested: config.train.microBatch ?? 'auto',
+    limit: memoryLimit(backend.tfjsBackend),
+  });
+  log.info(
+    { plan: { ...plan } },
+    `plan: predicted peak ${formatBytes(plan.predictedPeakBytes)} of ${formatBytes(plan.limitBytes)} (${plan.limitSource}), ` +
+      `micro-batch ${plan.microBatch}` + (plan.passes > 1 ? ` (${plan.passes} passes per step of ${config.train.batchSize})` : ' (the whole batch)'),
+  );
   // LRA's Retrieval pipeline drops the last partial batch of every split; the others keep it.
-  const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches, dropRemainder: task.pair };
+  const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches, dropRemainder: task.pair, microBatch: plan.microBatch };
+  const valExamples = config.train.evalBatches === null ? splits.val.count : Math.min(splits.val.count, config.train.evalBatches * config.train.evalBatchSize);
+  const runShapeAt = (done: number): RunShape => ({
+    stepsLeft: config.train.steps - done,
+    batchSize: config.train.batchSize,
+    evaluationsLeft: Math.floor(config.train.steps / config.train.evalEvery) - Math.floor(done / config.train.evalEvery) + (config.train.steps % config.train.evalEvery === 0 ? 0 : 1),
+    valExamples,
+    testExamples: done < config.train.steps ? splits.test.count : 0,
+  });
+  let measured: { msPerStep: number; etaSeconds: number } | null = null;
   const progress = new TrainingProgress(config.train.steps, startStep, log, config.train.logEvery, opts.progress);
   const stepMs: number[] = [];
   let peakBytes = 0;
@@ -124,13 +151,27 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       const t0 = performance.now();
       const lr = learningRate(step, config.train);
       const batch = batcher.batchAt(step);
-      const ctx = trainingContext(config.seed, step);
       // Parameters with a peak rate of their own follow the same schedule shape.
       const scheduleFactor = peakLr > 0 ? lr / peakLr : 0;
-      const result = await trainStep(model, optimizer, batch, lr, ctx, scheduleFactor);
+      const result = await trainStep(model, optimizer, batch, lr, contextOf(step), scheduleFactor, plan.microBatch).catch((error: unknown) => {
+        if (!isOutOfMemory(error)) throw error;
+        const advice = plan.microBatch > 1 ? `set train.microBatch=${Math.max(1, Math.floor(plan.microBatch / 2))}` : 'set model.recompute=block or lower data.seqLen';
+        throw new StepMemoryError(plan.predictedPeakBytes, plan.limitBytes, plan.limitSource, `the plan was off; ${advice}`, error);
+      });
       peakBytes = Math.max(peakBytes, result.peakBytes);
       const elapsed = performance.now() - t0;
       if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);
+      // The plan line, once a step after the first (compilation, first allocations) is timed.
+      if (step === startStep + 1 || (step === startStep && step + 1 === config.train.steps)) {
+        measured = { msPerStep: elapsed, etaSeconds: etaSeconds(elapsed, runShapeAt(step + 1)) };
+        progress.interrupt(() =>
+          log.info(
+            { plan: { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: peakBytes, microBatch: plan.microBatch, msPerStep: elapsed, etaSeconds: measured!.etaSeconds } },
+            `plan: predicted peak ${formatBytes(plan.predictedPeakBytes)} (measured ${formatBytes(peakBytes)}), micro-batch ${plan.microBatch}, ` +
+              `${elapsed >= 10_000 ? `${(elapsed / 1000).toFixed(1)} s` : `${elapsed.toFixed(0)} ms`}/step after warm-up, ETA ${formatDuration(measured!.etaSeconds)} for ${config.train.steps - step - 1} steps`,
+          ),
+        );
+      }
       if (!Number.isFinite(result.loss)) throw new DivergedError(step + 1, lastFinite);
       lastFinite = { step: step + 1, loss: result.loss };
 
@@ -139,6 +180,9 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       window.seen += result.size;
       window.steps += 1;
       const done = step + 1;
+      // The bar moves every step; its ETA comes from the step times measured so far.
+      const typicalMs = stepMs.length > 0 ? percentiles(stepMs).median : elapsed;
+      progress.tick(done, etaSeconds(typicalMs, runShapeAt(done)));
       if (done % config.train.logEvery === 0 || done === config.train.steps) {
         const seconds = (performance.now() - window.started) / 1000;
         const record = {
@@ -200,6 +244,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       peakBytes,
       wallSeconds: (Date.now() - started) / 1000,
       resumedFrom: resumeFrom ? resumeFrom.meta.step : null,
+      plan: planRecord(plan, peakBytes, timing.median, measured),
     });
     await writeJsonAtomic(files.report, report);
     // report.md and plots are for people: a failure to draw them must not lose a finished run.
@@ -214,6 +259,21 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/** What report.json keeps of the plan: prediction beside measurement. */
+function planRecord(plan: MemoryPlan, measuredPeakBytes: number, medianMs: number, measured: { msPerStep: number; etaSeconds: number } | null) {
+  return {
+    requested: plan.requested,
+    microBatch: plan.microBatch,
+    passes: plan.passes,
+    predictedPeakBytes: plan.predictedPeakBytes,
+    measuredPeakBytes,
+    limitBytes: plan.limitBytes,
+    limitSource: plan.limitSource,
+    msPerStep: Number.isFinite(medianMs) ? medianMs : (measured?.msPerStep ?? null),
+    etaSeconds: measured?.etaSeconds ?? null,
+  };
 }
 
 async function saveCheckpoint(path: string, model: Classifier, optimizer: AdamW, step: number, best: BestSoFar | null, config: ExperimentConfig): Promise<void> {

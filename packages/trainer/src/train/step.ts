@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '@lra/data';
-import { type Classifier, type ForwardContext, startPeakMeter } from '@lra/models';
+import { type Classifier, type ExampleSlice, type ForwardContext, startPeakMeter } from '@lra/models';
 import type { AdamW } from './optimizer.js';
 import { toTensors } from './batch-tensors.js';
+import { microBatchSlices, sliceBatch } from './micro-batches.js';
 
 export interface StepResult {
   loss: number;
@@ -13,34 +14,102 @@ export interface StepResult {
 }
 
 /**
- * One optimisation step: forward with dropout drawn from `ctx` (seeded by run and step), mean cross-entropy,
- * gradients, one AdamW update. Every intermediate tensor is released before it returns.
+ * The forward context of one pass: given the pass's slice of the batch (absent when the pass
+ * holds the whole batch). Every slice of one step must draw the same seeds (trainingContext(seed,
+ * step, slice) does), so that dropout takes each slice's part of one whole-batch mask.
  */
-export async function trainStep(model: Classifier, optimizer: AdamW, batch: Batch, lr: number, ctx: ForwardContext, scheduleFactor = 1): Promise<StepResult> {
+export type StepContext = ForwardContext | ((slice?: ExampleSlice) => ForwardContext);
+
+/**
+ * One optimisation step: forward with dropout drawn from the step's context, mean cross-entropy,
+ * gradients, one AdamW update. With `microBatch` below the batch size the batch is processed in
+ * micro-batches whose gradients are summed (each micro-batch's loss is its share of the whole
+ * batch's mean), so the update is the full batch's, whatever the split. Every intermediate
+ * tensor is released before it returns.
+ */
+export async function trainStep(
+  model: Classifier,
+  optimizer: AdamW,
+  batch: Batch,
+  lr: number,
+  context: StepContext,
+  scheduleFactor = 1,
+  microBatch: number = batch.size,
+): Promise<StepResult> {
+  const meter = startPeakMeter();
+  const slices = microBatchSlices(batch.size, microBatch);
+  let accumulated: Map<string, tf.Tensor> | null = null;
+  let lossSum = 0;
+  let correctSum = 0;
+  try {
+    for (const slice of slices) {
+      const whole = slices.length === 1;
+      const ctx = typeof context === 'function' ? context(whole ? undefined : { offset: slice.offset, count: slice.size }) : context;
+      if (!whole && typeof context !== 'function') throw new Error('micro-batches need a context per slice: pass (slice) => trainingContext(seed, step, slice)');
+      const part = whole ? batch : sliceBatch(batch, slice.offset, slice.size);
+      const pass = gradientPass(model, part, batch.size, ctx, meter.probe);
+      accumulated = accumulate(accumulated, pass.grads);
+      const [lossValue, correctValue] = await Promise.all([pass.loss.data(), pass.correct.data()]);
+      tf.dispose([pass.loss, pass.correct]);
+      lossSum += lossValue[0]!;
+      correctSum += correctValue[0]!;
+    }
+    meter.probe();
+    tf.tidy(() => optimizer.apply(accumulated!, lr, scheduleFactor));
+    return { loss: lossSum, correct: correctSum, size: batch.size, peakBytes: meter.stop() };
+  } finally {
+    if (accumulated) tf.dispose([...accumulated.values()]);
+    meter.stop();
+  }
+}
+
+export interface GradientPass {
+  /** This pass's part of the whole batch's mean loss: sum over its examples / whole batch size. */
+  loss: tf.Scalar;
+  correct: tf.Scalar;
+  /** By parameter name. */
+  grads: Map<string, tf.Tensor>;
+}
+
+/**
+ * Forward and backward over `part` (a batch or a micro-batch of a batch of `wholeSize`):
+ * gradients of the part's share of the whole batch's mean loss. The caller owns what it returns.
+ */
+export function gradientPass(model: Classifier, part: Batch, wholeSize: number, ctx: ForwardContext, probe: () => void = () => {}): GradientPass {
   const params = model.params.variables();
   const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
-  const meter = startPeakMeter();
-  const [loss, correct] = tf.tidy(() => {
-    const { tokens, tokens2, labels } = toTensors(batch);
-    let correctCount: tf.Scalar | null = null;
+  // tidy keeps the tensors of a plain object it returns (not those inside a Map).
+  const kept = tf.tidy(() => {
+    const { tokens, tokens2, labels } = toTensors(part);
+    let correct: tf.Scalar | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, ctx);
-      correctCount = tf.keep(countCorrect(logits, labels));
-      const loss = crossEntropy(logits, labels, model.config.numClasses, 'mean');
-      meter.probe(); // every activation the backward pass needs is alive here
+      correct = tf.keep(countCorrect(logits, labels));
+      const loss = tf.div(crossEntropy(logits, labels, model.config.numClasses, 'sum'), wholeSize) as tf.Scalar;
+      probe(); // every activation the backward pass needs is alive here
       return loss;
     }, params.map((p) => p.variable));
-    const named = new Map<string, tf.Tensor>();
-    for (const [varName, g] of Object.entries(grads)) named.set(byVariable.get(varName) ?? varName, g);
-    meter.probe();
-    optimizer.apply(named, lr, scheduleFactor);
-    return [value, correctCount!];
+    probe();
+    return { loss: value, correct: correct!, grads };
   });
-  const peakBytes = meter.stop();
-  const [lossValue, correctValue] = await Promise.all([loss.data(), correct.data()]);
-  loss.dispose();
-  correct.dispose();
-  return { loss: lossValue[0]!, correct: correctValue[0]!, size: batch.size, peakBytes };
+  const named = new Map<string, tf.Tensor>();
+  for (const [varName, g] of Object.entries(kept.grads)) named.set(byVariable.get(varName) ?? varName, g);
+  return { loss: kept.loss, correct: kept.correct as tf.Scalar, grads: named };
+}
+
+/** Adds `grads` into the running sums (taking ownership of both); the first pass's grads start them. */
+function accumulate(sums: Map<string, tf.Tensor> | null, grads: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+  if (!sums) return grads;
+  for (const [name, g] of grads) {
+    const previous = sums.get(name);
+    if (!previous) {
+      sums.set(name, g);
+      continue;
+    }
+    sums.set(name, tf.add(previous, g));
+    tf.dispose([previous, g]);
+  }
+  return sums;
 }
 
 export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { formatDuration } from '../plan/eta.js';
 import type { Logger } from './logger.js';
 
 export interface ProgressFields {
@@ -27,13 +28,13 @@ export class TrainingProgress {
       this.bar = new cliProgress.SingleBar(
         {
           stream: process.stderr,
-          format: 'train {bar} {value}/{total} | loss {loss} | acc {acc} | {sps} steps/s | ETA {eta_formatted}',
+          format: 'train {bar} {value}/{total} | loss {loss} | acc {acc} | {sps} steps/s | ETA {runEta}',
           hideCursor: true,
           etaBuffer: 50,
         },
         cliProgress.Presets.shades_classic,
       );
-      this.bar.start(total, start, { loss: '-', acc: '-', sps: '-' });
+      this.bar.start(total, start, { loss: '-', acc: '-', sps: '-', runEta: '-' });
     } else {
       this.bar = null;
     }
@@ -52,6 +53,14 @@ export class TrainingProgress {
       const eta = fields.stepsPerSec ? Math.round((this.total - step) / fields.stepsPerSec) : undefined;
       this.log.info({ step, total: this.total, ...fields, etaSeconds: eta }, `step ${step}/${this.total}`);
     }
+  }
+
+  /**
+   * Moves the bar to `step` with the run's ETA (training and evaluations left, from measured
+   * step times): long steps show progress every step, not only when figures are logged.
+   */
+  tick(step: number, etaSeconds: number): void {
+    this.bar?.update(step, { runEta: formatDuration(etaSeconds) });
   }
 
   /** Lets a log line through without breaking the bar. */
