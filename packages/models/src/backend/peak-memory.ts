@@ -33,6 +33,10 @@ export function startPeakMeter(): PeakMeter {
       stop: () => Math.max(peak, tf.memory().numBytes),
     };
   }
+  // emscripten exports _malloc and _free as lazy stubs that, on their first call, replace
+  // themselves on the module with the raw export: a wrapper around a stub would be silently
+  // swapped out after one allocation. One call settles them before they are wrapped.
+  wasm._free(wasm._malloc(8));
   const malloc = wasm._malloc;
   const free = wasm._free;
   const sizes = new Map<number, number>();

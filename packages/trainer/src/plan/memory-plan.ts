@@ -79,7 +79,7 @@ export async function planMemory(input: PlanInput): Promise<MemoryPlan> {
     throw new StepMemoryError(Number.POSITIVE_INFINITY, limit.bytes, limit.source, adviceForOneExample(model), error);
   }
   // A second point fixes the slope; without one (batches of 1) the whole pass is per-example.
-  const perExampleBytes = two ? Math.max(two.peak - one.peak, (one.peak - liveBefore) / 2) : one.peak - liveBefore;
+  const perExampleBytes = two ? Math.max(two.peak - one.peak, 0) : one.peak - liveBefore;
   const baseBytes = one.peak - perExampleBytes;
   const msPerExample = two ? two.ms / 2 : one.ms;
 
