@@ -4,6 +4,7 @@
 #   make eval RUN=runs/x [SPLIT=test]
 #   make data TASK=listops [SOURCE=path/to/lra_release | GENERATE=1]   (neither: download the official archive)
 #   make report [RUNS=runs] [OUT=leaderboard.md]      make sweep SWEEP=experiments/sweeps/listops-tiny.json [WORKERS=2]
+#   make lra-check [PRESET=lra]     every task x mixer: params, micro-batch, predicted/measured peak, ms/step, ETA
 #   make mixers | make test | make bench      make analyze RUN=runs/x [SPLIT=test] [BATCHES=2]
 #   make ablate TASK=listops|image [PRESET=tiny] [WORKERS=2]   spectral-filter ablation grid (experiments/ablations/):
 #              lra sweep --analyze, then lra report --ablation (table; ablation.{md,html} and chart in the results folder)
@@ -16,7 +17,7 @@ LRA     := node packages/trainer/bin/lra.js
 
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate
+.PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate
 
 build:
 	@npx tsc -b
@@ -51,6 +52,12 @@ ABLATE_NAME = $(TASK)$(if $(filter tiny,$(PRESET)),-tiny)
 ablate: build
 	$(LRA) sweep experiments/ablations/$(ABLATE_NAME).json --workers $(or $(WORKERS),2) --analyze
 	$(LRA) report runs/ablations/$(ABLATE_NAME) --ablation
+
+# make lra-check [PRESET=lra] [TASKS=listops,...] [MIXERS=a,b] [WORKERS=2] [BUDGET_S=60]: every task x mixer at the
+# preset built, memory-planned and trained for 2 steps, one table (runs/check/<preset>-check.md; docs/speed.md).
+lra-check: build
+	$(LRA) check --preset $(PRESET) $(call opt,--tasks,$(TASKS)) $(call opt,--mixers,$(MIXERS)) \
+	  $(call opt,--workers,$(WORKERS)) $(call opt,--budget-s,$(BUDGET_S)) $(call opt,--backend,$(BACKEND))
 
 test:
 	npx tsc -b

@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { analyzeCommand } from './commands/analyze.js';
 import { benchCommand } from './commands/bench.js';
+import { checkCommand } from './commands/check.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
 import { mixersCommand } from './commands/mixers.js';
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`lra: error: ${msg}\n`);
       process.exit(2);
     });
-  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand]) cli = add(cli);
+  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand]) cli = add(cli);
   await cli.parseAsync();
 }
 

@@ -1,0 +1,114 @@
+// One cell of `lra check`: a task's model at a preset with one mixer, built, planned and trained
+// for a few steps on synthetic full-length batches; what it needs, how long a step takes, and
+// how long the whole run would.
+import { getTask } from '@lra/data';
+import { createClassifier, selectBackend, trainingContext, type ExampleSlice } from '@lra/models';
+import { resolveConfig } from '../config/resolve.js';
+import type { BackendRequest } from '../config/types.js';
+import { etaSeconds } from '../plan/eta.js';
+import { memoryLimit } from '../plan/memory-limit.js';
+import { planMemory } from '../plan/memory-plan.js';
+import { StepMemoryError } from '../plan/out-of-memory.js';
+import { mixersForTask } from '../report/mixer-params.js';
+import { classifierConfig, runSeqLen } from '../train/model-config.js';
+import { AdamW } from '../train/optimizer.js';
+import { trainStep } from '../train/step.js';
+import { OFFICIAL_EVAL_SIZES } from './official-sizes.js';
+import { syntheticBatch } from './synthetic-batch.js';
+
+export type CheckStatus = 'ok' | 'skipped' | 'does not fit' | 'failed';
+
+export interface CheckCellResult {
+  task: string;
+  mixer: string;
+  preset: string;
+  backend: string | null;
+  params: number | null;
+  ratioToTransformer: number | null;
+  microBatch: number | null;
+  passes: number | null;
+  predictedPeakBytes: number | null;
+  /** The highest peak over the steps run (null when none ran). */
+  measuredPeakBytes: number | null;
+  /** The last step's time; from the planner's probe when no step ran ('probe'). */
+  msPerStep: number | null;
+  msPerStepSource: 'measured' | 'probe' | null;
+  /** The whole run at the preset's steps, evaluations included. */
+  etaSeconds: number | null;
+  stepsRun: number;
+  status: CheckStatus;
+  reason: string | null;
+  wallSeconds: number;
+}
+
+export interface CheckCellRequest {
+  task: string;
+  mixer: string;
+  preset: string;
+  backend: BackendRequest;
+  /** Training steps to run (the first is the warm-up; the last one's time is reported). */
+  steps: number;
+  /** Steps are run only when the probe predicts they finish within this many ms. */
+  budgetMs: number;
+}
+
+export function emptyCell(req: Pick<CheckCellRequest, 'task' | 'mixer' | 'preset'>, status: CheckStatus, reason: string, wallSeconds = 0): CheckCellResult {
+  return {
+    task: req.task, mixer: req.mixer, preset: req.preset, backend: null, params: null, ratioToTransformer: null,
+    microBatch: null, passes: null, predictedPeakBytes: null, measuredPeakBytes: null, msPerStep: null, msPerStepSource: null,
+    etaSeconds: null, stepsRun: 0, status, reason, wallSeconds,
+  };
+}
+
+export async function runCheckCell(req: CheckCellRequest): Promise<CheckCellResult> {
+  const started = performance.now();
+  const wall = () => (performance.now() - started) / 1000;
+  const { config } = resolveConfig({ task: req.task, mixer: req.mixer, preset: req.preset });
+  const task = getTask(req.task);
+  const modelConfig = classifierConfig(config, task);
+  const backend = await selectBackend(req.backend);
+  const counts = mixersForTask(req.task, req.preset).find((m) => m.name === req.mixer);
+  const base = { ...emptyCell(req, 'ok', ''), reason: null, backend: backend.name, params: counts?.modelParams ?? null, ratioToTransformer: counts?.ratioToTransformer ?? null };
+
+  const model = createClassifier(modelConfig, 1);
+  const optimizer = new AdamW(model.params.variables(), {
+    beta1: config.train.beta1, beta2: config.train.beta2, eps: config.train.eps, weightDecay: config.train.weightDecay, gradClipNorm: config.train.gradClipNorm,
+  });
+  try {
+    const batch = syntheticBatch({
+      size: config.train.batchSize, seqLen: runSeqLen(config, task), vocabSize: task.vocabSize, numClasses: task.numClasses, pair: task.pair, seed: `check/${req.task}`,
+    });
+    const context = (step: number) => (slice?: ExampleSlice) => trainingContext(1, step, slice);
+    let plan;
+    try {
+      plan = await planMemory({ model, batch, context: context(0), requested: config.train.microBatch ?? 'auto', limit: memoryLimit(backend.tfjsBackend) });
+    } catch (error) {
+      if (error instanceof StepMemoryError) return { ...base, status: 'does not fit', predictedPeakBytes: Number.isFinite(error.needBytes) ? error.needBytes : null, reason: error.message, wallSeconds: wall() };
+      throw error;
+    }
+    const sizes = OFFICIAL_EVAL_SIZES[req.task] ?? { val: 0, test: 0 };
+    const valExamples = config.train.evalBatches === null ? sizes.val : Math.min(sizes.val, config.train.evalBatches * config.train.evalBatchSize);
+    const eta = (ms: number) =>
+      etaSeconds(ms, { stepsLeft: config.train.steps, batchSize: config.train.batchSize, evaluationsLeft: Math.floor(config.train.steps / config.train.evalEvery), valExamples, testExamples: sizes.test });
+    const planned = { ...base, microBatch: plan.microBatch, passes: plan.passes, predictedPeakBytes: plan.predictedPeakBytes };
+    if (plan.probeMsPerStep * req.steps > req.budgetMs) {
+      return {
+        ...planned, status: 'skipped', msPerStep: plan.probeMsPerStep, msPerStepSource: 'probe', etaSeconds: eta(plan.probeMsPerStep),
+        reason: `a step takes about ${(plan.probeMsPerStep / 1000).toFixed(0)} s by the planner's probe: ${req.steps} steps exceed the check's ${(req.budgetMs / 1000).toFixed(0)} s per cell`,
+        wallSeconds: wall(),
+      };
+    }
+    let measuredPeak = 0;
+    let lastMs = Number.NaN;
+    for (let step = 0; step < req.steps; step++) {
+      const t0 = performance.now();
+      const result = await trainStep(model, optimizer, batch, 1e-4, context(step), 1, plan.microBatch);
+      lastMs = performance.now() - t0;
+      measuredPeak = Math.max(measuredPeak, result.peakBytes);
+    }
+    return { ...planned, measuredPeakBytes: measuredPeak, msPerStep: lastMs, msPerStepSource: 'measured', etaSeconds: eta(lastMs), stepsRun: req.steps, wallSeconds: wall() };
+  } finally {
+    optimizer.dispose();
+    model.dispose();
+  }
+}

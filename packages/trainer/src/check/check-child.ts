@@ -1,0 +1,47 @@
+// Each cell of the check runs in a process of its own: a wasm heap that ran out of memory is
+// unusable for the rest of its process, and a cell that runs too long can be stopped cleanly.
+import { spawn } from 'node:child_process';
+import { LRA_BIN } from '../bench/isolated-cell.js';
+import { type CheckCellRequest, type CheckCellResult, emptyCell } from './check-cell.js';
+
+export function cellArguments(req: CheckCellRequest): string[] {
+  return [
+    'check', '--cell', '--tasks', req.task, '--mixers', req.mixer, '--preset', req.preset, '--backend', req.backend,
+    '--steps', String(req.steps), '--budget-s', String(req.budgetMs / 1000), '--json',
+  ];
+}
+
+/** Runs one cell in a child `lra check --cell`; a child that dies or overruns `timeoutMs` gives a row saying so. */
+export function runCellInChild(req: CheckCellRequest, timeoutMs: number, bin = LRA_BIN): Promise<CheckCellResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...cellArguments(req)], { env: { ...process.env, LRA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const wall = (performance.now() - started) / 1000;
+      if (timedOut) {
+        const reason = `planning and ${req.steps} steps did not finish within ${(timeoutMs / 1000).toFixed(0)} s: one pass over two examples alone is that slow, so the full run's ETA is beyond reach on this machine`;
+        return resolve(emptyCell(req, 'skipped', reason, wall));
+      }
+      if (code !== 0) {
+        const lines = stderr.trim().split('\n').filter((l) => l.trim() && !l.startsWith('{'));
+        const last = lines[lines.length - 1]?.trim() ?? '';
+        return resolve(emptyCell(req, 'failed', signal ? `killed by ${signal}${last ? ` (${last})` : ''}` : last || `exited with code ${code}`, wall));
+      }
+      try {
+        resolve(JSON.parse(stdout) as CheckCellResult);
+      } catch {
+        resolve(emptyCell(req, 'failed', `printed no JSON: ${stdout.trim().slice(0, 200) || '(nothing)'}`, wall));
+      }
+    });
+  });
+}

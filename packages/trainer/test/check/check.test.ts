@@ -1,0 +1,77 @@
+// lra check: cells in processes of their own, a row for every cell whatever happens to it.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type CheckCellRequest, emptyCell } from '../../src/check/check-cell.js';
+import { runCellInChild } from '../../src/check/check-child.js';
+import { runCheck } from '../../src/check/check-run.js';
+import { syntheticBatch } from '../../src/check/synthetic-batch.js';
+
+const request = (mixer: string, overrides: Partial<CheckCellRequest> = {}): CheckCellRequest => ({
+  task: 'listops', mixer, preset: 'tiny', backend: 'wasm', steps: 2, budgetMs: 60_000, ...overrides,
+});
+
+describe('lra check', () => {
+  it('runs a cell in its own process: planned, trained, prediction beside measurement', async () => {
+    const row = await runCellInChild(request('fnet'), 120_000);
+    expect(row.status, row.reason ?? '').toBe('ok');
+    expect(row.backend).toBe('wasm');
+    expect(row.params).toBe(44_426);
+    expect(row.ratioToTransformer).toBeCloseTo(44_426 / 77_322, 6);
+    expect(row.microBatch).toBe(32);
+    expect(row.stepsRun).toBe(2);
+    expect(row.msPerStepSource).toBe('measured');
+    expect(row.measuredPeakBytes).toBeGreaterThan(0);
+    expect(Math.abs(row.predictedPeakBytes! / row.measuredPeakBytes! - 1)).toBeLessThan(0.25);
+    // 1,000 steps of about msPerStep each, plus evaluations.
+    expect(row.etaSeconds!).toBeGreaterThan((1000 * row.msPerStep!) / 1000);
+  });
+
+  it('skips the steps of a cell whose probe predicts more than the budget, and says why', async () => {
+    const row = await runCellInChild(request('attention', { budgetMs: 1 }), 120_000);
+    expect(row.status).toBe('skipped');
+    expect(row.reason).toMatch(/a step takes about \d+ s by the planner's probe: 2 steps exceed the check's 0 s per cell/);
+    expect(row.msPerStepSource).toBe('probe');
+    expect(row.etaSeconds).toBeGreaterThan(0);
+    expect(row.measuredPeakBytes).toBeNull();
+  });
+
+  it('stops a cell past its timeout with a row that says so', async () => {
+    const row = await runCellInChild(request('attention'), 50);
+    expect(row.status).toBe('skipped');
+    expect(row.reason).toMatch(/did not finish within 0 s/);
+  });
+
+  it('keeps every cell in task x mixer order, writes the table and the JSON', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lra-check-'));
+    const seen: string[] = [];
+    const result = await runCheck(
+      { tasks: ['listops', 'image'], mixers: ['attention', 'fnet'], preset: 'lra', backend: 'wasm', steps: 2, budgetMs: 1000, cellTimeoutMs: 1000, workers: 2, out },
+      async (req) => {
+        // Cells end out of order; the table keeps the grid's.
+        await new Promise((r) => setTimeout(r, req.mixer === 'attention' ? 30 : 0));
+        seen.push(`${req.task}/${req.mixer}`);
+        return req.mixer === 'fnet'
+          ? { ...emptyCell(req, 'ok', ''), reason: null, params: 10, microBatch: 4, passes: 8, predictedPeakBytes: 2 ** 30, measuredPeakBytes: 2 ** 30, msPerStep: 12_500, msPerStepSource: 'measured', etaSeconds: 90_000 }
+          : emptyCell(req, 'does not fit', 'a training step does not fit | somehow');
+      },
+    );
+    expect(seen).toHaveLength(4);
+    expect(result.rows.map((r) => `${r.task}/${r.mixer}`)).toEqual(['listops/attention', 'listops/fnet', 'image/attention', 'image/fnet']);
+    const md = readFileSync(result.markdownPath, 'utf8');
+    expect(md).toContain('| listops | fnet | 10 | - | 4 (x8) | 1.00 GiB | 1.00 GiB | 12.5 s | 1d 1h | ok |');
+    expect(md).toContain('| image | attention | - | - | - | - | - | - | - | does not fit: a training step does not fit / somehow |');
+    expect(JSON.parse(readFileSync(result.jsonPath, 'utf8')).rows).toHaveLength(4);
+  });
+
+  it('makes full-length synthetic batches with ids and labels in range, and pairs for retrieval', () => {
+    const b = syntheticBatch({ size: 3, seqLen: 50, vocabSize: 17, numClasses: 10, pair: true, seed: 'x' });
+    expect(b.tokens.length).toBe(150);
+    expect(Math.min(...b.tokens)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...b.tokens)).toBeLessThan(17);
+    expect(Math.max(...b.labels)).toBeLessThan(10);
+    expect(b.tokens2!.length).toBe(150);
+    expect(Array.from(b.lengths!)).toEqual([50, 50, 50]);
+  });
+});
