@@ -14,6 +14,7 @@ export { STORED_ID_SHIFT, tokenStorageFor, type TokenStorage, type TokenStorageT
 export { SplitDataBuilder, collectSplit } from './split-builder.js';
 export { splitNames } from './types.js';
 export { CacheError, DataFormatError, DataSourceError } from './errors.js';
+export { loadPreparedVariant, preparedVariants, type PreparedVariant } from './prepared-variants.js';
 export { getTask, isTaskName, taskNames, tasks, type TaskName } from './tasks/registry.js';
 export { listops } from './tasks/listops.js';
 export { text } from './tasks/text.js';

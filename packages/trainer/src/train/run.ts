@@ -8,6 +8,7 @@ import { buildReport, type RunReport } from '../report/report.js';
 import { writeRunSummary } from '../report/run-summary.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
+import { GenerationProgress } from '../util/generation-progress.js';
 import { TrainingProgress } from '../util/progress.js';
 import { etaSeconds, formatDuration, type RunShape } from '../plan/eta.js';
 import { formatBytes, memoryLimit } from '../plan/memory-limit.js';
@@ -80,6 +81,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   log.info({ out: config.out, layers }, opts.resume && resumeFrom ? `resuming ${config.out} from step ${resumeFrom.meta.step}` : `run ${config.out}`);
 
   const backend = await selectBackend(config.backend, { log: (msg, fields) => log.info(fields ?? {}, msg) });
+  // A generation (Pathfinder's default set is 200,000 images) is announced, estimated and shown.
+  const generation = new GenerationProgress(config.task, log, opts.progress ?? Boolean(process.stderr.isTTY));
   const { prepared, splits } = await ensureTaskData({
     task: config.task,
     dataDir: config.data.dataDir,
@@ -87,7 +90,8 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     ...(config.data.generator ? { generate: config.data.generator } : {}),
     skipBad: config.data.skipBad,
     log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
-  });
+    onProgress: generation.onProgress,
+  }).finally(() => generation.stop());
   log.info({ variant: prepared.variant, train: splits.train.count, val: splits.val.count, test: splits.test.count, seqLen }, `data ${config.task}`);
 
   const model = createClassifier(modelConfig, deriveSeed(config.seed, 'init'));

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { downloadTaskSources, ensureTaskData, getTask, inspectSplit, prepareTask, type SplitName } from '@lra/data';
+import { downloadTaskSources, ensureTaskData, getTask, inspectSplit, loadPreparedVariant, prepareTask, type SplitName } from '@lra/data';
+import { GenerationProgress } from '../../util/generation-progress.js';
 import { createLogger, type Logger } from '../../util/logger.js';
 import { ByteProgress } from '../../util/byte-progress.js';
 
@@ -26,6 +27,7 @@ export function dataCommand(y: Argv): Argv {
           const ways = [args.source, args.generate, args.download].filter(Boolean).length;
           if (ways !== 1) throw new Error('data prepare: give exactly one of --source DIR (the official files), --download or --generate');
           const source = args.download ? await download(args.task, args.out, log, args.sources) : args.source;
+          const generation = new GenerationProgress(args.task, log);
           const prepared = await prepareTask({
             task: args.task,
             dataDir: args.out,
@@ -34,7 +36,8 @@ export function dataCommand(y: Argv): Argv {
             skipBad: args['skip-bad'],
             ...(args['shard-mb'] !== undefined ? { shardBytes: shardBytesOf(args['shard-mb']) } : {}),
             log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
-          });
+            onProgress: generation.onProgress,
+          }).finally(() => generation.stop());
           if (args.json) process.stdout.write(`${JSON.stringify(prepared, null, 2)}\n`);
           else process.stdout.write(`${prepared.task}: prepared variant "${prepared.variant}" in ${prepared.dir}\n`);
         },
@@ -53,9 +56,7 @@ export function dataCommand(y: Argv): Argv {
         async (args) => {
           const task = getTask(args.task);
           const split = args.split as SplitName;
-          const data = args.source
-            ? await task.read(args.source, split)
-            : (await ensureTaskData({ task: args.task, dataDir: args['data-dir'], verify: args.verify, log: (msg: string) => createLogger().info(msg) })).splits[split];
+          const data = args.source ? await task.read(args.source, split) : await preparedOrGenerated(args.task, args['data-dir'], args.verify, split);
           const summary = inspectSplit(task, data);
           if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -63,6 +64,27 @@ export function dataCommand(y: Argv): Argv {
       )
       .demandCommand(1, 'choose: data prepare | data inspect'),
   );
+}
+
+/**
+ * A split of the task's data without a source: a variant already prepared (the official one
+ * first, else the newest), and only when there is none the generator's default set, announced
+ * with its size, its expected time and a progress bar.
+ */
+async function preparedOrGenerated(taskName: string, dataDir: string, verify: boolean, split: SplitName) {
+  const log = createLogger();
+  const ready = await loadPreparedVariant(dataDir, taskName, { verify, skip: (variant, why) => log.warn({ variant }, `prepared variant ${variant} passed over: ${why}`) });
+  if (ready) {
+    log.info({ variant: ready.prepared.variant }, `using the prepared variant ${ready.prepared.variant} in ${ready.prepared.dir} (give --source DIR to read official files instead)`);
+    return ready.splits[split];
+  }
+  const progress = new GenerationProgress(taskName, log);
+  try {
+    const prepared = await ensureTaskData({ task: taskName, dataDir, verify, log: (msg: string) => log.info(msg), onProgress: progress.onProgress });
+    return prepared.splits[split];
+  } finally {
+    progress.stop();
+  }
 }
 
 /** Downloads (resuming, verifying) and extracts what a task needs; returns the folder to read. */
