@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 
 type Rule =
   | { type: 'integer'; min?: number; nullable?: boolean }
-  | { type: 'number'; min?: number; max?: number; nullable?: boolean }
+  | { type: 'number'; min?: number; max?: number; nullable?: boolean; optional?: boolean }
   | { type: 'string'; nullable?: boolean }
   /** optional: may be left out of a complete config, meaning false. */
   | { type: 'boolean'; optional?: boolean }
@@ -76,6 +76,8 @@ export const configSchema = {
     logEvery: { type: 'integer', min: 1 },
     // Examples per forward/backward pass ('auto': the memory planner's choice); absent means 'auto'.
     microBatch: { type: 'count-or-auto', optional: true },
+    // Minutes between checkpoints written between validations (absent: 10); 0 writes one every step.
+    checkpointMinutes: { type: 'number', min: 0, optional: true },
   },
 } as const satisfies Schema;
 

@@ -60,6 +60,8 @@ export interface TrainConfig {
    * default, also when absent): the largest that the memory planner predicts to fit the backend.
    */
   microBatch?: number | 'auto';
+  /** Minutes between the checkpoints written between validations (absent: 10; 0: every step). */
+  checkpointMinutes?: number;
 }
 
 export interface ExperimentConfig {

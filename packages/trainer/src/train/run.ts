@@ -45,7 +45,22 @@ interface CheckpointMeta {
   optimizerStep: number;
   best: BestSoFar | null;
   config: ExperimentConfig;
+  /**
+   * The sums of the train record being gathered when the checkpoint was written between two
+   * records (a timed checkpoint): a resumed run then logs the record an uninterrupted one would.
+   */
+  window?: WindowSums;
 }
+
+interface WindowSums {
+  loss: number;
+  correct: number;
+  seen: number;
+  steps: number;
+}
+
+/** Between validations, the last checkpoint is also written this often (steps of LRA's preset take minutes on a CPU). */
+const DEFAULT_CHECKPOINT_MINUTES = 10;
 
 /** A loss that stopped being a number: the run stops with where and what came before. */
 export class DivergedError extends Error {
@@ -144,7 +159,9 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   const progress = new TrainingProgress(config.train.steps, startStep, log, config.train.logEvery, opts.progress);
   const stepMs: number[] = [];
   let peakBytes = 0;
-  let window = { loss: 0, correct: 0, seen: 0, steps: 0, started: performance.now() };
+  let window = { loss: 0, correct: 0, seen: 0, steps: 0, ...(resumeFrom?.meta.window ?? {}), started: performance.now() };
+  const checkpointEveryMs = (config.train.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES) * 60_000;
+  let lastSaved = performance.now();
   let lastFinite: { step: number; loss: number } | null = null;
   const tensorsAtStart = tf.memory().numTensors;
   // The schedule's highest rate (at the end of warmup; rsqrt's is base / sqrt(warmup)).
@@ -214,7 +231,13 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
         await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config);
+        lastSaved = performance.now();
         window.started = performance.now(); // training speed excludes validation time
+      } else if (performance.now() - lastSaved >= checkpointEveryMs && done < config.train.steps) {
+        // A kill between validations loses at most checkpointMinutes of training.
+        const { started: _started, ...sums } = window;
+        await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, sums);
+        lastSaved = performance.now();
       }
       if (opts.stopAfterStep !== undefined && done >= opts.stopAfterStep) {
         progress.stop();
@@ -280,11 +303,19 @@ function planRecord(plan: MemoryPlan, measuredPeakBytes: number, medianMs: numbe
   };
 }
 
-async function saveCheckpoint(path: string, model: Classifier, optimizer: AdamW, step: number, best: BestSoFar | null, config: ExperimentConfig): Promise<void> {
+async function saveCheckpoint(
+  path: string,
+  model: Classifier,
+  optimizer: AdamW,
+  step: number,
+  best: BestSoFar | null,
+  config: ExperimentConfig,
+  window?: WindowSums,
+): Promise<void> {
   const snapshot = model.params.snapshot();
   const entries = Object.entries(snapshot).map(([name, t]) => ({ key: `param/${name}`, shape: t.shape, values: t.values }));
   for (const { key, tensor } of optimizer.state()) entries.push({ key, shape: tensor.shape, values: (await tensor.data()) as Float32Array });
-  await writeCheckpoint<CheckpointMeta>(path, { step, optimizerStep: optimizer.step, best, config }, entries);
+  await writeCheckpoint<CheckpointMeta>(path, { step, optimizerStep: optimizer.step, best, config, ...(window && window.steps > 0 ? { window } : {}) }, entries);
 }
 
 function valuesOf(entries: Map<string, { values: Float32Array }>): Map<string, Float32Array> {

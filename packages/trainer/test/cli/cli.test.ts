@@ -28,7 +28,7 @@ describe('the lra program', () => {
     expect(mixer.stderr.trim()).toMatch(/^lra: error: .*unknown mixer "transformerz".*attention/);
     const key = lra(['train', '--task', 'listops', '--mixer', 'attention', '--set', 'train.learning_rate=1']);
     expect(key.code).toBe(1);
-    expect(key.stderr.trim()).toBe('lra: error: --set: train.learning_rate: unknown key (known here: batchSize, steps, lr, schedule, warmup, weightDecay, beta1, beta2, eps, gradClipNorm, evalEvery, evalBatches, evalBatchSize, logEvery, microBatch)');
+    expect(key.stderr.trim()).toBe('lra: error: --set: train.learning_rate: unknown key (known here: batchSize, steps, lr, schedule, warmup, weightDecay, beta1, beta2, eps, gradClipNorm, evalEvery, evalBatches, evalBatchSize, logEvery, microBatch, checkpointMinutes)');
   });
 
   it('says what is wrong with its own arguments (exit code 2)', () => {
