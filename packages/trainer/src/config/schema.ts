@@ -76,7 +76,8 @@ export const configSchema = {
     logEvery: { type: 'integer', min: 1 },
     // Examples per forward/backward pass ('auto': the memory planner's choice); absent means 'auto'.
     microBatch: { type: 'count-or-auto', optional: true },
-    // Minutes between checkpoints written between validations (absent: 10); 0 writes one every step.
+    // Longest time between checkpoints written between validations (absent: 10 minutes); 0 writes one every step.
+    // One is also written whenever writing it costs under 1% of the training time since the last.
     checkpointMinutes: { type: 'number', min: 0, optional: true },
   },
 } as const satisfies Schema;

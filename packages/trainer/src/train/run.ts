@@ -162,6 +162,9 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   let window = { loss: 0, correct: 0, seen: 0, steps: 0, ...(resumeFrom?.meta.window ?? {}), started: performance.now() };
   const checkpointEveryMs = (config.train.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES) * 60_000;
   let lastSaved = performance.now();
+  // What writing the last checkpoint cost: one is written whenever that is under 1% of the time since the last.
+  // Until one is timed, assume parameters and both Adam moments are written at 100 MB/s.
+  let saveMs = (3 * 4 * model.paramCount()) / 100e6 * 1000;
   let lastFinite: { step: number; loss: number } | null = null;
   const tensorsAtStart = tf.memory().numTensors;
   // The schedule's highest rate (at the end of warmup; rsqrt's is base / sqrt(warmup)).
@@ -230,14 +233,20 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
         progress.interrupt(() =>
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
+        const t = performance.now();
         await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config);
         lastSaved = performance.now();
+        saveMs = lastSaved - t;
         window.started = performance.now(); // training speed excludes validation time
-      } else if (performance.now() - lastSaved >= checkpointEveryMs && done < config.train.steps) {
-        // A kill between validations loses at most checkpointMinutes of training.
+      } else if (done < config.train.steps && (performance.now() - lastSaved >= Math.min(checkpointEveryMs, 100 * saveMs))) {
+        // A kill between validations loses at most checkpointMinutes of training, and far less
+        // when steps are slow (LRA's preset on a CPU): a checkpoint costing under 1% is always worth it.
         const { started: _started, ...sums } = window;
+        const t = performance.now();
         await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, sums);
         lastSaved = performance.now();
+        saveMs = lastSaved - t;
+        window.started += lastSaved - t; // nor checkpoint writing
       }
       if (opts.stopAfterStep !== undefined && done >= opts.stopAfterStep) {
         progress.stop();

@@ -43,9 +43,15 @@ describe('timed checkpoints (wasm)', () => {
     expect(records(killed)).toEqual(records(whole));
   });
 
-  it('without timed checkpoints the same kill goes back to the last validation', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lra-timed-'));
-    await train({ resolved: config(dir), log: silentLogger(), progress: false, stopAfterStep: 6 });
-    await expect(train({ resolved: config(dir), log: silentLogger(), progress: false, resume: true })).resolves.toMatchObject({ resumedFrom: null });
+  it('with the default policy (a checkpoint whenever it costs under 1%), a kill anywhere still ends as the uninterrupted run', async () => {
+    const whole = mkdtempSync(join(tmpdir(), 'lra-timed-'));
+    const full = (await train({ resolved: config(whole), log: silentLogger(), progress: false }))!;
+    for (const killedAt of [3, 7]) {
+      const dir = mkdtempSync(join(tmpdir(), 'lra-timed-'));
+      await train({ resolved: config(dir), log: silentLogger(), progress: false, stopAfterStep: killedAt });
+      const resumed = (await train({ resolved: config(dir), log: silentLogger(), progress: false, resume: true }))!;
+      expect(resumed.metrics).toEqual(full.metrics);
+      expect(records(dir)).toEqual(records(whole));
+    }
   });
 });
