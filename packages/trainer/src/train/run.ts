@@ -247,6 +247,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
         lastSaved = performance.now();
         saveMs = lastSaved - t;
         window.started += lastSaved - t; // nor checkpoint writing
+        progress.interrupt(() => log.info({ step: done, ms: Math.round(saveMs) }, `checkpoint at step ${done} (${Math.round(saveMs)} ms)`));
       }
       if (opts.stopAfterStep !== undefined && done >= opts.stopAfterStep) {
         progress.stop();
