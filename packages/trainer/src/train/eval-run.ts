@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SplitName } from '@lra/data';
 import type { BackendChoice } from '@lra/models';
 import type { Logger } from '../util/logger.js';
@@ -20,12 +22,29 @@ export interface EvalRunResult {
   backendInfo: BackendChoice;
 }
 
+/**
+ * Examples per forward pass: the micro-batch the run's planner chose (report.json), else an
+ * explicit train.microBatch; a forward pass of that many fits wherever the run's training did.
+ */
+function evalMicroBatch(run: string, configured: number | 'auto' | undefined): number | undefined {
+  try {
+    const planned = (JSON.parse(readFileSync(join(run, 'report.json'), 'utf8')) as { plan?: { microBatch?: unknown } }).plan?.microBatch;
+    if (typeof planned === 'number') return planned;
+  } catch {
+    // No report yet (an interrupted run): fall back to the config.
+  }
+  return typeof configured === 'number' ? configured : undefined;
+}
+
 /** Evaluates a finished (or interrupted) run's best checkpoint on a split. */
 export async function evaluateRun(opts: { run: string; split: SplitName; backend?: string; log: Logger }): Promise<EvalRunResult> {
   const { config, task, splits, backend, model, checkpoint } = await openRun(opts);
   try {
     const data = splits[opts.split];
-    const result = await evaluate(model, data, { batchSize: config.train.evalBatchSize, seqLen: runSeqLen(config, task), maxBatches: null, dropRemainder: task.pair });
+    const microBatch = evalMicroBatch(opts.run, config.train.microBatch);
+    const result = await evaluate(model, data, {
+      batchSize: config.train.evalBatchSize, seqLen: runSeqLen(config, task), maxBatches: null, dropRemainder: task.pair, ...(microBatch ? { microBatch } : {}),
+    });
     return {
       run: opts.run,
       task: config.task,
