@@ -10,13 +10,15 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
 import { GenerationProgress } from '../util/generation-progress.js';
 import { TrainingProgress } from '../util/progress.js';
-import { etaSeconds, formatDuration, type RunShape } from '../plan/eta.js';
-import { formatBytes, memoryLimit } from '../plan/memory-limit.js';
+import { etaSeconds, type RunShape } from '../plan/eta.js';
+import { memoryLimit } from '../plan/memory-limit.js';
+import { measuredLine, plannedLine } from '../plan/plan-lines.js';
 import { planMemory, type MemoryPlan } from '../plan/memory-plan.js';
 import { isOutOfMemory, StepMemoryError } from '../plan/out-of-memory.js';
 import { deriveSeed } from '../util/seeds.js';
 import { percentiles } from '../util/stats.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CheckpointPolicy } from './checkpoint-policy.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { classifierConfig, runSeqLen } from './model-config.js';
 import { AdamW } from './optimizer.js';
@@ -59,7 +61,7 @@ interface WindowSums {
   steps: number;
 }
 
-/** Between validations, the last checkpoint is also written this often (steps of LRA's preset take minutes on a CPU). */
+/** The longest gap between two checkpoints between validations (CheckpointPolicy). */
 const DEFAULT_CHECKPOINT_MINUTES = 10;
 
 /** A loss that stopped being a number: the run stops with where and what came before. */
@@ -140,11 +142,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     requested: config.train.microBatch ?? 'auto',
     limit: memoryLimit(backend.tfjsBackend),
   });
-  log.info(
-    { plan: { ...plan } },
-    `plan: predicted peak ${formatBytes(plan.predictedPeakBytes)} of ${formatBytes(plan.limitBytes)} (${plan.limitSource}), ` +
-      `micro-batch ${plan.microBatch}` + (plan.passes > 1 ? ` (${plan.passes} passes per step of ${config.train.batchSize})` : ' (the whole batch)'),
-  );
+  log.info({ plan: { ...plan } }, plannedLine(plan, config.train.batchSize));
   // LRA's Retrieval pipeline drops the last partial batch of every split; the others keep it.
   const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches, dropRemainder: task.pair, microBatch: plan.microBatch };
   const valExamples = config.train.evalBatches === null ? splits.val.count : Math.min(splits.val.count, config.train.evalBatches * config.train.evalBatchSize);
@@ -160,11 +158,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   const stepMs: number[] = [];
   let peakBytes = 0;
   let window = { loss: 0, correct: 0, seen: 0, steps: 0, ...(resumeFrom?.meta.window ?? {}), started: performance.now() };
-  const checkpointEveryMs = (config.train.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES) * 60_000;
-  let lastSaved = performance.now();
-  // What writing the last checkpoint cost: one is written whenever that is under 1% of the time since the last.
-  // Until one is timed, assume parameters and both Adam moments are written at 100 MB/s.
-  let saveMs = (3 * 4 * model.paramCount()) / 100e6 * 1000;
+  const checkpoints = new CheckpointPolicy(config.train.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES, 3 * 4 * model.paramCount());
   let lastFinite: { step: number; loss: number } | null = null;
   const tensorsAtStart = tf.memory().numTensors;
   // The schedule's highest rate (at the end of warmup; rsqrt's is base / sqrt(warmup)).
@@ -187,12 +181,12 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);
       // The plan line, once a step after the first (compilation, first allocations) is timed.
       if (step === startStep + 1 || (step === startStep && step + 1 === config.train.steps)) {
-        measured = { msPerStep: elapsed, etaSeconds: etaSeconds(elapsed, runShapeAt(step + 1)) };
+        const now = { msPerStep: elapsed, etaSeconds: etaSeconds(elapsed, runShapeAt(step + 1)) };
+        measured = now;
         progress.interrupt(() =>
           log.info(
-            { plan: { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: peakBytes, microBatch: plan.microBatch, msPerStep: elapsed, etaSeconds: measured!.etaSeconds } },
-            `plan: predicted peak ${formatBytes(plan.predictedPeakBytes)} (measured ${formatBytes(peakBytes)}), micro-batch ${plan.microBatch}, ` +
-              `${elapsed >= 10_000 ? `${(elapsed / 1000).toFixed(1)} s` : `${elapsed.toFixed(0)} ms`}/step after warm-up, ETA ${formatDuration(measured!.etaSeconds)} for ${config.train.steps - step - 1} steps`,
+            { plan: { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: peakBytes, microBatch: plan.microBatch, ...now } },
+            measuredLine(plan, peakBytes, elapsed, now.etaSeconds, config.train.steps - step - 1),
           ),
         );
       }
@@ -233,21 +227,14 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
         progress.interrupt(() =>
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
-        const t = performance.now();
-        await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config);
-        lastSaved = performance.now();
-        saveMs = lastSaved - t;
+        await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config));
         window.started = performance.now(); // training speed excludes validation time
-      } else if (done < config.train.steps && (performance.now() - lastSaved >= Math.min(checkpointEveryMs, 100 * saveMs))) {
-        // A kill between validations loses at most checkpointMinutes of training, and far less
-        // when steps are slow (LRA's preset on a CPU): a checkpoint costing under 1% is always worth it.
+      } else if (done < config.train.steps && checkpoints.due()) {
+        // Between validations: the checkpoint carries the unfinished train record.
         const { started: _started, ...sums } = window;
-        const t = performance.now();
-        await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, sums);
-        lastSaved = performance.now();
-        saveMs = lastSaved - t;
-        window.started += lastSaved - t; // nor checkpoint writing
-        progress.interrupt(() => log.info({ step: done, ms: Math.round(saveMs) }, `checkpoint at step ${done} (${Math.round(saveMs)} ms)`));
+        const ms = await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, sums));
+        window.started += ms; // training speed excludes checkpoint writing
+        progress.interrupt(() => log.info({ step: done, ms: Math.round(ms) }, `checkpoint at step ${done} (${Math.round(ms)} ms)`));
       }
       if (opts.stopAfterStep !== undefined && done >= opts.stopAfterStep) {
         progress.stop();

@@ -79,10 +79,11 @@ describe('train (listops, attention, wasm)', () => {
     const whole = outDir();
     const split = outDir();
     const full = (await train({ resolved: tinyConfig(whole), log: silentLogger(), progress: false }))!;
-    // "Killed" after step 6: the last checkpoint is from step 4, so steps 5-6 are redone.
+    // "Killed" after step 6: the last checkpoint is the validation's at step 4 or a timed one after
+    // it (written whenever it costs under 1%: timing decides which), so steps after it are redone.
     expect(await train({ resolved: tinyConfig(split), log: silentLogger(), progress: false, stopAfterStep: 6 })).toBeNull();
     const resumed = (await train({ resolved: tinyConfig(split), log: silentLogger(), progress: false, resume: true }))!;
-    expect(resumed.resumedFrom).toBe(4);
+    expect([4, 5, 6]).toContain(resumed.resumedFrom);
     expect(resumed.metrics).toEqual(full.metrics);
     expect(metricLines(split)).toEqual(metricLines(whole));
   });
