@@ -19,6 +19,8 @@ export interface CheckOptions {
   cellTimeoutMs: number;
   workers: number;
   out: string;
+  /** The memory a step may hold; default the backend's. */
+  limitBytes?: number;
   /** Called as each cell ends. */
   onCell?: (row: CheckCellResult, done: number, total: number) => void;
 }
@@ -31,7 +33,10 @@ export interface CheckResult {
 
 export async function runCheck(opts: CheckOptions, runCell = runCellInChild): Promise<CheckResult> {
   const requests: CheckCellRequest[] = opts.tasks.flatMap((task) =>
-    opts.mixers.map((mixer) => ({ task, mixer, preset: opts.preset, backend: opts.backend, steps: opts.steps, budgetMs: opts.budgetMs })),
+    opts.mixers.map((mixer) => ({
+      task, mixer, preset: opts.preset, backend: opts.backend, steps: opts.steps, budgetMs: opts.budgetMs,
+      ...(opts.limitBytes === undefined ? {} : { limitBytes: opts.limitBytes }),
+    })),
   );
   const rows: CheckCellResult[] = new Array(requests.length);
   let next = 0;

@@ -7,14 +7,16 @@ const dash = '-';
 function ms(r: CheckCellResult): string {
   if (r.msPerStep === null) return dash;
   const text = r.msPerStep >= 10_000 ? `${(r.msPerStep / 1000).toFixed(1)} s` : `${r.msPerStep.toFixed(0)} ms`;
-  return r.msPerStepSource === 'probe' ? `~${text}` : text;
+  return r.msPerStepSource === 'passes' ? `≈${text}` : text;
 }
 
 /** One line per cell: the table `lra check` prints and docs/speed.md keeps. */
 export function checkMarkdown(rows: readonly CheckCellResult[], header: { preset: string; backend: string; machine: string; steps: number }): string {
   const lines = [
     `Preset \`${header.preset}\`, backend ${header.backend}, ${header.machine}; synthetic full-length batches, ${header.steps} training steps per cell ` +
-      '(ms/step is the last one; "~" marks the planner\'s probe where the steps were not run). ETA: the whole run at the preset\'s steps, evaluations included.',
+      '(ms/step is the last one). Where whole steps would overrun the budget, the steps hold 2 micro-batches (the memory of a whole step: ' +
+      'a pass with the summed gradients alive, then the update) and their time is scaled to the batch\'s passes ("≈"). ' +
+      'ETA: the whole run at the preset\'s steps, evaluations included.',
     '',
     '| task | mixer | params | x Transformer | micro-batch | predicted peak | measured peak | ms/step | ETA | status |',
     '|---|---|---|---|---|---|---|---|---|---|',

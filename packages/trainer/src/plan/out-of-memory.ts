@@ -2,10 +2,10 @@ import { formatBytes } from './memory-limit.js';
 
 /**
  * What backends say when a tensor does not fit: wasm's heap ("memory access out of bounds",
- * "Invalid typed array length", a failed grow), V8's ("Array buffer allocation failed") and
+ * "Invalid typed array length", a failed grow, emscripten's abort on a failed malloc), V8's ("Array buffer allocation failed") and
  * TensorFlow's ("OOM when allocating").
  */
-const OUT_OF_MEMORY = /memory access out of bounds|Invalid typed array length|Cannot enlarge memory|Array buffer allocation failed|out of memory|OOM when allocating|RangeError: .*Array buffer/i;
+const OUT_OF_MEMORY = /memory access out of bounds|Aborted\(|Invalid typed array length|Cannot enlarge memory|Array buffer allocation failed|out of memory|OOM when allocating|RangeError: .*Array buffer/i;
 
 export function isOutOfMemory(error: unknown): boolean {
   return error instanceof Error && OUT_OF_MEMORY.test(`${error.name}: ${error.message}`);

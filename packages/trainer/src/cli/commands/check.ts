@@ -18,7 +18,7 @@ const list = (value: string | undefined, all: readonly string[], check: (name: s
 
 function cellLine(r: CheckCellResult, done: number, total: number): string {
   const peak = r.measuredPeakBytes ?? r.predictedPeakBytes;
-  const figures = r.microBatch === null ? '' : ` micro-batch ${r.microBatch}, peak ${peak === null ? '-' : formatBytes(peak)}, ${r.msPerStep === null ? '-' : `${r.msPerStepSource === 'probe' ? '~' : ''}${(r.msPerStep / 1000).toFixed(2)} s`}/step, ETA ${r.etaSeconds === null ? '-' : formatDuration(r.etaSeconds)}`;
+  const figures = r.microBatch === null ? '' : ` micro-batch ${r.microBatch}, peak ${peak === null ? '-' : formatBytes(peak)}, ${r.msPerStep === null ? '-' : `${r.msPerStepSource === 'passes' ? '≈' : ''}${(r.msPerStep / 1000).toFixed(2)} s`}/step, ETA ${r.etaSeconds === null ? '-' : formatDuration(r.etaSeconds)}`;
   return `[${done}/${total}] ${r.task} / ${r.mixer}: ${r.status}${figures}${r.reason ? ` (${r.reason})` : ''}`;
 }
 
@@ -33,8 +33,9 @@ export function checkCommand(y: Argv): Argv {
         .option('mixers', { type: 'string', describe: 'comma-separated (default: every registered mixer)' })
         .option('backend', { type: 'string', choices: backendChoices, default: 'auto' })
         .option('steps', { type: 'number', default: 2, describe: 'training steps per cell (the first warms up)' })
-        .option('budget-s', { type: 'number', default: 60, describe: "run a cell's steps only when the planner predicts they take at most this long" })
+        .option('budget-s', { type: 'number', default: 60, describe: "whole steps where the planner predicts them within this; else steps of 2 micro-batches, scaled" })
         .option('cell-timeout-s', { type: 'number', default: 300, describe: "stop a cell's process after this long (the row says so)" })
+        .option('memory-limit-mib', { type: 'number', describe: "the memory a step may hold (default: the backend's; e.g. a smaller device's)" })
         .option('workers', { type: 'number', default: 2, describe: 'cells run at once, each in its own process' })
         .option('out', { type: 'string', default: 'runs/check', describe: 'where <preset>-check.{md,json} are written' })
         .option('cell', { type: 'boolean', default: false, hidden: true, describe: 'run one cell in this process (what each worker process does)' })
@@ -44,16 +45,17 @@ export function checkCommand(y: Argv): Argv {
       const mixers = list(args.mixers, mixerNames, getMixer);
       const backend = args.backend as BackendRequest;
       const budgetMs = args['budget-s'] * 1000;
+      const limit = args['memory-limit-mib'] === undefined ? {} : { limitBytes: args['memory-limit-mib'] * 2 ** 20 };
       if (args.cell) {
         if (tasks.length !== 1 || mixers.length !== 1) throw new Error('--cell takes exactly one task and one mixer');
-        const row = await runCheckCell({ task: tasks[0]!, mixer: mixers[0]!, preset: args.preset, backend, steps: args.steps, budgetMs });
+        const row = await runCheckCell({ task: tasks[0]!, mixer: mixers[0]!, preset: args.preset, backend, steps: args.steps, budgetMs, ...limit });
         process.stdout.write(`${JSON.stringify(row)}\n`);
         return;
       }
       const log = createLogger();
       log.info({ tasks, mixers, preset: args.preset, cells: tasks.length * mixers.length }, `lra check: ${tasks.length * mixers.length} cells, ${args.workers} at a time`);
       const result = await runCheck({
-        tasks, mixers, preset: args.preset, backend, steps: args.steps, budgetMs, cellTimeoutMs: args['cell-timeout-s'] * 1000, workers: args.workers, out: args.out,
+        tasks, mixers, preset: args.preset, backend, steps: args.steps, budgetMs, cellTimeoutMs: args['cell-timeout-s'] * 1000, workers: args.workers, out: args.out, ...limit,
         onCell: (row, done, total) => process.stderr.write(`${cellLine(row, done, total)}\n`),
       });
       if (args.json) process.stdout.write(`${JSON.stringify(result.rows, null, 2)}\n`);
