@@ -79,6 +79,8 @@ export const configSchema = {
     // Longest time between checkpoints written between validations (absent: 10 minutes); 0 writes one every step.
     // One is also written whenever writing it costs under 1% of the training time since the last.
     checkpointMinutes: { type: 'number', min: 0, optional: true },
+    // The memory a step may hold, in MiB (absent: the backend's: 85% of wasm's 4 GiB, else 60% of the machine's).
+    memoryLimitMiB: { type: 'number', min: 1, optional: true },
   },
 } as const satisfies Schema;
 

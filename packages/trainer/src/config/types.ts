@@ -62,6 +62,11 @@ export interface TrainConfig {
   microBatch?: number | 'auto';
   /** Minutes between the checkpoints written between validations (absent: 10; 0: every step). */
   checkpointMinutes?: number;
+  /**
+   * The memory a training step may hold, in MiB; absent: the backend's (wasm: 85% of its 4 GiB
+   * heap; others: 60% of the machine's memory). Set it for a GPU, whose memory tfjs cannot see.
+   */
+  memoryLimitMiB?: number;
 }
 
 export interface ExperimentConfig {

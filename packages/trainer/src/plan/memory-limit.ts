@@ -14,7 +14,7 @@ const WASM_USABLE = 0.85;
 const HOST_USABLE = 0.6;
 
 export function memoryLimit(backend: string, override?: number): MemoryLimit {
-  if (override !== undefined) return { bytes: override, source: 'set explicitly' };
+  if (override !== undefined) return { bytes: override, source: 'train.memoryLimitMiB' };
   if (backend === 'wasm') return { bytes: Math.floor(WASM_HEAP_BYTES * WASM_USABLE), source: `wasm heap (4 GiB, ${Math.round(WASM_USABLE * 100)}% usable)` };
   return { bytes: Math.floor(totalmem() * HOST_USABLE), source: `${Math.round(HOST_USABLE * 100)}% of this machine's ${formatBytes(totalmem())}` };
 }

@@ -140,7 +140,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     batch: batcher.batchAt(startStep),
     context: contextOf(startStep),
     requested: config.train.microBatch ?? 'auto',
-    limit: memoryLimit(backend.tfjsBackend),
+    limit: memoryLimit(backend.tfjsBackend, config.train.memoryLimitMiB === undefined ? undefined : config.train.memoryLimitMiB * 2 ** 20),
   });
   log.info({ plan: { ...plan } }, plannedLine(plan, config.train.batchSize));
   // LRA's Retrieval pipeline drops the last partial batch of every split; the others keep it.

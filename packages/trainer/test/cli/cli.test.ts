@@ -28,7 +28,7 @@ describe('the lra program', () => {
     expect(mixer.stderr.trim()).toMatch(/^lra: error: .*unknown mixer "transformerz".*attention/);
     const key = lra(['train', '--task', 'listops', '--mixer', 'attention', '--set', 'train.learning_rate=1']);
     expect(key.code).toBe(1);
-    expect(key.stderr.trim()).toBe('lra: error: --set: train.learning_rate: unknown key (known here: batchSize, steps, lr, schedule, warmup, weightDecay, beta1, beta2, eps, gradClipNorm, evalEvery, evalBatches, evalBatchSize, logEvery, microBatch, checkpointMinutes)');
+    expect(key.stderr.trim()).toBe('lra: error: --set: train.learning_rate: unknown key (known here: batchSize, steps, lr, schedule, warmup, weightDecay, beta1, beta2, eps, gradClipNorm, evalEvery, evalBatches, evalBatchSize, logEvery, microBatch, checkpointMinutes, memoryLimitMiB)');
   });
 
   it('says what is wrong with its own arguments (exit code 2)', () => {
@@ -70,5 +70,20 @@ describe('the lra program', () => {
     expect(attention.modelParams).toBe(17 * 512 + 512 + 4 * block + 1024 + (512 * 1024 + 1024) + (1024 * 10 + 10));
     expect(attention.ratioToTransformer).toBe(1);
     expect(attention.withinLraBudget).toBe(true);
+  });
+});
+
+describe('a step that cannot fit', () => {
+  it('is refused before training with what it needs, the limit and what to set (exit 1)', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lra-nofit-data-'));
+    const out = mkdtempSync(join(tmpdir(), 'lra-nofit-'));
+    const r = lra([
+      'train', '--task', 'listops', '--mixer', 'attention', '--preset', 'tiny', '--backend', 'wasm', '--data-dir', dataDir, '--out', out,
+      '--set', 'data.generator={"counts":{"train":64,"val":16,"test":16},"minLength":8,"maxLength":32}', 'train.memoryLimitMiB=1',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').pop()).toMatch(
+      /^lra: error: a training step does not fit: it needs about [\d.]+ MiB and the limit is 1\.0 MiB \(train\.memoryLimitMiB\); set model\.recompute=block/,
+    );
   });
 });
