@@ -23,6 +23,8 @@ export interface CheckCellResult {
   task: string;
   mixer: string;
   preset: string;
+  /** 'block' when the cell was measured with activation recomputation (it did not fit without). */
+  recompute: 'none' | 'block';
   backend: string | null;
   params: number | null;
   ratioToTransformer: number | null;
@@ -56,11 +58,13 @@ export interface CheckCellRequest {
   budgetMs: number;
   /** The memory a step may hold; default the backend's (memoryLimit). */
   limitBytes?: number;
+  /** Build the model with model.recompute 'block' (activations recomputed in the backward pass). */
+  recompute?: boolean;
 }
 
-export function emptyCell(req: Pick<CheckCellRequest, 'task' | 'mixer' | 'preset'>, status: CheckStatus, reason: string, wallSeconds = 0): CheckCellResult {
+export function emptyCell(req: Pick<CheckCellRequest, 'task' | 'mixer' | 'preset' | 'recompute'>, status: CheckStatus, reason: string, wallSeconds = 0): CheckCellResult {
   return {
-    task: req.task, mixer: req.mixer, preset: req.preset, backend: null, params: null, ratioToTransformer: null,
+    task: req.task, mixer: req.mixer, preset: req.preset, recompute: req.recompute ? 'block' : 'none', backend: null, params: null, ratioToTransformer: null,
     microBatch: null, passes: null, predictedPeakBytes: null, measuredPeakBytes: null, msPerStep: null, msPerStepSource: null,
     etaSeconds: null, stepsRun: 0, status, reason, wallSeconds,
   };
@@ -69,7 +73,7 @@ export function emptyCell(req: Pick<CheckCellRequest, 'task' | 'mixer' | 'preset
 export async function runCheckCell(req: CheckCellRequest): Promise<CheckCellResult> {
   const started = performance.now();
   const wall = () => (performance.now() - started) / 1000;
-  const { config } = resolveConfig({ task: req.task, mixer: req.mixer, preset: req.preset });
+  const { config } = resolveConfig({ task: req.task, mixer: req.mixer, preset: req.preset, ...(req.recompute ? { sets: ['model.recompute=block'] } : {}) });
   const task = getTask(req.task);
   const modelConfig = classifierConfig(config, task);
   const backend = await selectBackend(req.backend);

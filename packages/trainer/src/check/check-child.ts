@@ -9,6 +9,7 @@ export function cellArguments(req: CheckCellRequest): string[] {
     'check', '--cell', '--tasks', req.task, '--mixers', req.mixer, '--preset', req.preset, '--backend', req.backend,
     '--steps', String(req.steps), '--budget-s', String(req.budgetMs / 1000), '--json',
     ...(req.limitBytes === undefined ? [] : ['--memory-limit-mib', String(req.limitBytes / 2 ** 20)]),
+    ...(req.recompute ? ['--recompute'] : []),
   ];
 }
 

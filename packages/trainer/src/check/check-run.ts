@@ -1,5 +1,6 @@
 // `lra check`: every task x every registered mixer at a preset, each cell built, planned and
 // trained for a few steps in its own process, and one table of what the runs would need.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeMachine } from '@lra/models';
 import type { BackendRequest } from '../config/types.js';
@@ -21,6 +22,8 @@ export interface CheckOptions {
   out: string;
   /** The memory a step may hold; default the backend's. */
   limitBytes?: number;
+  /** Keep the cells an earlier check of this preset measured (its JSON in `out`), run the others. */
+  resume?: boolean;
   /** Called as each cell ends. */
   onCell?: (row: CheckCellResult, done: number, total: number) => void;
 }
@@ -31,6 +34,16 @@ export interface CheckResult {
   jsonPath: string;
 }
 
+/** Rows of an earlier check of the same preset, to continue it (cells already measured are kept). */
+function earlierRows(jsonPath: string): Map<string, CheckCellResult> {
+  try {
+    const saved = JSON.parse(readFileSync(jsonPath, 'utf8')) as { rows?: Array<CheckCellResult | null> };
+    return new Map((saved.rows ?? []).filter((r): r is CheckCellResult => r !== null).map((r) => [`${r.task}/${r.mixer}`, r]));
+  } catch {
+    return new Map();
+  }
+}
+
 export async function runCheck(opts: CheckOptions, runCell = runCellInChild): Promise<CheckResult> {
   const requests: CheckCellRequest[] = opts.tasks.flatMap((task) =>
     opts.mixers.map((mixer) => ({
@@ -38,23 +51,40 @@ export async function runCheck(opts: CheckOptions, runCell = runCellInChild): Pr
       ...(opts.limitBytes === undefined ? {} : { limitBytes: opts.limitBytes }),
     })),
   );
-  const rows: CheckCellResult[] = new Array(requests.length);
+  const markdownPath = join(opts.out, `${opts.preset}-check.md`);
+  const jsonPath = join(opts.out, `${opts.preset}-check.json`);
+  const kept = opts.resume ? earlierRows(jsonPath) : new Map<string, CheckCellResult>();
+  const rows: Array<CheckCellResult | null> = requests.map((r) => kept.get(`${r.task}/${r.mixer}`) ?? null);
+  const machine = describeMachine();
+  // The table is rewritten after every cell: a check stopped half-way keeps what it measured.
+  const save = async (): Promise<void> => {
+    const done = rows.filter((r): r is CheckCellResult => r !== null);
+    const backend = done.find((r) => r.backend)?.backend ?? opts.backend;
+    await writeFileAtomic(markdownPath, checkMarkdown(done, { preset: opts.preset, backend, machine: `${machine.cpu} (${machine.cores} cores)`, steps: opts.steps }));
+    await writeJsonAtomic(jsonPath, { preset: opts.preset, backend, machine, steps: opts.steps, budgetMs: opts.budgetMs, rows });
+  };
   let next = 0;
-  let done = 0;
+  let done = rows.filter((r) => r !== null).length;
+  let writing = Promise.resolve();
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
       const index = next++;
-      rows[index] = await runCell(requests[index]!, opts.cellTimeoutMs);
+      if (rows[index] !== null) continue;
+      let row = await runCell(requests[index]!, opts.cellTimeoutMs);
+      // What does not fit as it is (or dies, as wasm may when a malloc fails inside a kernel) may
+      // fit with activations recomputed: the table says which.
+      if (row.status === 'does not fit' || row.status === 'failed') {
+        const again = await runCell({ ...requests[index]!, recompute: true }, opts.cellTimeoutMs);
+        row = again.status === 'ok' || again.status === 'skipped' ? again : { ...row, reason: `${row.reason}; with model.recompute=block too: ${again.reason}` };
+      }
+      rows[index] = row;
       done++;
-      opts.onCell?.(rows[index]!, done, requests.length);
+      opts.onCell?.(row, done, requests.length);
+      writing = writing.then(save);
+      await writing;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.workers, requests.length)) }, worker));
-  const machine = describeMachine();
-  const backend = rows.find((r) => r.backend)?.backend ?? opts.backend;
-  const markdownPath = join(opts.out, `${opts.preset}-check.md`);
-  const jsonPath = join(opts.out, `${opts.preset}-check.json`);
-  await writeFileAtomic(markdownPath, checkMarkdown(rows, { preset: opts.preset, backend, machine: `${machine.cpu} (${machine.cores} cores)`, steps: opts.steps }));
-  await writeJsonAtomic(jsonPath, { preset: opts.preset, backend, machine, steps: opts.steps, budgetMs: opts.budgetMs, rows });
-  return { rows, markdownPath, jsonPath };
+  await save();
+  return { rows: rows as CheckCellResult[], markdownPath, jsonPath };
 }

@@ -16,7 +16,8 @@ export function checkMarkdown(rows: readonly CheckCellResult[], header: { preset
     `Preset \`${header.preset}\`, backend ${header.backend}, ${header.machine}; synthetic full-length batches, ${header.steps} training steps per cell ` +
       '(ms/step is the last one). Where whole steps would overrun the budget, the steps hold 2 micro-batches (the memory of a whole step: ' +
       'a pass with the summed gradients alive, then the update) and their time is scaled to the batch\'s passes ("≈"). ' +
-      'ETA: the whole run at the preset\'s steps, evaluations included.',
+      'ETA: the whole run at the preset\'s steps, evaluations included. A cell that does not fit is measured again with ' +
+      'model.recompute=block ("recompute" beside its micro-batch).',
     '',
     '| task | mixer | params | x Transformer | micro-batch | predicted peak | measured peak | ms/step | ETA | status |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -27,7 +28,7 @@ export function checkMarkdown(rows: readonly CheckCellResult[], header: { preset
       r.mixer,
       r.params === null ? dash : r.params.toLocaleString('en-US'),
       r.ratioToTransformer === null ? dash : r.ratioToTransformer.toFixed(2),
-      r.microBatch === null ? dash : `${r.microBatch}${r.passes && r.passes > 1 ? ` (x${r.passes})` : ''}`,
+      r.microBatch === null ? dash : `${r.microBatch}${r.passes && r.passes > 1 ? ` (x${r.passes})` : ''}${r.recompute === 'block' ? ', recompute' : ''}`,
       r.predictedPeakBytes === null ? dash : formatBytes(r.predictedPeakBytes),
       r.measuredPeakBytes === null ? dash : formatBytes(r.measuredPeakBytes),
       ms(r),

@@ -59,11 +59,12 @@ describe('lra check', () => {
           : emptyCell(req, 'does not fit', 'a training step does not fit | somehow');
       },
     );
-    expect(seen).toHaveLength(4);
+    // The cells that did not fit were measured again with recompute, and still did not.
+    expect(seen).toHaveLength(6);
     expect(result.rows.map((r) => `${r.task}/${r.mixer}`)).toEqual(['listops/attention', 'listops/fnet', 'image/attention', 'image/fnet']);
     const md = readFileSync(result.markdownPath, 'utf8');
     expect(md).toContain('| listops | fnet | 10 | - | 4 (x8) | 1.00 GiB | 1.00 GiB | 12.5 s | 1d 1h | ok |');
-    expect(md).toContain('| image | attention | - | - | - | - | - | - | - | does not fit: a training step does not fit / somehow |');
+    expect(md).toContain('| image | attention | - | - | - | - | - | - | - | does not fit: a training step does not fit / somehow; with model.recompute=block too: a training step does not fit / somehow |');
     expect(JSON.parse(readFileSync(result.jsonPath, 'utf8')).rows).toHaveLength(4);
   });
 
@@ -75,5 +76,26 @@ describe('lra check', () => {
     expect(Math.max(...b.labels)).toBeLessThan(10);
     expect(b.tokens2!.length).toBe(150);
     expect(Array.from(b.lengths!)).toEqual([50, 50, 50]);
+  });
+});
+
+describe('lra check, retries and resumption', () => {
+  it('measures a cell that does not fit again with model.recompute=block, and a second check keeps what the first measured', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'lra-check-'));
+    const calls: string[] = [];
+    const fake = async (req: CheckCellRequest) => {
+      calls.push(`${req.mixer}${req.recompute ? '+recompute' : ''}`);
+      if (req.mixer === 'attention' && !req.recompute) return emptyCell(req, 'does not fit', 'a training step does not fit');
+      return { ...emptyCell(req, 'ok', ''), reason: null, microBatch: 2, passes: 16, msPerStep: 1000, msPerStepSource: 'passes' as const, etaSeconds: 10 };
+    };
+    const opts = { tasks: ['listops'], mixers: ['attention', 'fnet'], preset: 'lra', backend: 'wasm' as const, steps: 2, budgetMs: 1, cellTimeoutMs: 1, workers: 1, out };
+    const first = await runCheck(opts, fake);
+    expect(calls).toEqual(['attention', 'attention+recompute', 'fnet']);
+    expect(first.rows[0]).toMatchObject({ mixer: 'attention', status: 'ok', recompute: 'block' });
+    expect(readFileSync(first.markdownPath, 'utf8')).toContain('| listops | attention | - | - | 2 (x16), recompute | - | - | ≈1000 ms | 10s | ok |');
+    calls.length = 0;
+    const second = await runCheck({ ...opts, resume: true }, fake);
+    expect(calls).toEqual([]);
+    expect(second.rows).toEqual(first.rows);
   });
 });

@@ -17,9 +17,8 @@ const list = (value: string | undefined, all: readonly string[], check: (name: s
 };
 
 function cellLine(r: CheckCellResult, done: number, total: number): string {
-  const peak = r.measuredPeakBytes ?? r.predictedPeakBytes;
-  const figures = r.microBatch === null ? '' : ` micro-batch ${r.microBatch}, peak ${peak === null ? '-' : formatBytes(peak)}, ${r.msPerStep === null ? '-' : `${r.msPerStepSource === 'passes' ? '≈' : ''}${(r.msPerStep / 1000).toFixed(2)} s`}/step, ETA ${r.etaSeconds === null ? '-' : formatDuration(r.etaSeconds)}`;
-  return `[${done}/${total}] ${r.task} / ${r.mixer}: ${r.status}${figures}${r.reason ? ` (${r.reason})` : ''}`;
+  const figures = r.microBatch === null ? '' : ` micro-batch ${r.microBatch}, peak ${r.predictedPeakBytes === null ? '-' : formatBytes(r.predictedPeakBytes)} predicted, ${r.measuredPeakBytes === null ? '-' : formatBytes(r.measuredPeakBytes)} measured, ${r.msPerStep === null ? '-' : `${r.msPerStepSource === 'passes' ? '≈' : ''}${(r.msPerStep / 1000).toFixed(2)} s`}/step, ETA ${r.etaSeconds === null ? '-' : formatDuration(r.etaSeconds)}`;
+  return `[${done}/${total}] ${r.task} / ${r.mixer}${r.recompute === 'block' ? ' (recompute)' : ''}: ${r.status}${figures}${r.reason ? ` (${r.reason})` : ''}`;
 }
 
 export function checkCommand(y: Argv): Argv {
@@ -38,6 +37,8 @@ export function checkCommand(y: Argv): Argv {
         .option('memory-limit-mib', { type: 'number', describe: "the memory a step may hold (default: the backend's; e.g. a smaller device's)" })
         .option('workers', { type: 'number', default: 2, describe: 'cells run at once, each in its own process' })
         .option('out', { type: 'string', default: 'runs/check', describe: 'where <preset>-check.{md,json} are written' })
+        .option('resume', { type: 'boolean', default: false, describe: 'keep the cells an earlier check in --out measured; run the others' })
+        .option('recompute', { type: 'boolean', default: false, hidden: true, describe: 'with --cell: model.recompute=block' })
         .option('cell', { type: 'boolean', default: false, hidden: true, describe: 'run one cell in this process (what each worker process does)' })
         .option('json', { type: 'boolean', default: false }),
     async (args) => {
@@ -48,14 +49,14 @@ export function checkCommand(y: Argv): Argv {
       const limit = args['memory-limit-mib'] === undefined ? {} : { limitBytes: args['memory-limit-mib'] * 2 ** 20 };
       if (args.cell) {
         if (tasks.length !== 1 || mixers.length !== 1) throw new Error('--cell takes exactly one task and one mixer');
-        const row = await runCheckCell({ task: tasks[0]!, mixer: mixers[0]!, preset: args.preset, backend, steps: args.steps, budgetMs, ...limit });
+        const row = await runCheckCell({ task: tasks[0]!, mixer: mixers[0]!, preset: args.preset, backend, steps: args.steps, budgetMs, ...limit, recompute: args.recompute });
         process.stdout.write(`${JSON.stringify(row)}\n`);
         return;
       }
       const log = createLogger();
       log.info({ tasks, mixers, preset: args.preset, cells: tasks.length * mixers.length }, `lra check: ${tasks.length * mixers.length} cells, ${args.workers} at a time`);
       const result = await runCheck({
-        tasks, mixers, preset: args.preset, backend, steps: args.steps, budgetMs, cellTimeoutMs: args['cell-timeout-s'] * 1000, workers: args.workers, out: args.out, ...limit,
+        tasks, mixers, preset: args.preset, backend, steps: args.steps, budgetMs, cellTimeoutMs: args['cell-timeout-s'] * 1000, workers: args.workers, out: args.out, ...limit, resume: args.resume,
         onCell: (row, done, total) => process.stderr.write(`${cellLine(row, done, total)}\n`),
       });
       if (args.json) process.stdout.write(`${JSON.stringify(result.rows, null, 2)}\n`);
