@@ -34,13 +34,11 @@ function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-/** The plan for batchHeads = B * H rows of `length` queries and keys; `blockedAvailable`: the backend has the block kernels. */
-export function planAttention(batchHeads: number, length: number, options: AttentionPlanOptions, blockedAvailable: boolean): AttentionPlan {
+/** The plan for batchHeads = B * H rows of `length` queries and keys. */
+export function planAttention(batchHeads: number, length: number, options: AttentionPlanOptions): AttentionPlan {
   const blocked =
-    options.implementation === 'blocked' ||
-    (options.implementation === 'auto' && blockedAvailable && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
+    options.implementation === 'blocked' || (options.implementation === 'auto' && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
   if (!blocked) return { kind: 'dense' };
-  if (!blockedAvailable) throw new Error(`attention: implementation 'blocked' needs the cpu or wasm backend's block kernels`);
   const keyBlock = Math.min(length, options.keyBlockSize ?? roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64));
   const queryBlock = Math.min(length, options.blockSize ?? Math.max(16, Math.floor(BLOCK_ELEMENTS / (batchHeads * keyBlock))));
   return { kind: 'blocked', queryBlock, keyBlock };

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
-import { blockedAttention, blockedAttentionAvailable } from '../nn/flash-attention.js';
+import { blockedAttention } from '../nn/flash-attention.js';
 import { normal, xavierUniform } from '../nn/initializers.js';
 import { applyRotary, rotaryTables, type RotaryTables } from '../nn/rotary.js';
 import type { MixerInspection } from '../analysis/inspection.js';
@@ -114,7 +114,7 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
-      const plan = planAttention(batch * heads, length, options, blockedAttentionAvailable());
+      const plan = planAttention(batch * heads, length, options);
       return tf.tidy(() => {
         let mixed: tf.Tensor3D;
         if (plan.kind === 'blocked') mixed = blockedMix(x, mask, ctx, plan);

@@ -1,17 +1,17 @@
 // Softmax attention computed in blocks of queries and keys with an online softmax (FlashAttention,
-// Dao et al. 2022): the [B*H, N, N] weights are never held whole, only one [B*H, Bq, Bk] block at
-// a time. The forward keeps the output O and the row maximum m and sum l (the log-sum-exp
-// L = m + log l, kept in two parts: see attention-block.ts); the backward recomputes each block's
-// weights: D = rowsum(dO O), P = exp(S - m) / l, dV += (P M)^T dO,
-// dS = P (dO V^T M - D), dQ += dS K, dK^T += Q^T dS, with M the dropout mask scaled by 1/(1-rate).
-// Memory is O(N d) plus one block; the work is the dense path's plus one more Q K^T product.
+// Dao et al. 2022): the [B*H, N, N] weights are never held whole, only [B*H, Bq, Bk] blocks.
+// Each block's softmax is wasm's own (XNNPACK's vectorised exp: several times faster than any exp
+// in JavaScript or tfjs's Exp kernel), taken within the block; with several key blocks per row,
+// the row's blocks are combined by their maxima m_b and sums l_b (l_b = 1 / max of the block's
+// softmax, which is exp(0) / l_b), as the online softmax does. The forward keeps the output O and,
+// per row and key block, the factor c_b = l_b exp(m_b - m) / l that turns the block's own
+// softmax into its part of the row's (m, l: the row's maximum and sum); the backward recomputes
+// each block: P = softmax_b(S) c_b, D = rowsum(dO O), dV += (P M)^T dO, dS = P (dO V^T M - D),
+// dQ += dS K, dK^T += Q^T dS, M the dropout mask scaled by 1 / (1 - rate).
+// Memory is O(N d) plus a few blocks; the work is the dense path's plus one more Q K^T product.
 import * as tf from '@tensorflow/tfjs';
-import {
-  ATTENTION_BLOCK_BACKWARD_KERNEL,
-  ATTENTION_BLOCK_FORWARD_KERNEL,
-  type AttentionBlockAttrs,
-} from '../backend/fused/attention-block.js';
-import { activeBackendHas } from '../backend/fused/register.js';
+import { type AttentionBlockAttrs } from '../backend/fused/attention-dropout-block.js';
+import { attentionBlockDropout, attentionBlockDropoutPair } from './attention-block-dropout.js';
 
 export interface BlockedAttentionDropout {
   rate: number;
@@ -28,11 +28,6 @@ export interface BlockedAttentionOptions {
   dropout: BlockedAttentionDropout | null;
 }
 
-/** Whether the active backend has the block kernels (cpu and wasm do). */
-export function blockedAttentionAvailable(): boolean {
-  return activeBackendHas(ATTENTION_BLOCK_FORWARD_KERNEL) && activeBackendHas(ATTENTION_BLOCK_BACKWARD_KERNEL);
-}
-
 /** [start, size] of each block of `size` over `length`. */
 function blocksOf(length: number, size: number): Array<[number, number]> {
   const blocks: Array<[number, number]> = [];
@@ -40,33 +35,61 @@ function blocksOf(length: number, size: number): Array<[number, number]> {
   return blocks;
 }
 
-/** Replaces `old` by `next`, disposing `old` (the running sums would otherwise pile up until the scope ends). */
+/** Replaces `old` by `next`, disposing `old`: running sums would otherwise pile up until the scope ends. */
 function swap<T extends tf.Tensor | null>(old: T, next: T): T {
   if (old) old.dispose();
   return next;
 }
 
-function sliceRows<T extends tf.Tensor>(t: T, start: number, size: number): T {
-  const begin = t.shape.map((_, i) => (i === 1 ? start : 0));
-  const shape = t.shape.map((s, i) => (i === 1 ? size : s));
-  return start === 0 && size === t.shape[1] ? (tf.clone(t) as T) : (tf.slice(t, begin, shape) as T);
+/** Positions start .. start + size - 1 along axis `axis` (a new tensor, disposable on its own). */
+function part<T extends tf.Tensor>(t: T, axis: number, start: number, size: number): T {
+  if (start === 0 && size === t.shape[axis]) return tf.clone(t) as T;
+  const begin = t.shape.map((_, i) => (i === axis ? start : 0));
+  return tf.slice(t, begin, t.shape.map((s, i) => (i === axis ? size : s))) as T;
 }
 
-/** kT [BH, d, N] and v [BH, N, d] cut into key blocks (kept until disposed). */
-function keyBlocks(kT: tf.Tensor3D, v: tf.Tensor3D, keyBlock: number): { kT: tf.Tensor3D[]; v: tf.Tensor3D[]; blocks: Array<[number, number]> } {
-  const [bh, d, n] = kT.shape;
-  const blocks = blocksOf(n, keyBlock);
+/** Concatenation along `axis`, the parts disposed. */
+function join<T extends tf.Tensor>(parts: T[], axis: number): T {
+  if (parts.length === 1) return parts[0]!;
+  const whole = tf.concat(parts, axis) as T;
+  tf.dispose(parts);
+  return whole;
+}
+
+interface KeyBlocks {
+  blocks: Array<[number, number]>;
+  kT: tf.Tensor3D[];
+  v: tf.Tensor3D[];
+  /** The key bias of each block, [B, 1, 1, Bk]; null without a mask. */
+  bias: Array<tf.Tensor4D | null>;
+}
+
+function keyBlocksOf(kT: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor2D | null, keyBlock: number): KeyBlocks {
+  const blocks = blocksOf(kT.shape[2], keyBlock);
   return {
     blocks,
-    kT: blocks.map(([s, size]) => (blocks.length === 1 ? tf.clone(kT) : tf.slice(kT, [0, 0, s], [bh, d, size]))),
-    v: blocks.map(([s, size]) => sliceRows(v, s, size)),
+    kT: blocks.map(([s, size]) => part(kT, 2, s, size)),
+    v: blocks.map(([s, size]) => part(v, 1, s, size)),
+    bias: blocks.map(([s, size]) => (bias ? (tf.reshape(part(bias, 1, s, size), [bias.shape[0], 1, 1, size]) as tf.Tensor4D) : null)),
   };
+}
+
+function disposeKeyBlocks(keys: KeyBlocks): void {
+  tf.dispose([...keys.kT, ...keys.v, ...keys.bias.filter((b): b is tf.Tensor4D => b !== null)]);
+}
+
+/** The block's scores with the key bias added, [B*H, Bq, Bk]. */
+function blockScores(qi: tf.Tensor3D, kTj: tf.Tensor3D, bias: tf.Tensor4D | null, heads: number): tf.Tensor3D {
+  const scores = tf.matMul(qi, kTj) as tf.Tensor3D;
+  if (!bias) return scores;
+  const [bh, bq, bk] = scores.shape;
+  return tf.reshape(tf.add(tf.reshape(scores, [bh / heads, heads, bq, bk]), bias), [bh, bq, bk]);
 }
 
 /**
  * softmax(Q K^T + bias) V per head, with dropout on the weights: q [BH, N, d] (already scaled
  * and rotated), kT [BH, d, N], v [BH, N, d], keyBias [B, N] (0 or MASKED_SCORE per key; null: no
- * mask). Returns [BH, N, d]. Needs the block kernels (blockedAttentionAvailable()).
+ * mask). Returns [BH, N, d], equal to the dense computation with the same dropout mask.
  */
 export function blockedAttention(
   q: tf.Tensor3D,
@@ -76,131 +99,148 @@ export function blockedAttention(
   options: BlockedAttentionOptions,
 ): tf.Tensor3D {
   const [bh, n] = q.shape;
+  const { heads } = options;
   if (kT.shape[2] !== n || v.shape[1] !== n || kT.shape[0] !== bh || v.shape[0] !== bh) {
     throw new Error(`blockedAttention: q [${q.shape}], kT [${kT.shape}] and v [${v.shape}] do not match`);
   }
-  if (keyBias && (keyBias.shape[0] * options.heads !== bh || keyBias.shape[1] !== n)) {
-    throw new Error(`blockedAttention: key bias [${keyBias.shape}] does not match ${bh / options.heads} examples of ${n} keys`);
+  if (keyBias && (keyBias.shape[0] * heads !== bh || keyBias.shape[1] !== n)) {
+    throw new Error(`blockedAttention: key bias [${keyBias.shape}] does not match ${bh / heads} examples of ${n} keys`);
   }
-  if (!(options.queryBlock >= 1 && options.keyBlock >= 1)) throw new Error(`blockedAttention: block sizes must be positive`);
+  if (!(Number.isInteger(options.queryBlock) && options.queryBlock >= 1 && Number.isInteger(options.keyBlock) && options.keyBlock >= 1)) {
+    throw new Error(`blockedAttention: block sizes must be positive integers, got ${options.queryBlock} and ${options.keyBlock}`);
+  }
+  const drop = options.dropout && options.dropout.rate > 0 ? options.dropout : null;
   const attrsFor = (queryStart: number, keyStart: number): AttentionBlockAttrs => ({
-    heads: options.heads,
-    keys: n,
-    queryStart,
-    keyStart,
-    masked: keyBias ? 1 : 0,
-    rate: options.dropout?.rate ?? 0,
-    seed: options.dropout?.seed ?? 1,
-    exampleOffset: options.dropout?.exampleOffset ?? 0,
+    heads, keys: n, queryStart, keyStart, rate: drop?.rate ?? 0, seed: drop?.seed ?? 1, exampleOffset: drop?.exampleOffset ?? 0,
   });
-  const run = (name: string, inputs: Record<string, tf.Tensor>, attrs: AttentionBlockAttrs): tf.Tensor[] =>
-    tf.engine().runKernel(name, inputs, { ...attrs }) as unknown as tf.Tensor[];
+  const queryBlocks = blocksOf(n, options.queryBlock);
 
-  const attend = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [qIn, kTIn, vIn, biasIn] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D | undefined];
-    // The kernels take a key bias input; unmasked, they never read it.
-    const bias = biasIn ?? qIn;
-    const keys = keyBlocks(kTIn, vIn, options.keyBlock);
-    const outputs: tf.Tensor3D[] = [];
-    const maxima: tf.Tensor2D[] = [];
-    const sums: tf.Tensor2D[] = [];
-    for (const [qStart, qSize] of blocksOf(n, options.queryBlock)) {
-      const qi = sliceRows(qIn, qStart, qSize);
-      let max: tf.Tensor2D = tf.fill([bh, qSize], -Infinity) as tf.Tensor2D;
-      let sum: tf.Tensor2D | null = null;
-      let acc: tf.Tensor3D | null = null;
-      for (let j = 0; j < keys.blocks.length; j++) {
-        const kStart = keys.blocks[j]![0];
-        const oldMax: tf.Tensor2D = max;
-        const oldSum: tf.Tensor2D | null = sum;
-        const oldAcc: tf.Tensor3D | null = acc;
-        const next: { max: tf.Tensor2D; sum: tf.Tensor2D; acc: tf.Tensor3D } = tf.tidy(() => {
-          const scores = tf.matMul(qi, keys.kT[j]!);
-          const [w, m, l] = run(ATTENTION_BLOCK_FORWARD_KERNEL, { scores, keyBias: bias, runningMax: max }, attrsFor(qStart, kStart)) as [
-            tf.Tensor3D, tf.Tensor2D, tf.Tensor2D,
-          ];
-          const mixed = tf.matMul(w, keys.v[j]!) as tf.Tensor3D;
-          if (oldSum === null || oldAcc === null) return { max: m, sum: l, acc: mixed };
-          // Rescale what the earlier key blocks gave to the new row maximum.
-          const alpha = tf.exp(tf.sub(oldMax, m));
-          return {
-            max: m,
-            sum: tf.add(tf.mul(oldSum, alpha), l) as tf.Tensor2D,
-            acc: tf.add(tf.mul(oldAcc, tf.expandDims(alpha, 2)), mixed) as tf.Tensor3D,
-          };
-        });
-        max = swap(max, next.max);
-        sum = swap(sum, next.sum);
-        acc = swap(acc, next.acc);
-      }
-      outputs.push(tf.div(acc!, tf.expandDims(sum!, 2)));
-      tf.dispose([qi, acc!]);
-      maxima.push(max);
-      sums.push(sum!);
+  /** One query block: its output [BH, Bq, d] and, with several key blocks, each one's factor c_b [BH, Bq, nk]. */
+  /** The block's dropped softmax weights and their product with the values. */
+  const blockForward = (qi: tf.Tensor3D, qStart: number, keys: KeyBlocks, j: number): { scores: tf.Tensor3D; weights: tf.Tensor3D; mixed: tf.Tensor3D } => {
+    const scores = blockScores(qi, keys.kT[j]!, keys.bias[j]!, heads);
+    const weights = tf.softmax(scores) as tf.Tensor3D;
+    const dropped = drop ? attentionBlockDropout(weights, attrsFor(qStart, keys.blocks[j]![0])) : weights;
+    return { scores, weights, mixed: tf.matMul(dropped, keys.v[j]!) as tf.Tensor3D };
+  };
+
+  /** One query block: its output [BH, Bq, d] and, with several key blocks, each one's factor c_b [BH, Bq, nk]. */
+  const forwardRows = (qi: tf.Tensor3D, qStart: number, keys: KeyBlocks): { out: tf.Tensor3D; factors: tf.Tensor3D | null } => {
+    // Every key in one block: the block's softmax is the row's.
+    if (keys.blocks.length === 1) return { out: tf.tidy(() => blockForward(qi, qStart, keys, 0).mixed), factors: null };
+    let max: tf.Tensor2D | null = null;
+    let sum: tf.Tensor2D | null = null;
+    let acc: tf.Tensor3D | null = null;
+    const blockStats: Array<{ max: tf.Tensor2D; sum: tf.Tensor2D }> = [];
+    for (let j = 0; j < keys.blocks.length; j++) {
+      const [oldMax, oldSum, oldAcc] = [max, sum, acc] as [tf.Tensor2D | null, tf.Tensor2D | null, tf.Tensor3D | null];
+      const next: { max: tf.Tensor2D; sum: tf.Tensor2D; acc: tf.Tensor3D; blockMax: tf.Tensor2D; blockSum: tf.Tensor2D } = tf.tidy(() => {
+        const { scores, weights, mixed } = blockForward(qi, qStart, keys, j);
+        // The block's own maximum and sum: its softmax is exp(s - m_b) / l_b, largest exactly 1 / l_b.
+        const blockMax = tf.max(scores, -1) as tf.Tensor2D;
+        const blockSum = tf.reciprocal(tf.max(weights, -1)) as tf.Tensor2D;
+        const unnormalised = tf.mul(mixed, tf.expandDims(blockSum, 2)) as tf.Tensor3D;
+        // Copies: the running max and sum are replaced (disposed) later, the block's own are kept.
+        if (!oldMax || !oldSum || !oldAcc) return { max: tf.clone(blockMax), sum: tf.clone(blockSum), acc: unnormalised, blockMax, blockSum };
+        const newMax = tf.maximum(oldMax, blockMax) as tf.Tensor2D;
+        const keep = tf.exp(tf.sub(oldMax, newMax));
+        const add = tf.exp(tf.sub(blockMax, newMax));
+        return {
+          max: newMax,
+          sum: tf.add(tf.mul(oldSum, keep), tf.mul(blockSum, add)) as tf.Tensor2D,
+          acc: tf.add(tf.mul(oldAcc, tf.expandDims(keep, 2)), tf.mul(unnormalised, tf.expandDims(add, 2))) as tf.Tensor3D,
+          blockMax,
+          blockSum,
+        };
+      });
+      max = swap(oldMax, next.max);
+      sum = swap(oldSum, next.sum);
+      acc = swap(oldAcc, next.acc);
+      blockStats.push({ max: next.blockMax, sum: next.blockSum });
     }
-    tf.dispose([...keys.kT, ...keys.v]);
-    const join = <T extends tf.Tensor>(parts: T[]): T => {
-      if (parts.length === 1) return parts[0]!;
-      const whole = tf.concat(parts, 1) as T;
-      tf.dispose(parts);
-      return whole;
-    };
-    const [out, rowMax, rowSum] = [join(outputs), join(maxima), join(sums)];
-    save(biasIn ? [qIn, kTIn, vIn, out, rowMax, rowSum, biasIn] : [qIn, kTIn, vIn, out, rowMax, rowSum]);
-    return {
-      value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [qS, kTS, vS, outS, maxS, sumS, biasS] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D?];
-        return tf.tidy(() => {
-          const grads = backward(dy as tf.Tensor3D, qS, kTS, vS, biasS ?? qS, outS, maxS, sumS);
-          return biasIn ? [...grads, tf.zerosLike(biasIn)] : grads;
-        });
-      },
-    };
-  });
+    const [rowMax, rowSum, unnormalised] = [max!, sum!, acc!];
+    const result = tf.tidy(() => ({
+      out: tf.div(unnormalised, tf.expandDims(rowSum, 2)) as tf.Tensor3D,
+      // c_b = l_b exp(m_b - m) / l: block b's softmax times c_b is its part of the row's softmax.
+      factors: tf.stack(blockStats.map((b) => tf.div(tf.mul(b.sum, tf.exp(tf.sub(b.max, rowMax))), rowSum)), 2) as tf.Tensor3D,
+    }));
+    tf.dispose([rowMax, rowSum, unnormalised, ...blockStats.flatMap((b) => [b.max, b.sum])]);
+    return result;
+  };
 
   const backward = (
-    dOut: tf.Tensor3D, qS: tf.Tensor3D, kTS: tf.Tensor3D, vS: tf.Tensor3D, bias: tf.Tensor, outS: tf.Tensor3D, maxS: tf.Tensor2D, sumS: tf.Tensor2D,
+    dOut: tf.Tensor3D, qS: tf.Tensor3D, kTS: tf.Tensor3D, vS: tf.Tensor3D, biasS: tf.Tensor2D | null, outS: tf.Tensor3D, factorsS: tf.Tensor3D | null,
   ): tf.Tensor[] => {
-    const delta = tf.sum(tf.mul(dOut, outS), -1) as tf.Tensor2D;
-    const keys = keyBlocks(kTS, vS, options.keyBlock);
+    const delta = tf.expandDims(tf.sum(tf.mul(dOut, outS), -1), 2) as tf.Tensor3D;
+    const keys = keyBlocksOf(kTS, vS, biasS, options.keyBlock);
     const dkT: Array<tf.Tensor3D | null> = keys.blocks.map(() => null);
     const dv: Array<tf.Tensor3D | null> = keys.blocks.map(() => null);
     const dq: tf.Tensor3D[] = [];
-    for (const [qStart, qSize] of blocksOf(n, options.queryBlock)) {
-      const [qi, dOi, maxi, sumi, deltai] = [qS, dOut, maxS, sumS, delta].map((t) => sliceRows(t, qStart, qSize)) as [
-        tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D,
-      ];
+    for (const [qStart, qSize] of queryBlocks) {
+      const [qi, dOi, deltai] = [qS, dOut, delta].map((t) => part(t, 1, qStart, qSize)) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+      const factorsi = factorsS ? part(factorsS, 1, qStart, qSize) : null;
       let dqi: tf.Tensor3D | null = null;
       for (let j = 0; j < keys.blocks.length; j++) {
-        const kStart = keys.blocks[j]![0];
         const oldDq: tf.Tensor3D | null = dqi;
         const next: { dq: tf.Tensor3D; dkT: tf.Tensor3D; dv: tf.Tensor3D } = tf.tidy(() => {
-          const scores = tf.matMul(qi, keys.kT[j]!);
-          const dWeights = tf.matMul(dOi, keys.v[j]!, false, true);
-          const [w, dScores] = run(
-            ATTENTION_BLOCK_BACKWARD_KERNEL, { scores, keyBias: bias, rowMax: maxi, rowSum: sumi, dWeights, delta: deltai }, attrsFor(qStart, kStart),
-          ) as [tf.Tensor3D, tf.Tensor3D];
+          const own = tf.softmax(blockScores(qi, keys.kT[j]!, keys.bias[j]!, heads)) as tf.Tensor3D;
+          const weights = factorsi ? (tf.mul(own, part(factorsi, 2, j, 1)) as tf.Tensor3D) : own;
+          const dWeights = tf.matMul(dOi, keys.v[j]!, false, true) as tf.Tensor3D;
+          const [dropped, dDropped] = drop ? attentionBlockDropoutPair(weights, dWeights, attrsFor(qStart, keys.blocks[j]![0])) : [weights, dWeights];
+          const dScores = tf.mul(weights, tf.sub(dDropped, deltai)) as tf.Tensor3D;
           const dqPart = tf.matMul(dScores, keys.kT[j]!, false, true);
           const dkTPart = tf.matMul(qi, dScores, true, false);
-          const dvPart = tf.matMul(w, dOi, true, false);
+          const dvPart = tf.matMul(dropped, dOi, true, false);
           return {
             dq: (oldDq ? tf.add(oldDq, dqPart) : dqPart) as tf.Tensor3D,
             dkT: (dkT[j] ? tf.add(dkT[j]!, dkTPart) : dkTPart) as tf.Tensor3D,
             dv: (dv[j] ? tf.add(dv[j]!, dvPart) : dvPart) as tf.Tensor3D,
           };
         });
-        dqi = swap(dqi, next.dq);
+        dqi = swap(oldDq, next.dq);
         dkT[j] = swap(dkT[j]!, next.dkT);
         dv[j] = swap(dv[j]!, next.dv);
       }
-      tf.dispose([qi, dOi, maxi, sumi, deltai]);
+      tf.dispose([qi, dOi, deltai, ...(factorsi ? [factorsi] : [])]);
       dq.push(dqi!);
     }
-    const join = (parts: tf.Tensor3D[], axis: number): tf.Tensor3D => (parts.length === 1 ? parts[0]! : (tf.concat(parts, axis) as tf.Tensor3D));
+    disposeKeyBlocks(keys);
+    delta.dispose();
     return [join(dq, 1), join(dkT as tf.Tensor3D[], 2), join(dv as tf.Tensor3D[], 1)];
   };
+
+  const attend = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [qIn, kTIn, vIn, biasIn] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D | undefined];
+    const keys = keyBlocksOf(kTIn, vIn, biasIn ?? null, options.keyBlock);
+    const outputs: tf.Tensor3D[] = [];
+    const factors: tf.Tensor3D[] = [];
+    for (const [qStart, qSize] of queryBlocks) {
+      const qi = part(qIn, 1, qStart, qSize);
+      const rows = forwardRows(qi, qStart, keys);
+      qi.dispose();
+      outputs.push(rows.out);
+      if (rows.factors) factors.push(rows.factors);
+    }
+    disposeKeyBlocks(keys);
+    const out = join(outputs, 1);
+    const factorsAll = factors.length > 0 ? join(factors, 1) : null;
+    // Saved: the inputs, O and the block factors, all O(N d) or O(N N / Bk).
+    save([qIn, kTIn, vIn, out, ...(factorsAll ? [factorsAll] : []), ...(biasIn ? [biasIn] : [])]);
+    if (factorsAll) factorsAll.dispose();
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [qS, kTS, vS, outS] = saved as tf.Tensor3D[];
+        const factorsS = factorsAll ? (saved[4] as tf.Tensor3D) : null;
+        const biasS = biasIn ? (saved[saved.length - 1] as tf.Tensor2D) : null;
+        return tf.tidy(() => {
+          const grads = backward(dy as tf.Tensor3D, qS!, kTS!, vS!, biasS, outS!, factorsS);
+          return biasIn ? [...grads, tf.zerosLike(biasIn)] : grads;
+        });
+      },
+    };
+  });
 
   return (keyBias ? attend(q, kT, v, keyBias) : attend(q, kT, v)) as tf.Tensor3D;
 }

@@ -54,6 +54,7 @@ export async function runSpeedTable(opts: SpeedRunOptions): Promise<SpeedRunResu
     layers: opts.layers,
     mlpDim: opts.mlpDim,
     ...(opts.reversible ? { reversible: true } : {}),
+    ...(opts.mixerOptions ? { mixerOptions: opts.mixerOptions } : {}),
   };
   // A cell that outlives thirty budgets is stuck, not slow.
   const timeoutMs = opts.budget.stepMs > 0 && Number.isFinite(opts.budget.stepMs) ? 30 * opts.budget.stepMs : undefined;
