@@ -15,19 +15,26 @@ export type AttentionPlan = { kind: 'dense' } | { kind: 'blocked'; queryBlock: n
 
 /**
  * 'auto' goes blocked above this size of one [B*H, N, N] float32 tensor. The dense step holds
- * several such tensors (scores, weights, dropped weights, their gradients) on a 4 GiB wasm heap;
- * at B 8, H 4 the limit falls between N 2048 (512 MiB, dense) and N 4096 (2 GiB, blocked).
+ * several such tensors (scores, weights, dropped weights, their gradients) on a 4 GiB wasm heap:
+ * measured at B 8, H 4, N 1024 (128 MiB each) its peak was 1.07 GiB, and at N 2048 (512 MiB
+ * each) it ran out of heap ("Invalid typed array length: 134217728").
  */
-export const DENSE_WEIGHTS_LIMIT_BYTES = 512 * 2 ** 20;
+export const DENSE_WEIGHTS_LIMIT_BYTES = 256 * 2 ** 20;
 
 /**
- * Elements of one [B*H, Bq, Bk] block (32 MiB): the backward holds about four blocks at a time.
- * Larger blocks mean fewer tfjs ops per step; the product per head still fits in cache-friendly
- * XNNPACK tiles.
+ * Elements of one [B*H, Bq, Bk] block (64 MiB): the backward holds about six blocks at a time.
+ * Larger blocks ran faster (measured at B 8, H 4, N 2048: 512 queries a block took 0.85x the
+ * time of 128).
  */
-export const BLOCK_ELEMENTS = 2 ** 23;
+export const BLOCK_ELEMENTS = 2 ** 24;
 
-/** Keys per block relative to queries per block: fewer key blocks mean fewer online-softmax rescales. */
+/**
+ * Whole rows (every key in one block: the row's softmax is the block's, nothing to rescale) while
+ * a block still holds this many queries; longer rows are cut into key blocks.
+ */
+const MIN_FULL_ROW_QUERIES = 64;
+
+/** Keys per block relative to queries per block when rows are cut: fewer key blocks, fewer rescales. */
 const KEY_TO_QUERY_RATIO = 16;
 
 function roundUp(value: number, multiple: number): number {
@@ -39,7 +46,9 @@ export function planAttention(batchHeads: number, length: number, options: Atten
   const blocked =
     options.implementation === 'blocked' || (options.implementation === 'auto' && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
   if (!blocked) return { kind: 'dense' };
-  const keyBlock = Math.min(length, options.keyBlockSize ?? roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64));
+  const fullRows = BLOCK_ELEMENTS / (batchHeads * length) >= MIN_FULL_ROW_QUERIES;
+  const cutRows = roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64);
+  const keyBlock = Math.min(length, options.keyBlockSize ?? (fullRows ? length : cutRows));
   const queryBlock = Math.min(length, options.blockSize ?? Math.max(16, Math.floor(BLOCK_ELEMENTS / (batchHeads * keyBlock))));
   return { kind: 'blocked', queryBlock, keyBlock };
 }

@@ -60,30 +60,36 @@ interface KeyBlocks {
   blocks: Array<[number, number]>;
   kT: tf.Tensor3D[];
   v: tf.Tensor3D[];
-  /** The key bias of each block, [B, 1, 1, Bk]; null without a mask. */
-  bias: Array<tf.Tensor4D | null>;
+  /**
+   * The key bias of each block, one copy per head [B*H, 1, Bk] (null without a mask): a 3-D
+   * broadcast over rows is a fast path of wasm's Add, the 4-D one over heads and rows measured
+   * ten times slower.
+   */
+  bias: Array<tf.Tensor3D | null>;
 }
 
-function keyBlocksOf(kT: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor2D | null, keyBlock: number): KeyBlocks {
-  const blocks = blocksOf(kT.shape[2], keyBlock);
-  return {
+function keyBlocksOf(kT: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor2D | null, keyBlock: number, heads: number): KeyBlocks {
+  const [bh, , n] = kT.shape;
+  const blocks = blocksOf(n, keyBlock);
+  const perHead = bias ? tf.tidy(() => tf.reshape(tf.tile(tf.reshape(bias, [bh / heads, 1, n]), [1, heads, 1]), [bh, 1, n]) as tf.Tensor3D) : null;
+  const keys = {
     blocks,
     kT: blocks.map(([s, size]) => part(kT, 2, s, size)),
     v: blocks.map(([s, size]) => part(v, 1, s, size)),
-    bias: blocks.map(([s, size]) => (bias ? (tf.reshape(part(bias, 1, s, size), [bias.shape[0], 1, 1, size]) as tf.Tensor4D) : null)),
+    bias: blocks.map(([s, size]) => (perHead ? part(perHead, 2, s, size) : null)),
   };
+  perHead?.dispose();
+  return keys;
 }
 
 function disposeKeyBlocks(keys: KeyBlocks): void {
-  tf.dispose([...keys.kT, ...keys.v, ...keys.bias.filter((b): b is tf.Tensor4D => b !== null)]);
+  tf.dispose([...keys.kT, ...keys.v, ...keys.bias.filter((b): b is tf.Tensor3D => b !== null)]);
 }
 
 /** The block's scores with the key bias added, [B*H, Bq, Bk]. */
-function blockScores(qi: tf.Tensor3D, kTj: tf.Tensor3D, bias: tf.Tensor4D | null, heads: number): tf.Tensor3D {
+function blockScores(qi: tf.Tensor3D, kTj: tf.Tensor3D, bias: tf.Tensor3D | null): tf.Tensor3D {
   const scores = tf.matMul(qi, kTj) as tf.Tensor3D;
-  if (!bias) return scores;
-  const [bh, bq, bk] = scores.shape;
-  return tf.reshape(tf.add(tf.reshape(scores, [bh / heads, heads, bq, bk]), bias), [bh, bq, bk]);
+  return bias ? tf.add(scores, bias) : scores;
 }
 
 /**
@@ -118,7 +124,7 @@ export function blockedAttention(
   /** One query block: its output [BH, Bq, d] and, with several key blocks, each one's factor c_b [BH, Bq, nk]. */
   /** The block's dropped softmax weights and their product with the values. */
   const blockForward = (qi: tf.Tensor3D, qStart: number, keys: KeyBlocks, j: number): { scores: tf.Tensor3D; weights: tf.Tensor3D; mixed: tf.Tensor3D } => {
-    const scores = blockScores(qi, keys.kT[j]!, keys.bias[j]!, heads);
+    const scores = blockScores(qi, keys.kT[j]!, keys.bias[j]!);
     const weights = tf.softmax(scores) as tf.Tensor3D;
     const dropped = drop ? attentionBlockDropout(weights, attrsFor(qStart, keys.blocks[j]![0])) : weights;
     return { scores, weights, mixed: tf.matMul(dropped, keys.v[j]!) as tf.Tensor3D };
@@ -172,7 +178,7 @@ export function blockedAttention(
     dOut: tf.Tensor3D, qS: tf.Tensor3D, kTS: tf.Tensor3D, vS: tf.Tensor3D, biasS: tf.Tensor2D | null, outS: tf.Tensor3D, factorsS: tf.Tensor3D | null,
   ): tf.Tensor[] => {
     const delta = tf.expandDims(tf.sum(tf.mul(dOut, outS), -1), 2) as tf.Tensor3D;
-    const keys = keyBlocksOf(kTS, vS, biasS, options.keyBlock);
+    const keys = keyBlocksOf(kTS, vS, biasS, options.keyBlock, heads);
     const dkT: Array<tf.Tensor3D | null> = keys.blocks.map(() => null);
     const dv: Array<tf.Tensor3D | null> = keys.blocks.map(() => null);
     const dq: tf.Tensor3D[] = [];
@@ -183,7 +189,7 @@ export function blockedAttention(
       for (let j = 0; j < keys.blocks.length; j++) {
         const oldDq: tf.Tensor3D | null = dqi;
         const next: { dq: tf.Tensor3D; dkT: tf.Tensor3D; dv: tf.Tensor3D } = tf.tidy(() => {
-          const own = tf.softmax(blockScores(qi, keys.kT[j]!, keys.bias[j]!, heads)) as tf.Tensor3D;
+          const own = tf.softmax(blockScores(qi, keys.kT[j]!, keys.bias[j]!)) as tf.Tensor3D;
           const weights = factorsi ? (tf.mul(own, part(factorsi, 2, j, 1)) as tf.Tensor3D) : own;
           const dWeights = tf.matMul(dOi, keys.v[j]!, false, true) as tf.Tensor3D;
           const [dropped, dDropped] = drop ? attentionBlockDropoutPair(weights, dWeights, attrsFor(qStart, keys.blocks[j]![0])) : [weights, dWeights];
@@ -212,7 +218,7 @@ export function blockedAttention(
   const attend = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [qIn, kTIn, vIn, biasIn] = args.slice(0, -1) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D | undefined];
-    const keys = keyBlocksOf(kTIn, vIn, biasIn ?? null, options.keyBlock);
+    const keys = keyBlocksOf(kTIn, vIn, biasIn ?? null, options.keyBlock, heads);
     const outputs: tf.Tensor3D[] = [];
     const factors: tf.Tensor3D[] = [];
     for (const [qStart, qSize] of queryBlocks) {

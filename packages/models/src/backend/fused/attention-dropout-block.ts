@@ -84,9 +84,16 @@ export const attentionDropoutBlockPairKernel: ArrayKernel = {
   },
   compute([x, y], [shape], [xOut, yOut], attrs) {
     const width = shape![2]!;
+    // The hash is most of the work: each row's mask (0 or the float32 scale) is made once and
+    // multiplied into both, which rounds exactly as applying the dropout to each would.
+    const ones = new Float32Array(width).fill(1);
+    const mask = new Float32Array(width);
     forEachRow(shape!, blockAttrs(attrs), (start, a) => {
-      applySeededDropout(x!.subarray(start, start + width), xOut!.subarray(start, start + width), a);
-      applySeededDropout(y!.subarray(start, start + width), yOut!.subarray(start, start + width), a);
+      applySeededDropout(ones, mask, a);
+      for (let j = 0; j < width; j++) {
+        xOut![start + j] = x![start + j]! * mask[j]!;
+        yOut![start + j] = y![start + j]! * mask[j]!;
+      }
     });
   },
 };
