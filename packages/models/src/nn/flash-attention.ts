@@ -21,6 +21,7 @@ export interface BlockedAttentionDropout {
 }
 
 export interface BlockedAttentionOptions {
+  /** H: key bias rows and dropout examples are per B = B*H / H examples. */
   heads: number;
   /** Queries and keys per block (the last block of each may be shorter). */
   queryBlock: number;
@@ -93,9 +94,10 @@ function blockScores(qi: tf.Tensor3D, kTj: tf.Tensor3D, bias: tf.Tensor3D | null
 }
 
 /**
- * softmax(Q K^T + bias) V per head, with dropout on the weights: q [BH, N, d] (already scaled
+ * softmax(Q K^T + bias) V per head, with dropout on the weights: q [BH, M, d] (already scaled
  * and rotated), kT [BH, d, N], v [BH, N, d], keyBias [B, N] (0 or MASKED_SCORE per key; null: no
- * mask). Returns [BH, N, d], equal to the dense computation with the same dropout mask.
+ * mask). Returns [BH, M, d], equal to the dense computation with the dense path's dropout mask
+ * over the [BH, M, N] weights.
  */
 export function blockedAttention(
   q: tf.Tensor3D,
@@ -104,9 +106,10 @@ export function blockedAttention(
   keyBias: tf.Tensor2D | null,
   options: BlockedAttentionOptions,
 ): tf.Tensor3D {
-  const [bh, n] = q.shape;
+  const [bh, m] = q.shape;
+  const n = kT.shape[2];
   const { heads } = options;
-  if (kT.shape[2] !== n || v.shape[1] !== n || kT.shape[0] !== bh || v.shape[0] !== bh) {
+  if (kT.shape[1] !== q.shape[2] || v.shape[1] !== n || kT.shape[0] !== bh || v.shape[0] !== bh) {
     throw new Error(`blockedAttention: q [${q.shape}], kT [${kT.shape}] and v [${v.shape}] do not match`);
   }
   if (keyBias && (keyBias.shape[0] * heads !== bh || keyBias.shape[1] !== n)) {
@@ -117,9 +120,9 @@ export function blockedAttention(
   }
   const drop = options.dropout && options.dropout.rate > 0 ? options.dropout : null;
   const attrsFor = (queryStart: number, keyStart: number): AttentionBlockAttrs => ({
-    heads, keys: n, queryStart, keyStart, rate: drop?.rate ?? 0, seed: drop?.seed ?? 1, exampleOffset: drop?.exampleOffset ?? 0,
+    heads, queries: m, keys: n, queryStart, keyStart, rate: drop?.rate ?? 0, seed: drop?.seed ?? 1, exampleOffset: drop?.exampleOffset ?? 0,
   });
-  const queryBlocks = blocksOf(n, options.queryBlock);
+  const queryBlocks = blocksOf(m, options.queryBlock);
 
   /** One query block: its output [BH, Bq, d] and, with several key blocks, each one's factor c_b [BH, Bq, nk]. */
   /** The block's dropped softmax weights and their product with the values. */

@@ -5,101 +5,21 @@
 // a float64 reference and finite differences in attention.test.ts.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ForwardContext, inferenceContext, trainingContext } from '../../src/nn/context.js';
+import { inferenceContext, trainingContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { attention, type AttentionOptions } from '../../src/mixers/attention.js';
 import { DENSE_WEIGHTS_LIMIT_BYTES, planAttention } from '../../src/mixers/attention-plan.js';
 import type { Mixer } from '../../src/mixers/types.js';
 import { useBackend } from '../backend/on-backends.js';
 import { seededUniform } from '../support/random.js';
+import { buildOn, type Case, compareImplementations, maskValues, relativeDiff, type Shape } from './support/dense-vs-blocked.js';
 import { tensorsLeaked } from './support/leaks.js';
 
-interface Shape {
-  batch: number;
-  length: number;
-  dModel: number;
-  heads: number;
-}
-
 function build(shape: Shape, options: Partial<AttentionOptions>, attentionDropout: number): { store: ParamStore; mixer: Mixer } {
-  const store = new ParamStore(23);
-  const mixer = attention.create(
-    { dModel: shape.dModel, heads: shape.heads, seqLen: shape.length, dropout: 0, attentionDropout, params: store.scope('mixer'), layer: 0 },
-    { ...attention.defaults, ...options },
-  );
-  return { store, mixer };
+  return buildOn(attention, shape, options, attentionDropout);
 }
 
-/** Mask [B, N]: example 0 loses its last third, example 1 (when there) is all padding, the rest real. */
-function maskValues(shape: Shape): Float32Array {
-  const { batch, length } = shape;
-  const mask = new Float32Array(batch * length).fill(1);
-  mask.fill(0, length - Math.floor(length / 3), length);
-  if (batch > 1) mask.fill(0, length, 2 * length);
-  return mask;
-}
-
-interface Result {
-  y: Float32Array;
-  /** Gradients of sum(y * w) by the input and by each parameter, by name. */
-  grads: Record<string, Float32Array>;
-}
-
-/** Output and gradients of a mixer on seeded data, everything it made disposed. */
-function run(mixer: Mixer, store: ParamStore, shape: Shape, ctx: () => ForwardContext, masked: boolean): Result {
-  const { batch, length, dModel } = shape;
-  return tf.tidy(() => {
-    const x = tf.tensor3d(Float32Array.from(seededUniform('blocked-x', batch * length * dModel, -1.5, 1.5)), [batch, length, dModel]);
-    const mask = masked ? tf.tensor2d(maskValues(shape), [batch, length]) : null;
-    const weights = tf.tensor3d(Float32Array.from(seededUniform('blocked-w', batch * length * dModel)), [batch, length, dModel]);
-    const y = mixer.apply(x, mask, ctx()).dataSync() as Float32Array;
-    const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(mixer.apply(input as tf.Tensor3D, mask, ctx()), weights));
-    const dx = tf.grad(loss)(x).dataSync() as Float32Array;
-    const { grads } = tf.variableGrads(() => loss(x));
-    const named: Record<string, Float32Array> = { input: dx };
-    for (const { name, variable } of store.variables()) named[name] = grads[variable.name]!.dataSync() as Float32Array;
-    return { y: Float32Array.from(y), grads: named };
-  });
-}
-
-/** Largest |a - b| relative to the largest |b| (at least 1). */
-function relativeDiff(a: Float32Array, b: Float32Array): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  let scale = 1;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / scale;
-}
-
-function expectSame(blocked: Result, dense: Result, tolerance = 1e-5): void {
-  expect(relativeDiff(blocked.y, dense.y), 'output').toBeLessThan(tolerance);
-  expect(Object.keys(blocked.grads).sort()).toEqual(Object.keys(dense.grads).sort());
-  for (const name of Object.keys(dense.grads)) {
-    expect(relativeDiff(blocked.grads[name]!, dense.grads[name]!), name).toBeLessThan(tolerance);
-  }
-}
-
-interface Case {
-  name: string;
-  shape: Shape;
-  options: Partial<AttentionOptions>;
-  dropout: number;
-  masked: boolean;
-  ctx: () => ForwardContext;
-}
-
-function compare(c: Case): void {
-  const dense = build(c.shape, { ...c.options, implementation: 'dense' }, c.dropout);
-  const blocked = build(c.shape, { ...c.options, implementation: 'blocked' }, c.dropout);
-  const expected = run(dense.mixer, dense.store, c.shape, c.ctx, c.masked);
-  const actual = run(blocked.mixer, blocked.store, c.shape, c.ctx, c.masked);
-  expectSame(actual, expected);
-  dense.store.dispose();
-  blocked.store.dispose();
-}
+const compare = (c: Case<AttentionOptions>): void => compareImplementations(attention, c);
 
 const small: Shape = { batch: 3, length: 37, dModel: 8, heads: 2 };
 // Blocks of 8 queries and 16 keys: 5 query blocks and 3 key blocks, the last of each partial.
@@ -114,7 +34,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend('cpu');
     });
 
-    const cases: Case[] = [
+    const cases: Array<Case<AttentionOptions>> = [
       { name: 'padding mask, one example all padding', shape: small, options: smallBlocks, dropout: 0, masked: true, ctx: () => inferenceContext() },
       { name: 'no mask', shape: small, options: smallBlocks, dropout: 0, masked: false, ctx: () => inferenceContext() },
       { name: 'RoPE', shape: small, options: { ...smallBlocks, positions: 'rope' }, dropout: 0, masked: true, ctx: () => inferenceContext() },

@@ -1,9 +1,10 @@
 // Attention dropout on one block [B*H, Bq, Bk] of the weights, with exactly the mask the dense
-// path's dropout (seeded-dropout.ts) gives the whole [B*H, N, N] weights tensor: element
-// (b, h, i, j) of the block is decided by its whole-batch index
-// ((exampleOffset + b) H + h) N^2 + (queryStart + i) N + keyStart + j. A block's rows are strided
+// path's dropout (seeded-dropout.ts) gives the whole [B*H, M, N] weights tensor (M queries, N
+// keys): element (b, h, i, j) of the block is decided by its whole-batch index
+// (((exampleOffset + b) H + h) M + queryStart + i) N + keyStart + j. A block's rows are strided
 // in the whole tensor, so the mask is applied row by row, each row a contiguous run of indices.
 // The pair kernel masks two blocks with one mask (the backward's weights and their gradient).
+import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import type { ArrayKernel } from './array-kernel.js';
 import { applySeededDropout, type SeededDropoutAttrs } from './seeded-dropout.js';
@@ -14,7 +15,8 @@ export const ATTENTION_DROPOUT_BLOCK_PAIR_KERNEL = 'LraAttentionDropoutBlockPair
 /** Where a block sits in the whole attention weights, and the dropout the dense path draws. */
 export interface AttentionBlockAttrs {
   heads: number;
-  /** N: keys (and queries) of the whole attention. */
+  /** M and N: queries and keys of the whole weights tensor. */
+  queries: number;
   keys: number;
   queryStart: number;
   keyStart: number;
@@ -28,8 +30,8 @@ function checkBlock(name: string, shape: number[] | undefined, a: AttentionBlock
   if (!shape || shape.length !== 3 || shape[0]! % a.heads !== 0) {
     throw new Error(`${name}: a block must be [B*H, Bq, Bk] with B*H a multiple of ${a.heads} heads, got [${shape?.join(', ')}]`);
   }
-  if (a.queryStart + shape[1]! > a.keys || a.keyStart + shape[2]! > a.keys) {
-    throw new Error(`${name}: block [${shape.join(', ')}] at (${a.queryStart}, ${a.keyStart}) exceeds ${a.keys} x ${a.keys} weights`);
+  if (a.queryStart + shape[1]! > a.queries || a.keyStart + shape[2]! > a.keys) {
+    throw new Error(`${name}: block [${shape.join(', ')}] at (${a.queryStart}, ${a.keyStart}) exceeds ${a.queries} x ${a.keys} weights`);
   }
 }
 
@@ -39,7 +41,7 @@ function forEachRow(shape: number[], a: AttentionBlockAttrs, apply: (start: numb
   const attrs = { rate: a.rate, seed: a.seed, offset: 0 };
   for (let bh = 0; bh < rows; bh++) {
     for (let i = 0; i < queries; i++) {
-      attrs.offset = ((a.exampleOffset * a.heads + bh) * a.keys + a.queryStart + i) * a.keys + a.keyStart;
+      attrs.offset = ((a.exampleOffset * a.heads + bh) * a.queries + a.queryStart + i) * a.keys + a.keyStart;
       apply((bh * queries + i) * width, attrs);
     }
   }
@@ -96,4 +98,12 @@ export const attentionDropoutBlockPairKernel: ArrayKernel = {
       }
     });
   },
+};
+
+/** The single kernel's gradient is the same mask on dy (BigBird's recomputed chunks differentiate through it). */
+export const attentionDropoutBlockGradient: tf.GradConfig = {
+  kernelName: ATTENTION_DROPOUT_BLOCK_KERNEL,
+  gradFunc: (dy, _saved, attrs) => ({
+    x: () => tf.engine().runKernel(ATTENTION_DROPOUT_BLOCK_KERNEL, { x: dy as tf.Tensor }, attrs as NamedAttrMap) as tf.Tensor,
+  }),
 };
