@@ -158,6 +158,7 @@ export const attention: MixerSpec<AttentionOptions> = {
   choices: { positions: ['none', 'rope'], implementation: ['auto', 'dense', 'blocked'] },
   block: 'pre-ln',
   rope: true,
+  linearMemory: true,
   create: createAttention,
   validate(args, options) {
     const width = qkvWidth(args, options);

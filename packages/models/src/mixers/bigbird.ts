@@ -180,6 +180,7 @@ export const bigbird: MixerSpec<BigBirdOptions> = {
   defaults: { qkvDim: null, blockSize: 64, randomBlocks: 3, implementation: 'auto', chunkBlocks: null },
   choices: { implementation: ['auto', 'dense', 'blocked'] },
   rope: true,
+  linearMemory: true,
   create: createBigBird,
   validate(args, options) {
     if (!Number.isInteger(options.blockSize) || options.blockSize < 1) {

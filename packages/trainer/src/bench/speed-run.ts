@@ -6,6 +6,7 @@ import { runIsolatedCell } from './isolated-cell.js';
 import { type BenchRepeats, type BenchShape, type ModelBenchRow, benchCell } from './model-bench.js';
 import { writeSpeedFiles } from './speed-files.js';
 import type { SpeedRunInfo } from './speed-markdown.js';
+import { mixerGrowth } from './mixer-growth.js';
 import { type CellRunner, measureSpeedSweep } from './speed-sweep.js';
 import { type SpeedTable, buildSpeedTable } from './speed-table.js';
 
@@ -67,6 +68,7 @@ export async function runSpeedTable(opts: SpeedRunOptions): Promise<SpeedRunResu
       longCounts: opts.longCounts,
       longStepMs: opts.longStepMs,
       budget: opts.budget,
+      growth: (mixer) => mixerGrowth(mixer, opts.mixerOptions),
       ...(opts.onRow ? { onRow: opts.onRow } : {}),
     },
     cellRunner(shape, opts.backend, opts.isolate, timeoutMs),
