@@ -4,9 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
+import { blockedAttention } from '../nn/flash-attention.js';
 import { normal, xavierUniform } from '../nn/initializers.js';
 import { applyRotary, rotaryTables, type RotaryTables } from '../nn/rotary.js';
 import type { MixerInspection } from '../analysis/inspection.js';
+import { attentionPlanProblem, planAttention, type AttentionImplementation } from './attention-plan.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface AttentionOptions {
@@ -19,6 +21,15 @@ export interface AttentionOptions {
   positions: 'none' | 'rope';
   /** Biases on the four projections (LRA: none). */
   bias: boolean;
+  /**
+   * 'dense' holds the [B*H, N, N] weights; 'blocked' never does (FlashAttention's blocks and
+   * online softmax, same values and gradients); 'auto' goes blocked when the weights would be
+   * large (attention-plan.ts). inspect() is always dense.
+   */
+  implementation: AttentionImplementation;
+  /** Queries and keys per block of the blocked path; null: sized from the batch and length. */
+  blockSize: number | null;
+  keyBlockSize: number | null;
 }
 
 // Large and finite: -Infinity on a row whose keys are all padding would give 0/0 = NaN.
@@ -50,8 +61,12 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
     return tables;
   };
 
-  /** Softmax weights [B*H, N, N] (before dropout) and values [B*H, N, d] of x. Call inside tf.tidy. */
-  const weightsAndValues = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { weights: tf.Tensor3D; v3: tf.Tensor3D } => {
+  /**
+   * Queries (scaled, rotated) [B*H, N, d], keys laid out transposed [B*H, d, N] (so Q K^T needs
+   * no transposeB, slow on wasm with small head widths), values [B*H, N, d] and the additive key
+   * bias [B, N] (null without a mask). Call inside tf.tidy.
+   */
+  const headsOf = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { q3: tf.Tensor3D; kT3: tf.Tensor3D; v3: tf.Tensor3D; keyBias: tf.Tensor2D | null } => {
     const [batch, length] = x.shape;
     if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
       throw new Error(`attention: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
@@ -64,15 +79,21 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
     const q = split(tf.mul(query.apply(x), 1 / Math.sqrt(headDim)));
     const k = split(key.apply(x));
     const v = tf.reshape(value.apply(x), [batch, length, heads, headDim]);
-    // 3-D products over [B*H, ...]; keys are laid out transposed directly, so the product
-    // needs no transposeB (slow on wasm with small head widths).
-    const q3 = tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
-    const kT3 = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * heads, headDim, length]) as tf.Tensor3D;
-    const v3 = tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
+    return {
+      q3: tf.reshape(tf.transpose(q, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D,
+      kT3: tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * heads, headDim, length]) as tf.Tensor3D,
+      v3: tf.reshape(tf.transpose(v, [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D,
+      keyBias: mask ? (tf.mul(tf.sub(1, mask), MASKED_SCORE) as tf.Tensor2D) : null,
+    };
+  };
+
+  /** Softmax weights [B*H, N, N] (before dropout) and values [B*H, N, d] of x. Call inside tf.tidy. */
+  const weightsAndValues = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { weights: tf.Tensor3D; v3: tf.Tensor3D } => {
+    const [batch, length] = x.shape;
+    const { q3, kT3, v3, keyBias } = headsOf(x, mask);
     let scores: tf.Tensor = tf.matMul(q3, kT3);
-    if (mask) {
-      const keyBias = tf.reshape(tf.mul(tf.sub(1, mask), MASKED_SCORE), [batch, 1, 1, length]);
-      scores = tf.reshape(tf.add(tf.reshape(scores, [batch, heads, length, length]), keyBias), [
+    if (keyBias) {
+      scores = tf.reshape(tf.add(tf.reshape(scores, [batch, heads, length, length]), tf.reshape(keyBias, [batch, 1, 1, length])), [
         batch * heads,
         length,
         length,
@@ -81,13 +102,26 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
     return { weights: tf.softmax(scores) as tf.Tensor3D, v3 };
   };
 
+  /** Attention of every head [B*H, N, d], blocked: its weights are never whole. Call inside tf.tidy. */
+  const blockedMix = (x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext, blocks: { queryBlock: number; keyBlock: number }): tf.Tensor3D => {
+    const { q3, kT3, v3, keyBias } = headsOf(x, mask);
+    // The seed is drawn exactly where the dense path's dropout() draws it, so later seeds agree.
+    const rate = args.attentionDropout;
+    const drop = ctx.training && rate > 0 ? { rate, seed: ctx.nextSeed(), exampleOffset: ctx.examples?.offset ?? 0 } : null;
+    return blockedAttention(q3, kT3, v3, keyBias, { heads, ...blocks, dropout: drop });
+  };
+
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
+      const plan = planAttention(batch * heads, length, options);
       return tf.tidy(() => {
-        const { weights: probabilities, v3 } = weightsAndValues(x, mask);
-        const weights = dropout(probabilities, args.attentionDropout, ctx) as tf.Tensor3D;
-        const mixed = tf.matMul(weights, v3);
+        let mixed: tf.Tensor3D;
+        if (plan.kind === 'blocked') mixed = blockedMix(x, mask, ctx, plan);
+        else {
+          const { weights: probabilities, v3 } = weightsAndValues(x, mask);
+          mixed = tf.matMul(dropout(probabilities, args.attentionDropout, ctx) as tf.Tensor3D, v3);
+        }
         const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
           length,
@@ -120,10 +154,11 @@ export const attention: MixerSpec<AttentionOptions> = {
   title: 'Softmax attention',
   paper: 'Vaswani et al., "Attention Is All You Need", NeurIPS 2017',
   kind: 'attention',
-  defaults: { qkvDim: null, positions: 'none', bias: false },
-  choices: { positions: ['none', 'rope'] },
+  defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null },
+  choices: { positions: ['none', 'rope'], implementation: ['auto', 'dense', 'blocked'] },
   block: 'pre-ln',
   rope: true,
+  linearMemory: true,
   create: createAttention,
   validate(args, options) {
     const width = qkvWidth(args, options);
@@ -132,6 +167,6 @@ export const attention: MixerSpec<AttentionOptions> = {
     if ((options.positions === 'rope' || args.rope) && (width / args.heads) % 2 !== 0) {
       return `rope needs an even head width; qkvDim ${width} / ${args.heads} heads = ${width / args.heads}`;
     }
-    return null;
+    return attentionPlanProblem(options);
   },
 };

@@ -13,6 +13,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
 import type { UniformSource } from '../nn/initializers.js';
+import { DENSE_WEIGHTS_LIMIT_BYTES } from './attention-plan.js';
+import { bigBirdBlockedHeads } from './bigbird-blocked.js';
+import { MASKED_SCORE, middleSlots } from './bigbird-slots.js';
 import { checkMask, headLayout, headLayoutProblem, headProjection, layerRandom, outputProjection } from './heads.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
@@ -23,9 +26,15 @@ export interface BigBirdOptions {
   blockSize: number;
   /** Random key blocks per query block. */
   randomBlocks: number;
+  /**
+   * 'dense' holds the weights of every query block at once; 'blocked' (bigbird-blocked.ts) the
+   * global rows in blocks and the middle in chunks recomputed for the gradient; 'auto': blocked
+   * when the middle's weights would exceed DENSE_WEIGHTS_LIMIT_BYTES.
+   */
+  implementation: 'auto' | 'dense' | 'blocked';
+  /** Middle query blocks per chunk of the blocked path; null: sized from the batch. */
+  chunkBlocks: number | null;
 }
-
-const MASKED_SCORE = -1e9;
 
 /**
  * For each query block, the sorted key blocks it attends to: all of them for the first and last
@@ -84,17 +93,8 @@ export function bigBirdAttentionHeads(
     const parts: tf.Tensor3D[] = [globalRows(0)];
     const middle = blocks - 2;
     if (middle > 0) {
-      const slots = Math.max(...layout.slice(1, -1).map((keys) => keys.length));
       // Fixed-size key lists: unused slots point at block 0 and are masked.
-      const indices = new Int32Array(middle * slots);
-      const slotBias = new Float32Array(middle * slots * block);
-      for (let i = 0; i < middle; i++) {
-        const keys = layout[i + 1]!;
-        for (let s = 0; s < slots; s++) {
-          indices[i * slots + s] = keys[s] ?? 0;
-          if (s >= keys.length) slotBias.fill(MASKED_SCORE, (i * slots + s) * block, (i * slots + s + 1) * block);
-        }
-      }
+      const { slots, indices, slotBias } = middleSlots(layout, block);
       const index = tf.tensor1d(indices, 'int32');
       // [BH, N, d] -> the key blocks of each middle query block, [BH*M, S*b, d].
       const gatherBlocks = (t: tf.Tensor3D): tf.Tensor3D =>
@@ -151,8 +151,20 @@ function createBigBird(args: MixerArgs, options: BigBirdOptions): Mixer {
         ]) as tf.Tensor2D;
         const blocks = Math.ceil(length / Math.min(options.blockSize, length));
         const q = tf.mul(query.heads(x), 1 / Math.sqrt(layout.headDim)) as tf.Tensor3D;
-        const drop = (w: tf.Tensor): tf.Tensor => dropout(w, args.attentionDropout, ctx);
-        const mixed = bigBirdAttentionHeads(q, key.heads(x), value.heads(x), realKeys, options.blockSize, layoutFor(blocks), drop);
+        const blockLayout = layoutFor(blocks);
+        const slots = Math.max(1, ...blockLayout.slice(1, -1).map((keys) => keys.length));
+        const middleBytes = batch * layout.heads * length * slots * Math.min(options.blockSize, length) * 4;
+        const blocked = options.implementation === 'blocked' || (options.implementation === 'auto' && middleBytes > DENSE_WEIGHTS_LIMIT_BYTES);
+        let mixed: tf.Tensor3D;
+        if (blocked) {
+          // Seeds are drawn where the dense path's dropout() draws them, and only when it would.
+          const rate = args.attentionDropout;
+          const drawn = ctx.training && rate > 0 ? { rate, nextSeed: () => ctx.nextSeed(), rowOffset: (ctx.examples?.offset ?? 0) * layout.heads } : null;
+          mixed = bigBirdBlockedHeads(q, key.heads(x), value.heads(x), realKeys, options.blockSize, blockLayout, { chunkBlocks: options.chunkBlocks, dropout: drawn });
+        } else {
+          const drop = (w: tf.Tensor): tf.Tensor => dropout(w, args.attentionDropout, ctx);
+          mixed = bigBirdAttentionHeads(q, key.heads(x), value.heads(x), realKeys, options.blockSize, blockLayout, drop);
+        }
         return output(mixed);
       });
     },
@@ -165,8 +177,10 @@ export const bigbird: MixerSpec<BigBirdOptions> = {
   paper:
     'Zaheer, Guruganesh, Dubey, Ainslie, Alberti, Ontanon, Pham, Ravula, Wang, Yang and Ahmed, "Big Bird: Transformers for Longer Sequences", NeurIPS 2020',
   kind: 'attention',
-  defaults: { qkvDim: null, blockSize: 64, randomBlocks: 3 },
+  defaults: { qkvDim: null, blockSize: 64, randomBlocks: 3, implementation: 'auto', chunkBlocks: null },
+  choices: { implementation: ['auto', 'dense', 'blocked'] },
   rope: true,
+  linearMemory: true,
   create: createBigBird,
   validate(args, options) {
     if (!Number.isInteger(options.blockSize) || options.blockSize < 1) {
@@ -174,6 +188,9 @@ export const bigbird: MixerSpec<BigBirdOptions> = {
     }
     if (!Number.isInteger(options.randomBlocks) || options.randomBlocks < 0) {
       return `randomBlocks must be a non-negative integer, got ${options.randomBlocks}`;
+    }
+    if (options.chunkBlocks !== null && !(Number.isInteger(options.chunkBlocks) && options.chunkBlocks >= 1)) {
+      return `chunkBlocks must be a positive integer or null, got ${options.chunkBlocks}`;
     }
     return headLayoutProblem(args, options.qkvDim);
   },

@@ -84,6 +84,13 @@ export interface MixerSpec<O extends object> {
   layerNormEps?: number;
   /** Whether it can take rotary positions (MixerArgs.rope); the encoder refuses 'rope' otherwise. */
   rope?: boolean;
+  /**
+   * Set when its implementation 'auto' computes its quadratic (or N x large k) tensors in blocks
+   * above a fixed size, so that its peak memory grows no faster than N from there on; an
+   * implementation option set to 'dense' gives up the bound. The benchmark then does not
+   * extrapolate the quadratic growth it measured at short lengths into memory it will not use.
+   */
+  linearMemory?: boolean;
   create(args: MixerArgs, options: O): Mixer;
   /** Why these args or options cannot work (e.g. a length it cannot take), or null. */
   validate?(args: MixerArgs, options: O): string | null;

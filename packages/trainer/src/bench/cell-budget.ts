@@ -21,6 +21,16 @@ export interface CellBudget {
   memoryBytes?: number | undefined;
 }
 
+/** What is known of how a mixer's costs grow, beyond the measured points. */
+export interface CellGrowth {
+  /**
+   * The largest exponent of peak memory against length (default 2): 1 for a mixer that blocks
+   * its quadratic tensors above a fixed size (MixerSpec.linearMemory), whose peak measured at
+   * short, dense lengths would otherwise be extrapolated quadratically past the wasm heap.
+   */
+  memoryExponent?: number;
+}
+
 export type CellPlan =
   | { run: true; predictedStepMs: number | null; predictedPeakBytes: number | null }
   | { run: false; reason: string; predictedStepMs: number | null; predictedPeakBytes: number | null };
@@ -38,11 +48,11 @@ export function formatDuration(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
 }
 
-/** Decides one cell from the shorter lengths of the same mixer (`history`, any order). */
-export function planCell(history: readonly CellHistory[], length: number, budget: CellBudget): CellPlan {
+/** Decides one cell from the shorter lengths of the same mixer (`history`, any order) and what is known of its growth. */
+export function planCell(history: readonly CellHistory[], length: number, budget: CellBudget, growth: CellGrowth = {}): CellPlan {
   const shorter = history.filter((h) => h.length < length);
   const predictedStepMs = predictCost(costs(shorter, 'stepMs'), length);
-  const predictedPeakBytes = predictCost(costs(shorter, 'peakBytes'), length);
+  const predictedPeakBytes = predictCost(costs(shorter, 'peakBytes'), length, growth.memoryExponent);
   const predicted = { predictedStepMs, predictedPeakBytes };
   const failed = shorter.filter((h) => h.error !== undefined).sort((a, b) => a.length - b.length)[0];
   if (failed) return { run: false, reason: `failed at ${failed.length}`, ...predicted };

@@ -90,15 +90,15 @@ export const SINGLE_POINT_EXPONENT = 1.5;
  * promises sublinear growth nor explodes; from one point, SINGLE_POINT_EXPONENT. Null with no points.
  * The peer (bench/peer/peer.py) applies the same rule.
  */
-export function predictCost(measured: readonly LengthCost[], length: number): number | null {
+export function predictCost(measured: readonly LengthCost[], length: number, maxExponent = 2): number | null {
   const usable = measured.filter((p) => p.value > 0 && Number.isFinite(p.value)).sort((a, b) => a.length - b.length);
   const last = usable[usable.length - 1];
   if (!last) return null;
   const previous = usable[usable.length - 2];
-  let exponent = SINGLE_POINT_EXPONENT;
+  let exponent = Math.min(maxExponent, SINGLE_POINT_EXPONENT);
   if (previous && previous.length < last.length) {
     const slope = Math.log(last.value / previous.value) / Math.log(last.length / previous.length);
-    exponent = Math.min(2, Math.max(1, slope));
+    exponent = Math.min(maxExponent, Math.max(1, slope));
   }
   return last.value * (length / last.length) ** exponent;
 }

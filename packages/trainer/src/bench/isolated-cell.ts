@@ -27,6 +27,7 @@ export function cellArguments(req: IsolatedCellRequest): string[] {
     '--warmup', String(req.warmup), '--repeats', String(req.repeats),
     '--backend', req.backend, '--no-isolate', '--json',
     ...(req.reversible ? ['--reversible'] : []),
+    ...(req.mixerOptions ? ['--mixer-options', JSON.stringify(req.mixerOptions)] : []),
   ];
 }
 

@@ -16,6 +16,8 @@ export interface BenchShape {
   mlpDim: number;
   /** Reversible blocks (passed to the classifier config only when set). */
   reversible?: boolean;
+  /** The mixer's options (config mixerOptions), e.g. {"implementation": "blocked"} for attention. */
+  mixerOptions?: Record<string, unknown>;
 }
 
 export interface BenchRepeats {
@@ -128,7 +130,7 @@ export function benchConfig(mixer: string, length: number, shape: BenchShape): C
     positions: 'sinusoidal',
     block: 'pre-ln',
     mixer: mixer as ClassifierConfig['mixer'],
-    mixerOptions: {},
+    mixerOptions: shape.mixerOptions ?? {},
     // Only named when asked for, so configs without the field stay as they were.
     ...(shape.reversible ? { reversible: true } : {}),
   } as ClassifierConfig;

@@ -6,6 +6,7 @@ import { runIsolatedCell } from './isolated-cell.js';
 import { type BenchRepeats, type BenchShape, type ModelBenchRow, benchCell } from './model-bench.js';
 import { writeSpeedFiles } from './speed-files.js';
 import type { SpeedRunInfo } from './speed-markdown.js';
+import { mixerGrowth } from './mixer-growth.js';
 import { type CellRunner, measureSpeedSweep } from './speed-sweep.js';
 import { type SpeedTable, buildSpeedTable } from './speed-table.js';
 
@@ -54,6 +55,7 @@ export async function runSpeedTable(opts: SpeedRunOptions): Promise<SpeedRunResu
     layers: opts.layers,
     mlpDim: opts.mlpDim,
     ...(opts.reversible ? { reversible: true } : {}),
+    ...(opts.mixerOptions ? { mixerOptions: opts.mixerOptions } : {}),
   };
   // A cell that outlives thirty budgets is stuck, not slow.
   const timeoutMs = opts.budget.stepMs > 0 && Number.isFinite(opts.budget.stepMs) ? 30 * opts.budget.stepMs : undefined;
@@ -66,6 +68,7 @@ export async function runSpeedTable(opts: SpeedRunOptions): Promise<SpeedRunResu
       longCounts: opts.longCounts,
       longStepMs: opts.longStepMs,
       budget: opts.budget,
+      growth: (mixer) => mixerGrowth(mixer, opts.mixerOptions),
       ...(opts.onRow ? { onRow: opts.onRow } : {}),
     },
     cellRunner(shape, opts.backend, opts.isolate, timeoutMs),

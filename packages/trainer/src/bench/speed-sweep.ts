@@ -1,7 +1,7 @@
 // Measures the speed table's cells: every mixer at every length, shortest first, the baseline
 // mixer before the others, skipping what the budget rules out (cell-budget.ts) and measuring long
 // steps fewer times, so that the whole table fits in minutes rather than hours.
-import { type CellBudget, type CellHistory, planCell } from './cell-budget.js';
+import { type CellBudget, type CellGrowth, type CellHistory, planCell } from './cell-budget.js';
 import { type BenchRepeats, type ModelBenchRow, unmeasuredRow } from './model-bench.js';
 
 /** Measures one cell with the given warm-up and repeat counts. */
@@ -18,6 +18,8 @@ export interface SpeedSweepOptions {
   longCounts: BenchRepeats;
   longStepMs: number;
   budget: CellBudget;
+  /** What is known of a mixer's growth (default: nothing beyond its measurements). */
+  growth?: (mixer: string) => CellGrowth;
   onRow?: (row: ModelBenchRow) => void;
 }
 
@@ -37,7 +39,7 @@ export async function measureSpeedSweep(opts: SpeedSweepOptions, runCell: CellRu
   for (const mixer of sweepOrder(opts.mixers, opts.baseline)) {
     const history: CellHistory[] = [];
     for (const length of lengths) {
-      const plan = planCell(history, length, opts.budget);
+      const plan = planCell(history, length, opts.budget, opts.growth?.(mixer));
       const counts = countsFor(plan.predictedStepMs, opts);
       const row = plan.run ? await runCell(mixer, length, counts) : unmeasuredRow(mixer, length, counts, { skipped: plan.reason });
       history.push({

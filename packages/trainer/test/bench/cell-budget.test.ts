@@ -1,9 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, planCell, WASM_HEAP_LIMIT_BYTES } from '../../src/bench/cell-budget.js';
+import { mixerGrowth } from '../../src/bench/mixer-growth.js';
 
 const GIB = 2 ** 30;
 
 describe('planCell', () => {
+  it('extrapolates the peak of a linear-memory mixer at most linearly (blocked attention past its dense lengths)', () => {
+    // Dense at 1K and 2K (quadratic), blocked from there on: 1.5 GiB at 2K -> 6 GiB at 4K if quadratic.
+    const history = [{ length: 1024, stepMs: 1000, peakBytes: 0.375 * GIB }, { length: 2048, stepMs: 4000, peakBytes: 1.5 * GIB }];
+    const budget = { stepMs: 0, memoryBytes: WASM_HEAP_LIMIT_BYTES };
+    expect(planCell(history, 4096, budget)).toMatchObject({ run: false, reason: 'predicted peak 6.0 GiB > 4.0 GiB heap' });
+    const linear = planCell(history, 4096, budget, { memoryExponent: 1 });
+    expect(linear.run).toBe(true);
+    expect(linear.predictedPeakBytes).toBeCloseTo(3 * GIB, 3);
+    // The step time keeps its own (quadratic) prediction.
+    expect(linear.predictedStepMs).toBeCloseTo(16_000, 6);
+    // From a single point the exponent is 1.5 unless capped.
+    expect(planCell([{ length: 4096, peakBytes: GIB }], 16384, budget, { memoryExponent: 1 }).predictedPeakBytes).toBeCloseTo(4 * GIB, 3);
+  });
+
+  it('takes linear memory from the mixer spec, unless the dense implementation is asked for', () => {
+    expect(mixerGrowth('attention')).toEqual({ memoryExponent: 1 });
+    expect(mixerGrowth('bigbird', { implementation: 'auto' })).toEqual({ memoryExponent: 1 });
+    expect(mixerGrowth('attention', { implementation: 'dense' })).toEqual({});
+    expect(mixerGrowth('fnet')).toEqual({});
+    expect(mixerGrowth('no-such-mixer')).toEqual({});
+  });
+
   it('runs the first length: nothing predicts it', () => {
     expect(planCell([], 1024, { stepMs: 1 })).toEqual({ run: true, predictedStepMs: null, predictedPeakBytes: null });
   });

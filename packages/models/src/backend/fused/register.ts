@@ -2,6 +2,7 @@
 // (cpu, wasm), and the gradients that use them. Elsewhere the same ops fall back to tfjs ops.
 import * as tf from '@tensorflow/tfjs';
 import { arrayKernelConfigs, type ArrayKernel } from './array-kernel.js';
+import { attentionDropoutBlockGradient, attentionDropoutBlockKernel, attentionDropoutBlockPairKernel } from './attention-dropout-block.js';
 import { geluGradGradient, geluGradient, geluGradKernel, geluKernel } from './gelu.js';
 import { layerNormGradGradient, layerNormGradient, layerNormGradKernel, layerNormKernel } from './layer-norm.js';
 import { seededDropoutGradient, seededDropoutKernel } from './seeded-dropout.js';
@@ -9,11 +10,13 @@ import { softmaxGradGradient, softmaxGradient, softmaxGradKernel } from './softm
 
 const FUSED_KERNELS: readonly ArrayKernel[] = [
   seededDropoutKernel, softmaxGradKernel, geluKernel, geluGradKernel, layerNormKernel, layerNormGradKernel,
+  // Blocked attention's dropout (the pair only inside blockedAttention's own gradient).
+  attentionDropoutBlockKernel, attentionDropoutBlockPairKernel,
 ];
 // The gradient kernels have gradients too, so everything through them can be differentiated twice.
 const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
   seededDropoutGradient, softmaxGradient, softmaxGradGradient, geluGradient, geluGradGradient,
-  layerNormGradient, layerNormGradGradient,
+  layerNormGradient, layerNormGradGradient, attentionDropoutBlockGradient,
 ];
 
 /** Names of the fused kernels, registered for cpu and wasm. */

@@ -21,6 +21,13 @@ const ints = (s: string) =>
     return n;
   });
 
+/** --mixer-options: a JSON object. */
+function parseMixerOptions(text: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--mixer-options must be a JSON object, got ${text}`);
+  return parsed as Record<string, unknown>;
+}
+
 const DEFAULT_LENGTHS = '1024,2048,4096';
 /** Counts of the plain benchmark, and of the table and the peer (fewer: they measure many cells). */
 const COUNTS = { plain: { warmup: 2, repeats: 5 }, table: { warmup: 1, repeats: 3 } };
@@ -62,6 +69,7 @@ export function benchCommand(y: Argv): Argv {
         .option('heads', { type: 'number', default: 4 })
         .option('layers', { type: 'number', default: 1 })
         .option('mlp-dim', { type: 'number', default: 128 })
+        .option('mixer-options', { type: 'string', describe: 'JSON options for every mixer benchmarked, e.g. \'{"implementation":"blocked"}\' (attention)' })
         .option('reversible', { type: 'boolean', default: false, describe: 'reversible blocks (classifier config reversible: true)' })
         .option('warmup', { type: 'number', describe: `untimed runs (default ${COUNTS.plain.warmup}; --table and --peer ${COUNTS.table.warmup})` })
         .option('repeats', { type: 'number', describe: `timed runs, median reported (default ${COUNTS.plain.repeats}; --table and --peer ${COUNTS.table.repeats})` })
@@ -101,6 +109,7 @@ export function benchCommand(y: Argv): Argv {
         layers: args.layers,
         mlpDim: args['mlp-dim'],
         ...(args.reversible ? { reversible: true } : {}),
+        ...(args['mixer-options'] ? { mixerOptions: parseMixerOptions(args['mixer-options']) } : {}),
       };
 
       if (args.peer) {

@@ -1,0 +1,63 @@
+// Which softmax attention to run for a batch: the dense [B*H, N, N] weights (fastest while they
+// fit comfortably) or blocked attention (nn/flash-attention.ts), and its block sizes.
+
+export type AttentionImplementation = 'auto' | 'dense' | 'blocked';
+
+export interface AttentionPlanOptions {
+  implementation: AttentionImplementation;
+  /** Queries per block; null: from BLOCK_ELEMENTS. */
+  blockSize: number | null;
+  /** Keys per block; null: from BLOCK_ELEMENTS. */
+  keyBlockSize: number | null;
+}
+
+export type AttentionPlan = { kind: 'dense' } | { kind: 'blocked'; queryBlock: number; keyBlock: number };
+
+/**
+ * 'auto' goes blocked above this size of one [B*H, N, N] float32 tensor. The dense step holds
+ * several such tensors (scores, weights, dropped weights, their gradients) on a 4 GiB wasm heap:
+ * measured at B 8, H 4, N 1024 (128 MiB each) its peak was 1.07 GiB, and at N 2048 (512 MiB
+ * each) it ran out of heap ("Invalid typed array length: 134217728").
+ */
+export const DENSE_WEIGHTS_LIMIT_BYTES = 256 * 2 ** 20;
+
+/**
+ * Elements of one [B*H, Bq, Bk] block (64 MiB): the backward holds about six blocks at a time.
+ * Larger blocks ran faster (measured at B 8, H 4, N 2048: 512 queries a block took 0.85x the
+ * time of 128).
+ */
+export const BLOCK_ELEMENTS = 2 ** 24;
+
+/**
+ * Whole rows (every key in one block: the row's softmax is the block's, nothing to rescale) while
+ * a block still holds this many queries; longer rows are cut into key blocks.
+ */
+const MIN_FULL_ROW_QUERIES = 64;
+
+/** Keys per block relative to queries per block when rows are cut: fewer key blocks, fewer rescales. */
+const KEY_TO_QUERY_RATIO = 16;
+
+function roundUp(value: number, multiple: number): number {
+  return Math.ceil(value / multiple) * multiple;
+}
+
+/** The plan for batchHeads = B * H rows of `length` queries and keys. */
+export function planAttention(batchHeads: number, length: number, options: AttentionPlanOptions): AttentionPlan {
+  const blocked =
+    options.implementation === 'blocked' || (options.implementation === 'auto' && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
+  if (!blocked) return { kind: 'dense' };
+  const fullRows = BLOCK_ELEMENTS / (batchHeads * length) >= MIN_FULL_ROW_QUERIES;
+  const cutRows = roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64);
+  const keyBlock = Math.min(length, options.keyBlockSize ?? (fullRows ? length : cutRows));
+  const queryBlock = Math.min(length, options.blockSize ?? Math.max(16, Math.floor(BLOCK_ELEMENTS / (batchHeads * keyBlock))));
+  return { kind: 'blocked', queryBlock, keyBlock };
+}
+
+/** Why the plan options cannot work, or null. */
+export function attentionPlanProblem(options: AttentionPlanOptions): string | null {
+  for (const key of ['blockSize', 'keyBlockSize'] as const) {
+    const value = options[key];
+    if (value !== null && !(Number.isInteger(value) && value >= 1)) return `${key} must be a positive integer or null, got ${value}`;
+  }
+  return null;
+}
