@@ -142,7 +142,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     requested: config.train.microBatch ?? 'auto',
     limit: memoryLimit(backend.tfjsBackend, config.train.memoryLimitMiB === undefined ? undefined : config.train.memoryLimitMiB * 2 ** 20),
   });
-  log.info({ plan: { ...plan } }, plannedLine(plan, config.train.batchSize));
+  log.info({ microBatch: plan.microBatch, passes: plan.passes, predictedPeakBytes: plan.predictedPeakBytes, limitBytes: plan.limitBytes }, plannedLine(plan, config.train.batchSize));
   // LRA's Retrieval pipeline drops the last partial batch of every split; the others keep it.
   const evalOpts = { batchSize: config.train.evalBatchSize, seqLen, maxBatches: config.train.evalBatches, dropRemainder: task.pair, microBatch: plan.microBatch };
   const valExamples = config.train.evalBatches === null ? splits.val.count : Math.min(splits.val.count, config.train.evalBatches * config.train.evalBatchSize);
@@ -185,7 +185,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
         measured = now;
         progress.interrupt(() =>
           log.info(
-            { plan: { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: peakBytes, microBatch: plan.microBatch, ...now } },
+            { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: peakBytes, microBatch: plan.microBatch, ...now },
             measuredLine(plan, peakBytes, elapsed, now.etaSeconds, config.train.steps - step - 1),
           ),
         );
