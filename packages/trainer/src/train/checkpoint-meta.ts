@@ -1,0 +1,18 @@
+import type { ExperimentConfig } from '../config/types.js';
+import type { RunTiming } from './run-timing.js';
+
+export interface BestSoFar {
+  step: number;
+  valAccuracy: number;
+  valLoss: number;
+}
+
+/** The header of a run's checkpoints: where the run is, and what it measured so far. */
+export interface CheckpointMeta {
+  step: number;
+  optimizerStep: number;
+  best: BestSoFar | null;
+  config: ExperimentConfig;
+  /** Absent in checkpoints written before speed and memory were carried across resumption. */
+  timing?: RunTiming;
+}

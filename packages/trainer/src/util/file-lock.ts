@@ -1,0 +1,102 @@
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+
+/**
+ * An exclusive lock held as a file: `{pid, host, startedAt}`. It is created complete under a
+ * temporary name and hard-linked to its place, so a second process either fails to link (the lock
+ * is taken) or sees a whole record, never an empty file. A lock whose process is gone on this host
+ * is stale (a SIGKILL leaves one behind) and is taken over; a lock of another host cannot be
+ * checked from here and is never taken over.
+ */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** What holds it (`lra train`, `lra sweep`), for the message a second process gets. */
+  purpose: string;
+}
+
+export interface HeldLock {
+  path: string;
+  owner: LockOwner;
+  /** Removes the lock file when it is still this process's. */
+  release(): Promise<void>;
+}
+
+/** Whether a process with this pid runs on this machine (EPERM: it runs under another user). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The owner recorded in a lock file; null when there is none or it cannot be parsed. */
+export async function readLockOwner(path: string): Promise<LockOwner | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof value.pid !== 'number' || typeof value.host !== 'string') return null;
+    return { pid: value.pid, host: value.host, startedAt: String(value.startedAt ?? '?'), purpose: String(value.purpose ?? '?') };
+  } catch {
+    return null;
+  }
+}
+
+/** Why `owner` still holds its lock, or null when the lock is stale (its process is gone). */
+export function liveOwner(owner: LockOwner | null): LockOwner | null {
+  if (owner === null) return null;
+  if (owner.host !== hostname()) return owner;
+  if (owner.pid === process.pid) return owner;
+  return processAlive(owner.pid) ? owner : null;
+}
+
+export function describeOwner(owner: LockOwner): string {
+  return `${owner.purpose}, pid ${owner.pid} on ${owner.host}, since ${owner.startedAt}`;
+}
+
+/**
+ * Takes the lock at `path`, or returns the live owner that holds it. A stale lock (dead process
+ * on this host, or a record that cannot be read) is removed and the lock taken.
+ */
+export async function tryLock(path: string, purpose: string): Promise<HeldLock | { heldBy: LockOwner }> {
+  await mkdir(dirname(path), { recursive: true });
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose };
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, `${JSON.stringify(owner)}\n`);
+  try {
+    // Two tries: the second after removing a stale lock.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await link(tmp, path);
+        return {
+          path,
+          owner,
+          release: async () => {
+            const now = await readLockOwner(path);
+            if (now !== null && now.pid === owner.pid && now.host === owner.host && now.startedAt === owner.startedAt) await rm(path, { force: true });
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = await readLockOwner(path);
+      const live = liveOwner(holder);
+      if (live !== null) return { heldBy: live };
+      await rm(path, { force: true });
+    }
+    const holder = await readLockOwner(path);
+    return { heldBy: holder ?? { pid: 0, host: '?', startedAt: '?', purpose: 'another process' } };
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
