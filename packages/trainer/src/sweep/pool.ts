@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { RunFiles } from '../train/run-files.js';
+import { claimRun } from './claim.js';
 import { type RunLauncher, spawnTrainRun, trainLogPath } from './launcher.js';
-import type { PlannedRun } from './plan.js';
+import { actionFor, type PlannedRun } from './plan.js';
 import type { RunOutcome, SweepView } from './progress-view.js';
 
 export interface PoolOptions {
@@ -18,13 +19,17 @@ export interface SweepResult {
   /** One per planned run, in index order; runs never started because of a stop are left out. */
   outcomes: RunOutcome[];
   failed: RunOutcome[];
+  /** Runs another sweep was running when this one came to them: left to it. */
+  taken: RunOutcome[];
   stopped: boolean;
 }
 
 /**
  * Runs the planned runs on a pool of `workers` child processes, in index order. Finished runs are
  * skipped, started ones resumed; a failure is reported and the others go on. A run counts as
- * finished only when its child exits 0 and report.json is there.
+ * finished only when its child exits 0 and report.json is there. Each run is claimed first (see
+ * claim.ts): one that another sweep holds is left to it, and what to do with a run is decided
+ * again once claimed, since another sweep may have finished it since planning.
  */
 export async function runPool(planned: readonly PlannedRun[], opts: PoolOptions): Promise<SweepResult> {
   if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new RangeError(`workers must be an integer >= 1, got ${opts.workers}`);
@@ -35,6 +40,7 @@ export async function runPool(planned: readonly PlannedRun[], opts: PoolOptions)
   if (opts.signal?.aborted) abort.abort();
 
   const outcomes = new Map<number, RunOutcome>();
+  const taken = new Set<number>();
   for (const p of planned)
     if (p.action === 'skip') outcomes.set(p.run.index, { run: p.run, action: 'skip', status: 'skipped', exitCode: 0, signal: null, lastLine: null, seconds: 0 });
   const queue = planned.filter((p) => p.action !== 'skip');
@@ -43,22 +49,52 @@ export async function runPool(planned: readonly PlannedRun[], opts: PoolOptions)
   let next = 0;
   const worker = async (): Promise<void> => {
     while (!abort.signal.aborted && next < queue.length) {
-      const { run, action } = queue[next++]!;
-      opts.view.started(run, action);
-      const t0 = performance.now();
-      const result = await launcher(run, {
-        resume: action === 'resume',
-        logFile: trainLogPath(run),
-        signal: abort.signal,
-        onStep: (step, total) => opts.view.step(run, step, total),
-      });
-      const seconds = (performance.now() - t0) / 1000;
-      const reported = existsSync(new RunFiles(run.out).report);
-      const status = result.exitCode === 0 && reported ? 'finished' : abort.signal.aborted ? 'stopped' : 'failed';
-      const lastLine = result.exitCode === 0 && !reported ? 'exited 0 without writing report.json' : result.lastLine;
-      const outcome: RunOutcome = { run, action, status, exitCode: result.exitCode, signal: result.signal, lastLine, seconds };
-      outcomes.set(run.index, outcome);
-      opts.view.ended(outcome);
+      const planned = queue[next++]!;
+      const { run } = planned;
+      const claim = await claimRun(run.out);
+      if ('takenBy' in claim) {
+        const outcome: RunOutcome = { run, action: 'skip', status: 'skipped', exitCode: null, signal: null, lastLine: `running in another sweep (${claim.takenBy})`, seconds: 0 };
+        taken.add(run.index);
+        outcomes.set(run.index, outcome);
+        opts.view.started(run, 'skip');
+        opts.view.ended(outcome);
+        continue;
+      }
+      try {
+        let action = planned.action;
+        try {
+          action = actionFor(run, planned.config);
+        } catch (err) {
+          const outcome: RunOutcome = { run, action, status: 'failed', exitCode: null, signal: null, lastLine: (err as Error).message, seconds: 0 };
+          outcomes.set(run.index, outcome);
+          opts.view.started(run, action);
+          opts.view.ended(outcome);
+          continue;
+        }
+        opts.view.started(run, action);
+        if (action === 'skip') {
+          const outcome: RunOutcome = { run, action, status: 'skipped', exitCode: 0, signal: null, lastLine: 'finished by another sweep', seconds: 0 };
+          outcomes.set(run.index, outcome);
+          opts.view.ended(outcome);
+          continue;
+        }
+        const t0 = performance.now();
+        const result = await launcher(run, {
+          resume: action === 'resume',
+          logFile: trainLogPath(run),
+          signal: abort.signal,
+          onStep: (step, total) => opts.view.step(run, step, total),
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        const reported = existsSync(new RunFiles(run.out).report);
+        const status = result.exitCode === 0 && reported ? 'finished' : abort.signal.aborted ? 'stopped' : 'failed';
+        const lastLine = result.exitCode === 0 && !reported ? 'exited 0 without writing report.json' : result.lastLine;
+        const outcome: RunOutcome = { run, action, status, exitCode: result.exitCode, signal: result.signal, lastLine, seconds };
+        outcomes.set(run.index, outcome);
+        opts.view.ended(outcome);
+      } finally {
+        await claim.held.release();
+      }
     }
   };
   try {
@@ -68,5 +104,10 @@ export async function runPool(planned: readonly PlannedRun[], opts: PoolOptions)
     opts.view.close();
   }
   const ordered = [...outcomes.values()].sort((a, b) => a.run.index - b.run.index);
-  return { outcomes: ordered, failed: ordered.filter((o) => o.status === 'failed'), stopped: abort.signal.aborted };
+  return {
+    outcomes: ordered,
+    failed: ordered.filter((o) => o.status === 'failed'),
+    taken: ordered.filter((o) => taken.has(o.run.index)),
+    stopped: abort.signal.aborted,
+  };
 }
