@@ -103,6 +103,8 @@ export async function readCheckpoint<M>(path: string): Promise<Checkpoint<M>> {
   } catch (err) {
     throw new CheckpointError(path, `unreadable checkpoint header (${(err as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || header.meta === undefined || !Array.isArray(header.index))
+    throw new CheckpointError(path, 'unreadable checkpoint header (no meta or index)');
   const { meta, index } = header;
   const dataStart = Math.ceil(headerEnd / 4) * 4;
   const total = index.reduce((n, e) => n + e.length, 0);
