@@ -49,12 +49,13 @@ export function dataCommand(y: Argv): Argv {
             .option('source', { type: 'string', describe: 'read the official files here instead of the cache' })
             .option('data-dir', { type: 'string', default: 'datasets' })
             .option('verify', { type: 'boolean', default: false, describe: "hash every cache file against the manifest, even when its size and mtime match the last check" })
+            .option('skip-bad', { type: 'boolean', default: false, describe: 'with --source: skip and count malformed rows (the count is shown as skipped)' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const task = getTask(args.task);
           const split = args.split as SplitName;
           const data = args.source
-            ? await task.read(args.source, split)
+            ? await task.read(args.source, split, { skipBad: args['skip-bad'] })
             : (await ensureTaskData({ task: args.task, dataDir: args['data-dir'], verify: args.verify, log: (msg: string) => createLogger().info(msg) })).splits[split];
           const summary = inspectSplit(task, data);
           if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
