@@ -10,6 +10,8 @@ import type { SplitData } from '../types.js';
  * reading the file.
  */
 export function checkSplitRanges(path: string, data: SplitData, vocabSize: number, numClasses: number): void {
+  if (!Number.isInteger(vocabSize) || !Number.isInteger(numClasses))
+    throw new CacheError(path, `its manifest gives no vocabSize or numClasses (${vocabSize}, ${numClasses}) to check the file against; prepare the cache again (lra data prepare)`);
   const { labels } = data;
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!;

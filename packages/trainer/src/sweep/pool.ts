@@ -1,9 +1,20 @@
 import { existsSync } from 'node:fs';
 import { RunFiles } from '../train/run-files.js';
+import type { HeldLock } from '../util/file-lock.js';
 import { claimRun } from './claim.js';
-import { type RunLauncher, spawnTrainRun, trainLogPath } from './launcher.js';
-import { actionFor, type PlannedRun } from './plan.js';
+import type { SweepRun } from './expand.js';
+import { type LaunchResult, type RunLauncher, spawnTrainRun, trainLogPath } from './launcher.js';
+import { actionFor, type PlannedRun, type RunAction } from './plan.js';
 import type { RunOutcome, SweepView } from './progress-view.js';
+
+/** A run this sweep claimed and started. */
+interface Launched {
+  run: SweepRun;
+  action: RunAction;
+  claim: HeldLock;
+  running: Promise<LaunchResult>;
+  t0: number;
+}
 
 export interface PoolOptions {
   /** Runs at a time, each in its own process. */
@@ -46,54 +57,72 @@ export async function runPool(planned: readonly PlannedRun[], opts: PoolOptions)
   const queue = planned.filter((p) => p.action !== 'skip');
   opts.view.begin({ total: planned.length, skipped: planned.length - queue.length, toRun: queue.length, workers: opts.workers });
 
+  const record = (outcome: RunOutcome): void => {
+    outcomes.set(outcome.run.index, outcome);
+    opts.view.ended(outcome);
+  };
+
   let next = 0;
-  const worker = async (): Promise<void> => {
+  /** Takes the next run this sweep may run, claims it and launches it; null when none is left. */
+  const startNext = async (): Promise<Launched | null> => {
     while (!abort.signal.aborted && next < queue.length) {
       const planned = queue[next++]!;
       const { run } = planned;
       const claim = await claimRun(run.out);
       if ('takenBy' in claim) {
-        const outcome: RunOutcome = { run, action: 'skip', status: 'skipped', exitCode: null, signal: null, lastLine: `running in another sweep (${claim.takenBy})`, seconds: 0 };
         taken.add(run.index);
-        outcomes.set(run.index, outcome);
         opts.view.started(run, 'skip');
-        opts.view.ended(outcome);
+        record({ run, action: 'skip', status: 'skipped', exitCode: null, signal: null, lastLine: `running in another sweep (${claim.takenBy})`, seconds: 0 });
         continue;
       }
+      let action: RunAction;
       try {
-        let action = planned.action;
-        try {
-          action = actionFor(run, planned.config);
-        } catch (err) {
-          const outcome: RunOutcome = { run, action, status: 'failed', exitCode: null, signal: null, lastLine: (err as Error).message, seconds: 0 };
-          outcomes.set(run.index, outcome);
-          opts.view.started(run, action);
-          opts.view.ended(outcome);
-          continue;
-        }
-        opts.view.started(run, action);
-        if (action === 'skip') {
-          const outcome: RunOutcome = { run, action, status: 'skipped', exitCode: 0, signal: null, lastLine: 'finished by another sweep', seconds: 0 };
-          outcomes.set(run.index, outcome);
-          opts.view.ended(outcome);
-          continue;
-        }
-        const t0 = performance.now();
-        const result = await launcher(run, {
-          resume: action === 'resume',
-          logFile: trainLogPath(run),
-          signal: abort.signal,
-          onStep: (step, total) => opts.view.step(run, step, total),
-        });
-        const seconds = (performance.now() - t0) / 1000;
+        action = actionFor(run, planned.config);
+      } catch (err) {
+        await claim.held.release();
+        opts.view.started(run, planned.action);
+        record({ run, action: planned.action, status: 'failed', exitCode: null, signal: null, lastLine: (err as Error).message, seconds: 0 });
+        continue;
+      }
+      opts.view.started(run, action);
+      if (action === 'skip') {
+        await claim.held.release();
+        record({ run, action, status: 'skipped', exitCode: 0, signal: null, lastLine: 'finished by another sweep', seconds: 0 });
+        continue;
+      }
+      const t0 = performance.now();
+      const running = launcher(run, {
+        resume: action === 'resume',
+        logFile: trainLogPath(run),
+        signal: abort.signal,
+        onStep: (step, total) => opts.view.step(run, step, total),
+      });
+      return { run, action, claim: claim.held, running, t0 };
+    }
+    return null;
+  };
+  // Taking, claiming and launching happen one run at a time (each is quick; the runs themselves
+  // are awaited outside), so runs start in index order whatever the timing of their claims.
+  let turn: Promise<unknown> = Promise.resolve();
+  const serially = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = turn.then(fn);
+    turn = p.catch(() => undefined);
+    return p;
+  };
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const launched = await serially(startNext);
+      if (launched === null) return;
+      const { run, action } = launched;
+      try {
+        const result = await launched.running;
+        const seconds = (performance.now() - launched.t0) / 1000;
         const reported = existsSync(new RunFiles(run.out).report);
         const status = result.exitCode === 0 && reported ? 'finished' : abort.signal.aborted ? 'stopped' : 'failed';
         const lastLine = result.exitCode === 0 && !reported ? 'exited 0 without writing report.json' : result.lastLine;
-        const outcome: RunOutcome = { run, action, status, exitCode: result.exitCode, signal: result.signal, lastLine, seconds };
-        outcomes.set(run.index, outcome);
-        opts.view.ended(outcome);
+        record({ run, action, status, exitCode: result.exitCode, signal: result.signal, lastLine, seconds });
       } finally {
-        await claim.held.release();
+        await launched.claim.release();
       }
     }
   };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -15,6 +16,8 @@ export interface LockOwner {
   startedAt: string;
   /** What holds it (`lra train`, `lra sweep`), for the message a second process gets. */
   purpose: string;
+  /** Random: tells this holder's lock from another taken by the same process. */
+  token?: string;
 }
 
 export interface HeldLock {
@@ -46,7 +49,9 @@ export async function readLockOwner(path: string): Promise<LockOwner | null> {
   try {
     const value = JSON.parse(text) as Partial<LockOwner>;
     if (typeof value.pid !== 'number' || typeof value.host !== 'string') return null;
-    return { pid: value.pid, host: value.host, startedAt: String(value.startedAt ?? '?'), purpose: String(value.purpose ?? '?') };
+    const owner: LockOwner = { pid: value.pid, host: value.host, startedAt: String(value.startedAt ?? '?'), purpose: String(value.purpose ?? '?') };
+    if (typeof value.token === 'string') owner.token = value.token;
+    return owner;
   } catch {
     return null;
   }
@@ -70,9 +75,11 @@ export function describeOwner(owner: LockOwner): string {
  */
 export async function tryLock(path: string, purpose: string): Promise<HeldLock | { heldBy: LockOwner }> {
   await mkdir(dirname(path), { recursive: true });
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose };
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, `${JSON.stringify(owner)}\n`);
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), purpose, token: randomBytes(8).toString('hex') };
+  // Unique even for two locks taken by one process in one millisecond: a shared temporary file
+  // would be one inode with the lock, its record rewritten by the loser.
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  await writeFile(tmp, `${JSON.stringify(owner)}\n`, { flag: 'wx' });
   try {
     // Two tries: the second after removing a stale lock.
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -83,7 +90,7 @@ export async function tryLock(path: string, purpose: string): Promise<HeldLock |
           owner,
           release: async () => {
             const now = await readLockOwner(path);
-            if (now !== null && now.pid === owner.pid && now.host === owner.host && now.startedAt === owner.startedAt) await rm(path, { force: true });
+            if (now !== null && now.token === owner.token && now.pid === owner.pid && now.host === owner.host) await rm(path, { force: true });
           },
         };
       } catch (err) {
