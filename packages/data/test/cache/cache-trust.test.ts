@@ -1,4 +1,4 @@
-// Defects 5 and 6: a cache trusted by its stamp (size and mtime) still has its values checked on
+// A cache trusted by its stamp (size and mtime) still has its values checked on
 // load, and an official cache that lost its manifest is an error, never replaced by generated data.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Defect 7: an archive with no published checksum (the lra_release archive's case) is read to its
+// An archive with no published checksum (the lra_release archive's case) is read to its
 // end before its sha256 is recorded as the reference; a file that is not whole is deleted, with
 // what to do, and a bad file recorded by an earlier version is not reused.
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Defect 4: every checkpoint carries a checksum, verified on every read; both checkpoints are
+// Every checkpoint carries a checksum, verified on every read; both checkpoints are
 // verified before a resume trains a step; every error names the file; leftovers of a killed
 // write are removed.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

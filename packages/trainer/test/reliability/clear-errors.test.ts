@@ -1,4 +1,4 @@
-// Defect 9: bad requests get an error that names what is wrong (and a too-short data.seqLen a
+// Bad requests get an error that names what is wrong (and a too-short data.seqLen a
 // warning that says how many examples it cuts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The faults of defects 1, 4 and 9 through the `lra` program itself: exit code 1, one line that
+// Faults of a run directory, a checkpoint and an argument through the `lra` program itself: exit code 1, one line that
 // names the problem, and the run directory as it was.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

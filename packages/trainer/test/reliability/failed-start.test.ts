@@ -1,4 +1,4 @@
-// Defect 1: a start that fails, or a start without --resume into a finished run, must leave the
+// A start that fails, or a start without --resume into a finished run, must leave the
 // run that is there as it was; only --overwrite replaces it, and says so.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Defect 8 through the program: `lra data inspect --skip-bad` shows how many records were skipped,
+// Through the program: `lra data inspect --skip-bad` shows how many records were skipped,
 // and a truncated last CIFAR record is counted in val only.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

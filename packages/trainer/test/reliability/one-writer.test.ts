@@ -1,4 +1,4 @@
-// Defect 2: one writer per run directory (a lock with pid, host and start; stale locks taken
+// One writer per run directory (a lock with pid, host and start; stale locks taken
 // over), and two sweeps of one file split the runs between them.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Defect 3: resuming a finished run, or one killed between its test record and its report, must
+// Resuming a finished run, or one killed between its test record and its report, must
 // not test twice, and speed, memory and wall time must be those of the whole run.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Defect 5, through the trainer: `lra train --verify` hashes every cache file, whatever its stamp
+// Through the trainer: `lra train --verify` hashes every cache file, whatever its stamp
 // says, and a file that fails stops the run before its directory is touched.
 import { existsSync } from 'node:fs';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';

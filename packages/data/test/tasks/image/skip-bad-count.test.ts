@@ -1,4 +1,4 @@
-// Defect 8: with --skip-bad, a bad CIFAR record is counted once, in the split its place in the
+// With --skip-bad, a bad CIFAR record is counted once, in the split its place in the
 // files gives it (train and val read the same files), and inspect shows the count.
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

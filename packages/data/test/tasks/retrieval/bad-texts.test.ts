@@ -1,4 +1,4 @@
-// Defect 10: a Retrieval row with an empty text or a text that is not UTF-8 is refused with the
+// A Retrieval row with an empty text or a text that is not UTF-8 is refused with the
 // file, line and reason, or skipped and counted with --skip-bad, as the IMDB reader does.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
