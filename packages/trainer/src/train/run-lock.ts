@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describeOwner, type HeldLock, type LockOwner, tryLock } from '../util/file-lock.js';
+import { describeOwner, FOREIGN_STALE_MS, type HeldLock, type LockOwner, tryLock } from '../util/file-lock.js';
 
 /** The file that makes one process the only writer of a run directory. */
 export const RUN_LOCK_FILE = 'run.lock';
@@ -14,7 +14,9 @@ export class RunLockedError extends Error {
   ) {
     super(
       `${dir} is in use by another run (${describeOwner(owner)}); wait for it to end, or choose another --out` +
-        (owner.host === hostname() ? '' : ` (a process on another host cannot be checked from here: if it is gone, delete ${join(dir, RUN_LOCK_FILE)})`),
+        (owner.host === hostname()
+          ? ''
+          : ` (a process on another host cannot be checked from here: its lock is taken over once unrefreshed for ${FOREIGN_STALE_MS / 60_000} minutes; if it is gone, delete ${join(dir, RUN_LOCK_FILE)})`),
     );
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -7,9 +7,13 @@ import { dirname } from 'node:path';
  * An exclusive lock held as a file: `{pid, host, startedAt}`. It is created complete under a
  * temporary name and hard-linked to its place, so a second process either fails to link (the lock
  * is taken) or sees a whole record, never an empty file. A lock whose process is gone on this host
- * is stale (a SIGKILL leaves one behind) and is taken over; a lock of another host cannot be
- * checked from here and is never taken over.
+ * is stale (a SIGKILL leaves one behind) and is taken over. The process of another host (a cluster
+ * node sharing the storage) cannot be checked from here: its holder refreshes the file's mtime
+ * every HEARTBEAT_MS, and a lock of another host left unrefreshed for FOREIGN_STALE_MS is stale.
  */
+export const HEARTBEAT_MS = 30_000;
+export const FOREIGN_STALE_MS = 5 * 60_000;
+
 export interface LockOwner {
   pid: number;
   host: string;
@@ -57,10 +61,22 @@ export async function readLockOwner(path: string): Promise<LockOwner | null> {
   }
 }
 
-/** Why `owner` still holds its lock, or null when the lock is stale (its process is gone). */
-export function liveOwner(owner: LockOwner | null): LockOwner | null {
+/**
+ * The owner of the lock at `path` while it holds it, or null when there is none or the lock is
+ * stale: its process gone (this host), or not refreshed for FOREIGN_STALE_MS (another host).
+ */
+export async function liveOwner(path: string): Promise<LockOwner | null> {
+  const owner = await readLockOwner(path);
   if (owner === null) return null;
-  if (owner.host !== hostname()) return owner;
+  if (owner.host !== hostname()) {
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(path)).mtimeMs;
+    } catch {
+      return null;
+    }
+    return Date.now() - mtimeMs < FOREIGN_STALE_MS ? owner : null;
+  }
   if (owner.pid === process.pid) return owner;
   return processAlive(owner.pid) ? owner : null;
 }
@@ -70,8 +86,8 @@ export function describeOwner(owner: LockOwner): string {
 }
 
 /**
- * Takes the lock at `path`, or returns the live owner that holds it. A stale lock (dead process
- * on this host, or a record that cannot be read) is removed and the lock taken.
+ * Takes the lock at `path`, or returns the live owner that holds it. A stale lock (see liveOwner,
+ * or a record that cannot be read) is removed and the lock taken.
  */
 export async function tryLock(path: string, purpose: string): Promise<HeldLock | { heldBy: LockOwner }> {
   await mkdir(dirname(path), { recursive: true });
@@ -85,10 +101,16 @@ export async function tryLock(path: string, purpose: string): Promise<HeldLock |
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await link(tmp, path);
+        const heartbeat = setInterval(() => {
+          const now = new Date();
+          utimes(path, now, now).catch(() => undefined);
+        }, HEARTBEAT_MS);
+        heartbeat.unref();
         return {
           path,
           owner,
           release: async () => {
+            clearInterval(heartbeat);
             const now = await readLockOwner(path);
             if (now !== null && now.token === owner.token && now.pid === owner.pid && now.host === owner.host) await rm(path, { force: true });
           },
@@ -96,8 +118,7 @@ export async function tryLock(path: string, purpose: string): Promise<HeldLock |
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      const holder = await readLockOwner(path);
-      const live = liveOwner(holder);
+      const live = await liveOwner(path);
       if (live !== null) return { heldBy: live };
       await rm(path, { force: true });
     }

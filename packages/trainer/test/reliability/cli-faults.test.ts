@@ -1,5 +1,5 @@
-// Faults of a run directory, a checkpoint and an argument through the `lra` program itself: exit code 1, one line that
-// names the problem, and the run directory as it was.
+// Faults of a run directory, a checkpoint and an argument through the `lra` program itself:
+// exit code 1, one line that names the problem, and the run directory as it was.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

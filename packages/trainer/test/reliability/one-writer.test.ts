@@ -1,18 +1,21 @@
 // One writer per run directory (a lock with pid, host and start; stale locks taken
 // over), and two sweeps of one file split the runs between them.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '@lra/models';
+import { claimRun } from '../../src/sweep/claim.js';
 import { expandSweep } from '../../src/sweep/expand.js';
+import { readSweepFile } from '../../src/sweep/spec.js';
 import { planRuns } from '../../src/sweep/plan.js';
 import { runPool } from '../../src/sweep/pool.js';
 import { train } from '../../src/train/run.js';
 import { RUN_LOCK_FILE, RunLockedError } from '../../src/train/run-lock.js';
+import { FOREIGN_STALE_MS } from '../../src/util/file-lock.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { RecordingView, fakeLauncher, spec } from '../sweep/helpers.js';
+import { RecordingView, fakeLauncher, runSweepCommand, spec, writeSweepFile } from '../sweep/helpers.js';
 import { metricRecords, prepareSharedData, tempDir, tinyConfig } from './fixtures.js';
 
 /** The pid of a process that has exited. */
@@ -44,7 +47,7 @@ describe('one writer per run', () => {
     expect(existsSync(join(dir, RUN_LOCK_FILE))).toBe(false);
   });
 
-  it('takes over the lock of a process that is gone (killed), and refuses one of another host', async () => {
+  it('takes over the lock of a process that is gone (killed), and one of another host once it is no longer refreshed', async () => {
     const stale = tempDir('stale');
     mkdirSync(stale, { recursive: true });
     writeFileSync(join(stale, RUN_LOCK_FILE), JSON.stringify({ pid: deadPid(), host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', purpose: 'lra train' }));
@@ -56,9 +59,14 @@ describe('one writer per run', () => {
     const lock = JSON.stringify({ pid: process.pid, host: 'another-host.example', startedAt: '2026-01-01T00:00:00.000Z', purpose: 'lra train' });
     writeFileSync(join(remote, RUN_LOCK_FILE), lock);
     await expect(train({ resolved: tinyConfig(remote), log: silentLogger(), progress: false })).rejects.toThrow(
-      /in use by another run \(lra train, pid \d+ on another-host\.example.*cannot be checked from here: if it is gone, delete .*run\.lock/,
+      /in use by another run \(lra train, pid \d+ on another-host\.example.*cannot be checked from here: its lock is taken over once unrefreshed for 5 minutes; if it is gone, delete .*run\.lock/,
     );
     expect(existsSync(join(remote, 'metrics.jsonl'))).toBe(false);
+
+    // Its holder refreshes the lock every 30 s: one left alone for longer than 5 minutes is stale.
+    const old = new Date(Date.now() - FOREIGN_STALE_MS - 60_000);
+    utimesSync(join(remote, RUN_LOCK_FILE), old, old);
+    expect((await train({ resolved: tinyConfig(remote), log: silentLogger(), progress: false }))!.steps).toBe(8);
   });
 
   it('two sweeps of one file at the same time train every run once between them', async () => {
@@ -75,5 +83,21 @@ describe('one writer per run', () => {
       const statuses = [a, b].map((r) => r.outcomes.find((o) => o.run.index === run.index)!.status).sort();
       expect(statuses).toEqual(['finished', 'skipped']);
     }
+  });
+
+  it('a cluster task (--index) whose run another sweep holds fails instead of ending as done, so its engine retries it', async () => {
+    const dir = tempDir('index');
+    const path = writeSweepFile(dir, { tasks: ['listops'], mixers: ['attention'], seeds: [1], preset: 'tiny', root: join(dir, 'results') });
+    const [run] = expandSweep(readSweepFile(path).spec, { root: join(dir, 'results') });
+    const holder = await claimRun(run!.out);
+    expect('held' in holder).toBe(true);
+    const fake = fakeLauncher();
+    await expect(runSweepCommand(['sweep', path, '--index', '0'], { launcher: fake.launcher })).rejects.toThrow(
+      new RegExp(`^run 0: running in another sweep \\(lra sweep, pid ${process.pid} on ${hostname()}, since .*\\); not run here`),
+    );
+    expect(fake.calls).toEqual([]);
+    if ('held' in holder) await holder.held.release();
+    await runSweepCommand(['sweep', path, '--index', '0'], { launcher: fake.launcher });
+    expect(fake.calls).toHaveLength(1);
   });
 });
