@@ -1,6 +1,6 @@
 # The user's entry points. Every target builds first (incremental), so a fresh clone needs only `npm ci`.
 #   make train TASK=listops MIXER=fftnet [PRESET=lra|small|tiny] [STEPS=N] [SEED=S] [BACKEND=auto|wasm|...]
-#              [OUT=runs/x] [CONFIG=experiments/...json] [SET="train.lr=0.001 model.layers=2"] [RESUME=1]
+#              [OUT=runs/x] [CONFIG=experiments/...json] [SET="train.lr=0.001 model.layers=2"] [RESUME=1] [OVERWRITE=1]
 #   make eval RUN=runs/x [SPLIT=test]
 #   make data TASK=listops [SOURCE=path/to/lra_release | GENERATE=1]   (neither: download the official archive)
 #   make report [RUNS=runs] [OUT=leaderboard.md]      make sweep SWEEP=experiments/sweeps/listops-tiny.json [WORKERS=2]
@@ -29,7 +29,7 @@ train: build
 	$(LRA) train --task $(TASK) --mixer $(MIXER) --preset $(PRESET) \
 	  $(call opt,--steps,$(STEPS)) $(call opt,--seed,$(SEED)) $(call opt,--backend,$(BACKEND)) \
 	  $(call opt,--out,$(OUT)) $(call opt,--config,$(CONFIG)) $(call opt,--data-dir,$(DATA_DIR)) \
-	  $(if $(SET),--set $(SET)) $(if $(RESUME),--resume)
+	  $(if $(SET),--set $(SET)) $(if $(RESUME),--resume) $(if $(OVERWRITE),--overwrite)
 
 eval: build
 	$(LRA) eval --run $(RUN) --split $(SPLIT) $(if $(JSON),--json)

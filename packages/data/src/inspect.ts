@@ -13,6 +13,8 @@ export interface SplitInspection {
   numClasses: number;
   /** labelCounts[c] = number of examples of class c (an array indexed by class). */
   labelCounts: number[];
+  /** Malformed rows skipped under --skip-bad when the split was read (0 without it). */
+  skipped: number;
   /**
    * The first example (null for an empty split): the first 32 ids of its document, and for pair
    * tasks (retrieval) `tokens2`, the first 32 of its second document.
@@ -62,6 +64,7 @@ export function inspectSplit(task: TaskSpec, data: SplitData): SplitInspection {
     vocabSize: task.vocabSize,
     numClasses: task.numClasses,
     labelCounts: labelCounts(data.labels, task.numClasses),
+    skipped: data.skipped,
     first,
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadCachedSplits } from './cache/load.js';
+import { cacheFilesIn } from './cache/remnants.js';
 import {
   CACHE_FORMAT_VERSION,
   canonicalJson,
@@ -303,6 +304,9 @@ function manifestMismatch(m: TaskManifest, plan: Plan, anyOfficialSource: boolea
   if (m.task !== plan.task.name) return `task ${m.task}`;
   if (m.vocabVersion !== plan.task.vocabVersion) return `vocabulary ${m.vocabVersion}, expected ${plan.task.vocabVersion}`;
   if (m.seqLen !== plan.seqLen) return `seqLen ${m.seqLen}, expected ${plan.seqLen}`;
+  // The loader checks ids and labels against these: they must be the task's own.
+  if (m.vocabSize !== plan.task.vocabSize) return `vocabSize ${m.vocabSize}, expected ${plan.task.vocabSize}`;
+  if (m.numClasses !== plan.task.numClasses) return `numClasses ${m.numClasses}, expected ${plan.task.numClasses}`;
   for (const split of plan.task.splits) if (m.splits[split] === undefined) return `no ${split} split`;
   if (anyOfficialSource) return m.source.kind === 'official' ? null : `made from ${m.source.kind} data`;
   if (m.skipBad !== plan.skipBad) return `skipBad ${m.skipBad}, expected ${plan.skipBad}`;
@@ -356,6 +360,15 @@ export async function ensureTaskData(opts: PrepareOptions): Promise<TaskData> {
     if (typeof cached === 'string') {
       // Never fall back to other data silently when the official cache is there but broken.
       throw new CacheError(official.dir, `the official cache cannot be used: ${cached}; ${howTo}`);
+    }
+    const orphans = await cacheFilesIn(official.dir);
+    if (orphans.length > 0) {
+      // Its manifest lost (deleted, or a preparation killed before writing it): the files cannot
+      // be verified, and generated data in their place would be another data set.
+      throw new CacheError(
+        manifestPath(official.dir),
+        `missing, though the official cache folder holds ${orphans.join(', ')}: those files cannot be verified without it, and generated data is not used in their place; ${howTo}`,
+      );
     }
     if (task.generator === undefined) {
       throw new DataSourceError(`no prepared data for task "${task.name}" in ${official.dir}; ${howTo}`);

@@ -24,6 +24,7 @@ describe('inspectSplit', () => {
       vocabSize: 17,
       numClasses: 10,
       labelCounts: [0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
+      skipped: 0,
       first: { tokens: long.slice(0, 32), label: 7 },
     });
     const empty = TokenColumn.flat(Int32Array.from([0]), new Int32Array(0));

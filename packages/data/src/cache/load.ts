@@ -4,6 +4,7 @@ import { CacheError } from '../errors.js';
 import type { SplitData, SplitName } from '../types.js';
 import { joinSplitShards, readSplitArrow } from './arrow.js';
 import type { TaskManifest } from './manifest.js';
+import { checkSplitRanges } from './range-check.js';
 import { readStamps, stampMatches, stampOf, writeStamps, type FileStamps } from './stamps.js';
 
 export interface LoadCacheOptions {
@@ -21,7 +22,8 @@ export interface LoadedCache {
  * Loads splits of a prepared cache: every file of each split read in one piece, its arrays
  * views of the file's bytes. A file is hashed against the manifest unless its size and mtime
  * match the stamp recorded when it was written or last verified (or always, with `verify`);
- * files that pass are stamped again. Counts are checked against the manifest either way.
+ * files that pass are stamped again. Counts are checked against the manifest, and labels and ids
+ * against its numClasses and vocabSize, either way.
  */
 export async function loadCachedSplits(
   dir: string,
@@ -57,6 +59,7 @@ export async function loadCachedSplits(
           `holds ${data.split} with ${data.count} rows and ${data.documents.totalTokens} tokens, the manifest says ${split} with ${shard.rows} and ${shard.tokens}`,
         );
       }
+      checkSplitRanges(path, data, manifest.vocabSize, manifest.numClasses);
       parts.push(data);
     }
     const data = { ...joinSplitShards(parts), skipped: entry.skipped };

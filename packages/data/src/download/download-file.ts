@@ -27,6 +27,12 @@ export interface DownloadFileOptions {
   log?: DownloadLog | undefined;
   /** The HTTP client; node:http/node:https by default. */
   fetchImpl?: HttpGet | undefined;
+  /**
+   * For a file with no published checksum: why its content is not whole (an archive cut short),
+   * or null when it is. Run on a finished download before its sha256 is recorded as the reference,
+   * and on a file already there before it is reused; a file that fails is deleted.
+   */
+  checkContent?: ((path: string) => Promise<string | null>) | undefined;
   /** Further attempts after a failure that another attempt may fix (default 4). */
   retries?: number | undefined;
   /** Delay before the first retry, doubled before each further one (default 1000 ms, at most 30 s). */
@@ -157,6 +163,18 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
   const infoPath = `${dest}.part.json`;
   await mkdir(dirname(dest), { recursive: true });
   await removeStaleTempFiles(dirname(dest));
+
+  if (published === null && opts.checkContent !== undefined && (await fileSize(dest)) !== null) {
+    const problem = await opts.checkContent(dest);
+    if (problem !== null) {
+      // A bad file recorded as the reference (by a version that did not check) would be reused forever.
+      const recorded = lockFile !== null ? await readLockedSha256(lockFile) : null;
+      const dropLock = recorded !== null && recorded === (await sha256File(dest));
+      await rm(dest, { force: true });
+      if (dropLock) await rm(lockFile!, { force: true });
+      log(`${dest} is not a whole file (${problem}); deleted it${dropLock ? ` and the sha256 recorded for it in ${lockFile}` : ''}, downloading it again`);
+    }
+  }
 
   const locked = published === null && lockFile !== null ? await readLockedSha256(lockFile) : null;
   const expected = published ?? locked;
@@ -360,6 +378,19 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
         ? 'the download was deleted'
         : `the download was deleted; ${lockFile} holds the sha256 of an earlier download of this file: delete it to accept the new content`;
     throw new ChecksumMismatchError(url, dest, 'sha256', expected, result.sha256, hint);
+  }
+  if (published === null && opts.checkContent !== undefined) {
+    const problem = await opts.checkContent(partPath);
+    if (problem !== null) {
+      await discard();
+      throw new DownloadError(
+        url,
+        `${dest}: the download is not a whole file (${problem}); it was deleted and no sha256 was recorded. ` +
+          `No checksum is published for it, so its content is the only check: run the command again to download it anew; ` +
+          `if it fails the same way, the server sends a damaged file (download ${url} yourself, test it with gzip -t, and put it at ${dest})`,
+        { retryable: false },
+      );
+    }
   }
   if (check === 'recorded' && lockFile !== null) {
     await writeLockedSha256(lockFile, result.sha256, dest);

@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { DataSourceError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { downloadFile, type DownloadLog } from './download-file.js';
+import { ArchiveError } from './errors.js';
 import { extractTarGz } from './extract-tar-gz.js';
+import { verifyArchive } from './verify-archive.js';
 import type { HttpGet } from './http-get.js';
 import { defaultSourcesManifestPath, readSourcesManifest, type SourceArchive, type TaskSource } from './sources-manifest.js';
 
@@ -95,6 +97,17 @@ function recordMatches(record: ExtractionRecord | null, id: string, archive: Sou
   );
 }
 
+/** Why `path` is not a whole archive, or null when it reads to its end. */
+async function archiveProblem(path: string): Promise<string | null> {
+  try {
+    await verifyArchive(path);
+    return null;
+  } catch (err) {
+    if (err instanceof ArchiveError) return err.reason;
+    throw err;
+  }
+}
+
 /**
  * Gets a task's official files: downloads its archive (resumable, verified; see downloadFile),
  * extracts only the members the task needs, and returns the folder its reader takes as
@@ -143,6 +156,8 @@ export async function downloadTaskSources(opts: DownloadTaskSourcesOptions): Pro
     retries: opts.retries,
     retryDelayMs: opts.retryDelayMs,
     idleTimeoutMs: opts.idleTimeoutMs,
+    // Without a published checksum, only reading the archive to its end shows it is whole.
+    checkContent: archiveProblem,
   });
   log(`${opts.task}: ${download.downloaded ? 'downloaded' : 'found'} ${archivePath} (${download.bytes} bytes, sha256 ${download.sha256}, checked: ${download.checksum})`);
 

@@ -44,10 +44,13 @@ export class ArchiveError extends Error {
   override readonly name = 'ArchiveError';
   readonly archive: string;
   readonly member: string | undefined;
+  /** The message without the archive's path. */
+  readonly reason: string;
 
   constructor(archive: string, reason: string, member?: string) {
     super(`${archive}${member === undefined ? '' : ` (member ${member})`}: ${reason}`);
     this.archive = archive;
     this.member = member;
+    this.reason = `${member === undefined ? '' : `member ${member}: `}${reason}`;
   }
 }

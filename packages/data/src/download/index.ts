@@ -5,6 +5,7 @@ export { readLockedSha256, sha256File } from './sha256.js';
 export { TarFormatError, readTar, type TarBody, type TarEntry, type TarEntryType } from './tar-reader.js';
 export { globToRegExp, memberMatcher, normalizeMemberPath } from './member-paths.js';
 export { extractTarGz, sniffArchiveFormat, type ArchiveFormat, type ExtractResult, type ExtractTarGzOptions } from './extract-tar-gz.js';
+export { verifyArchive, type VerifiedArchive } from './verify-archive.js';
 export {
   SOURCES_FORMAT_VERSION,
   defaultSourcesManifestPath,

@@ -40,6 +40,9 @@ async function writeSharded(out: string, data: SplitData, shardBytes: number): P
   const files = writer.fileNames().map((file, k) => ({ file, ...shards[k]! }));
   const manifest = {
     formatVersion: 3,
+    // The loader checks ids and labels against these.
+    vocabSize: 301,
+    numClasses: Math.max(0, ...data.labels) + 1,
     splits: {
       [data.split]: {
         rows: writer.count,

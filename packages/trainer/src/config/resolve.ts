@@ -80,6 +80,13 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
 }
 
 function checkConsistency(c: ExperimentConfig): void {
+  // Both would ask the data layer for two data sets at once; say which keys, and how to drop one.
+  if (c.data.source !== null && c.data.generator !== null)
+    throw new ConfigError(
+      'data.source',
+      'and data.generator are both set: give one (data.source reads the official files, data.generator makes data); ' +
+        'the preset may set data.generator: add --set data.generator=null to train on the official files',
+    );
   if (c.model.dModel % c.model.heads !== 0)
     throw new ConfigError('model.heads', `must divide model.dModel (${c.model.dModel} / ${c.model.heads} is not whole)`);
   if (c.train.warmup > 0 && c.train.schedule === 'constant' && c.train.warmup > c.train.steps)

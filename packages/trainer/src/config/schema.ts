@@ -93,6 +93,8 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 function describe(v: unknown): string {
+  // JSON.stringify writes NaN and Infinity as null, which would hide what was given.
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
@@ -107,7 +109,7 @@ function checkValue(rule: Rule, value: unknown, key: string, origin?: string): v
   switch (rule.type) {
     case 'integer':
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expected a ${rule.type}, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expected ${rule.type === 'integer' ? 'an integer' : 'a number'}, got ${describe(value)}`);
       const n = value as number;
       if (rule.type === 'integer' && !Number.isInteger(n)) fail(`expected an integer, got ${n}`);
       if (rule.min !== undefined && n < rule.min) fail(`must be >= ${rule.min}, got ${n}`);

@@ -53,6 +53,7 @@ export class LogSweepView implements SweepView {
     const where = { index: o.run.index, id: o.run.id, seconds: Math.round(o.seconds), done: this.done, of: this.total };
     if (o.status === 'failed') this.log.error({ ...where, exitCode: o.exitCode, signal: o.signal }, failureLine(o));
     else if (o.status === 'stopped') this.log.warn(where, `stopped ${o.run.id}`);
+    else if (o.status === 'skipped') this.log.info(where, `skipped ${o.run.id}: ${o.lastLine ?? 'finished before'}`);
     else this.log.info(where, `finished ${o.run.id} (${this.done}/${this.total})`);
   }
   close(): void {}

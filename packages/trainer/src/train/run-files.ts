@@ -22,10 +22,15 @@ export class RunFiles {
   get bestCheckpoint(): string {
     return join(this.dir, 'checkpoints', 'best.ckpt');
   }
+  get checkpoints(): string {
+    return join(this.dir, 'checkpoints');
+  }
 
+  /** Removes what an earlier run wrote (its report, summary, plots, metrics and checkpoints). */
   async prepareFresh(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    await Promise.all([this.report, this.metrics, join(this.dir, 'checkpoints')].map((p) => rm(p, { recursive: true, force: true })));
+    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.checkpoints];
+    await Promise.all(written.map((p) => rm(p, { recursive: true, force: true })));
   }
 
   async appendMetric(record: Record<string, unknown>): Promise<void> {
@@ -49,5 +54,16 @@ export class RunFiles {
         }
       });
     await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''));
+  }
+
+  /**
+   * Drops the test record of a process killed after testing and before its report, so the
+   * resumed run's test line is the only one.
+   */
+  async dropTestRecords(): Promise<void> {
+    if (!existsSync(this.metrics)) return;
+    const lines = readFileSync(this.metrics, 'utf8').split('\n').filter((line) => line.trim() !== '');
+    const kept = lines.filter((line) => !line.startsWith('{"type":"test"'));
+    if (kept.length !== lines.length) await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''));
   }
 }

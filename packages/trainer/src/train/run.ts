@@ -1,28 +1,28 @@
-import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { type SplitData, SeededBatcher, ensureTaskData, getTask } from '@lra/data';
-import { type Classifier, type ExampleSlice, createClassifier, selectBackend, trainingContext, validateClassifierConfig } from '@lra/models';
+import { type SplitData, SeededBatcher, getTask } from '@lra/data';
+import { type Classifier, type ExampleSlice, createClassifier, trainingContext, validateClassifierConfig } from '@lra/models';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { ExperimentConfig } from '../config/types.js';
 import { buildReport, type RunReport } from '../report/report.js';
 import { writeRunSummary } from '../report/run-summary.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
-import { GenerationProgress } from '../util/generation-progress.js';
-import { TrainingProgress } from '../util/progress.js';
 import { etaSeconds, type RunShape } from '../plan/eta.js';
 import { memoryLimit } from '../plan/memory-limit.js';
-import { measuredLine, plannedLine } from '../plan/plan-lines.js';
 import { planMemory, type MemoryPlan } from '../plan/memory-plan.js';
+import { measuredLine, plannedLine } from '../plan/plan-lines.js';
 import { isOutOfMemory, StepMemoryError } from '../plan/out-of-memory.js';
-import { deriveSeed } from '../util/seeds.js';
+import { TrainingProgress } from '../util/progress.js';
 import { percentiles } from '../util/stats.js';
+import { deriveSeed } from '../util/seeds.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { BestSoFar, CheckpointMeta, WindowSums } from './checkpoint-meta.js';
 import { CheckpointPolicy } from './checkpoint-policy.js';
 import { evaluate, type EvalResult } from './evaluate.js';
 import { classifierConfig, runSeqLen } from './model-config.js';
 import { AdamW } from './optimizer.js';
-import { RunFiles } from './run-files.js';
+import { type StartedRun, startRun } from './run-start.js';
+import { type RunTiming, stepTimes, timingSnapshot } from './run-timing.js';
 import { learningRate } from './schedule.js';
 import { trainStep } from './step.js';
 
@@ -30,39 +30,17 @@ export interface TrainOptions {
   resolved: ResolvedConfig;
   log: Logger;
   resume?: boolean;
+  /** Delete a finished or started run in the run directory instead of refusing to. */
+  overwrite?: boolean;
+  /** Hash every cache file against its manifest, whatever its stamp says. */
+  verify?: boolean;
   /** Show a terminal progress bar (default: when stderr is a terminal). */
   progress?: boolean;
   /** Stop right after this step as if killed (for resume tests); no report is written. */
   stopAfterStep?: number;
 }
 
-export interface BestSoFar {
-  step: number;
-  valAccuracy: number;
-  valLoss: number;
-}
-
-interface CheckpointMeta {
-  step: number;
-  optimizerStep: number;
-  best: BestSoFar | null;
-  config: ExperimentConfig;
-  /**
-   * The sums of the train record being gathered when the checkpoint was written between two
-   * records (a timed checkpoint): a resumed run then logs the record an uninterrupted one would.
-   */
-  window?: WindowSums;
-}
-
-interface WindowSums {
-  loss: number;
-  correct: number;
-  seen: number;
-  steps: number;
-}
-
-/** The longest gap between two checkpoints between validations (CheckpointPolicy). */
-const DEFAULT_CHECKPOINT_MINUTES = 10;
+export type { BestSoFar } from './checkpoint-meta.js';
 
 /** A loss that stopped being a number: the run stops with where and what came before. */
 export class DivergedError extends Error {
@@ -79,10 +57,12 @@ export class DivergedError extends Error {
 /** Speed is timed from this step of a process on, so compilation and warm-up do not count. */
 const TIMING_WARMUP_STEPS = 3;
 
+/** The longest gap between two checkpoints between validations (CheckpointPolicy). */
+const DEFAULT_CHECKPOINT_MINUTES = 10;
+
 export async function train(opts: TrainOptions): Promise<RunReport | null> {
   const { config, layers } = opts.resolved;
   const { log } = opts;
-  const files = new RunFiles(config.out);
   const started = Date.now();
 
   const task = getTask(config.task);
@@ -92,23 +72,26 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   if (config.train.evalEvery % config.train.logEvery !== 0)
     throw new Error(`train.evalEvery (${config.train.evalEvery}) must be a multiple of train.logEvery (${config.train.logEvery})`);
 
-  const resumeFrom = opts.resume ? await loadResumePoint(files, config) : null;
-  if (!resumeFrom) await files.prepareFresh();
-  await writeJsonAtomic(files.config, config);
-  log.info({ out: config.out, layers }, opts.resume && resumeFrom ? `resuming ${config.out} from step ${resumeFrom.meta.step}` : `run ${config.out}`);
+  const start = await startRun({ config, seqLen, resume: opts.resume, overwrite: opts.overwrite, verify: opts.verify, progress: opts.progress, log });
+  if ('finished' in start) return start.finished;
+  try {
+    return await trainLocked(opts, start, started);
+  } finally {
+    await start.lock.release();
+  }
+}
 
-  const backend = await selectBackend(config.backend, { log: (msg, fields) => log.info(fields ?? {}, msg) });
-  // A generation (Pathfinder's default set is 200,000 images) is announced, estimated and shown.
-  const generation = new GenerationProgress(config.task, log, opts.progress ?? Boolean(process.stderr.isTTY));
-  const { prepared, splits } = await ensureTaskData({
-    task: config.task,
-    dataDir: config.data.dataDir,
-    ...(config.data.source ? { source: config.data.source } : {}),
-    ...(config.data.generator ? { generate: config.data.generator } : {}),
-    skipBad: config.data.skipBad,
-    log: (msg: string, fields?: object) => log.info(fields ?? {}, msg),
-    onProgress: generation.onProgress,
-  }).finally(() => generation.stop());
+/** The run from its (locked, cleared or verified) directory on. */
+async function trainLocked(opts: TrainOptions, start: StartedRun, started: number): Promise<RunReport | null> {
+  const { config, layers } = opts.resolved;
+  const { log } = opts;
+  const task = getTask(config.task);
+  const seqLen = runSeqLen(config, task);
+  const modelConfig = classifierConfig(config, task);
+  const { files, backend, resumeFrom, timing } = start;
+  const { prepared, splits } = start.data;
+  await writeJsonAtomic(files.config, config);
+  log.info({ out: config.out, layers }, resumeFrom ? `resuming ${config.out} from step ${resumeFrom.meta.step}` : `run ${config.out}`);
   log.info({ variant: prepared.variant, train: splits.train.count, val: splits.val.count, test: splits.test.count, seqLen }, `data ${config.task}`);
 
   const model = createClassifier(modelConfig, deriveSeed(config.seed, 'init'));
@@ -130,6 +113,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     startStep = resumeFrom.meta.step;
     best = resumeFrom.meta.best;
     await files.truncateMetricsAfter(startStep);
+    await files.dropTestRecords();
   }
 
   const batcher = new SeededBatcher(splits.train, { batchSize: config.train.batchSize, seqLen, seed: deriveSeed(config.seed, 'shuffle') });
@@ -155,8 +139,9 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   });
   let measured: { msPerStep: number; etaSeconds: number } | null = null;
   const progress = new TrainingProgress(config.train.steps, startStep, log, config.train.logEvery, opts.progress);
-  const stepMs: number[] = [];
-  let peakBytes = 0;
+  const { stepMs, warmupMs } = timing;
+  let peakBytes = timing.peakBytes;
+  const timingNow = (): RunTiming => timingSnapshot({ ...timing, peakBytes }, started);
   let window = { loss: 0, correct: 0, seen: 0, steps: 0, ...(resumeFrom?.meta.window ?? {}), started: performance.now() };
   const checkpoints = new CheckpointPolicy(config.train.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES, 3 * 4 * model.paramCount());
   let lastFinite: { step: number; loss: number } | null = null;
@@ -178,15 +163,15 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       });
       peakBytes = Math.max(peakBytes, result.peakBytes);
       const elapsed = performance.now() - t0;
-      if (step - startStep >= TIMING_WARMUP_STEPS) stepMs.push(elapsed);
+      (step - startStep >= TIMING_WARMUP_STEPS ? stepMs : warmupMs).push(elapsed);
       // The plan line, once a step after the first (compilation, first allocations) is timed.
       if (step === startStep + 1 || (step === startStep && step + 1 === config.train.steps)) {
         const now = { msPerStep: elapsed, etaSeconds: etaSeconds(elapsed, runShapeAt(step + 1)) };
         measured = now;
         progress.interrupt(() =>
           log.info(
-            { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: peakBytes, microBatch: plan.microBatch, ...now },
-            measuredLine(plan, peakBytes, elapsed, now.etaSeconds, config.train.steps - step - 1),
+            { predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: result.peakBytes, microBatch: plan.microBatch, ...now },
+            measuredLine(plan, result.peakBytes, elapsed, now.etaSeconds, config.train.steps - step - 1),
           ),
         );
       }
@@ -221,18 +206,18 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
         const improved = best === null || val.accuracy > best.valAccuracy;
         if (improved) {
           best = { step: done, valAccuracy: val.accuracy, valLoss: val.loss };
-          await saveCheckpoint(files.bestCheckpoint, model, optimizer, done, best, config);
+          await saveCheckpoint(files.bestCheckpoint, model, optimizer, done, best, config, timingNow());
         }
         await files.appendMetric({ type: 'val', step: done, loss: val.loss, accuracy: val.accuracy, count: val.count, best: improved });
         progress.interrupt(() =>
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
-        await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config));
+        await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, timingNow()));
         window.started = performance.now(); // training speed excludes validation time
       } else if (done < config.train.steps && checkpoints.due()) {
         // Between validations: the checkpoint carries the unfinished train record.
         const { started: _started, ...sums } = window;
-        const ms = await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, sums));
+        const ms = await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, timingNow(), sums));
         window.started += ms; // training speed excludes checkpoint writing
         progress.interrupt(() => log.info({ step: done, ms: Math.round(ms) }, `checkpoint at step ${done} (${Math.round(ms)} ms)`));
       }
@@ -252,7 +237,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
     const test: EvalResult = await evaluate(model, splits.test, { ...evalOpts, maxBatches: null });
     await files.appendMetric({ type: 'test', step: best!.step, loss: test.loss, accuracy: test.accuracy, count: test.count });
 
-    const timing = percentiles(stepMs);
+    const final = timingNow();
     const report = buildReport({
       config,
       layers,
@@ -264,11 +249,11 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
       variant: prepared.variant,
       seqLen,
       tokensPerStep: config.train.batchSize * seqLen * (task.pair ? 2 : 1),
-      msPerStep: timing,
+      msPerStep: stepTimes(final),
       peakBytes,
-      wallSeconds: (Date.now() - started) / 1000,
+      wallSeconds: final.wallSeconds,
       resumedFrom: resumeFrom ? resumeFrom.meta.step : null,
-      plan: planRecord(plan, peakBytes, timing.median, measured),
+      plan: planRecord(plan, peakBytes, stepTimes(final).median, measured),
     });
     await writeJsonAtomic(files.report, report);
     // report.md and plots are for people: a failure to draw them must not lose a finished run.
@@ -307,12 +292,13 @@ async function saveCheckpoint(
   step: number,
   best: BestSoFar | null,
   config: ExperimentConfig,
+  timing: RunTiming,
   window?: WindowSums,
 ): Promise<void> {
   const snapshot = model.params.snapshot();
   const entries = Object.entries(snapshot).map(([name, t]) => ({ key: `param/${name}`, shape: t.shape, values: t.values }));
   for (const { key, tensor } of optimizer.state()) entries.push({ key, shape: tensor.shape, values: (await tensor.data()) as Float32Array });
-  await writeCheckpoint<CheckpointMeta>(path, { step, optimizerStep: optimizer.step, best, config, ...(window && window.steps > 0 ? { window } : {}) }, entries);
+  await writeCheckpoint<CheckpointMeta>(path, { step, optimizerStep: optimizer.step, best, config, timing, ...(window && window.steps > 0 ? { window } : {}) }, entries);
 }
 
 function valuesOf(entries: Map<string, { values: Float32Array }>): Map<string, Float32Array> {
@@ -323,22 +309,6 @@ export function restoreParams(model: Classifier, entries: Map<string, { shape: n
   const snapshot: Record<string, { shape: number[]; values: Float32Array }> = {};
   for (const [key, value] of entries) if (key.startsWith('param/')) snapshot[key.slice('param/'.length)] = value;
   model.params.restore(snapshot);
-}
-
-async function loadResumePoint(files: RunFiles, config: ExperimentConfig) {
-  if (!existsSync(files.lastCheckpoint)) return null;
-  const saved = JSON.parse(readFileSync(files.config, 'utf8')) as ExperimentConfig;
-  const diff = diffKeys(saved, config);
-  if (diff.length > 0) throw new Error(`cannot resume ${config.out}: its config differs in ${diff.join(', ')} (resume with the same settings, or choose another --out)`);
-  return readCheckpoint<CheckpointMeta>(files.lastCheckpoint);
-}
-
-function diffKeys(a: unknown, b: unknown, prefix = ''): string[] {
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(a)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].flatMap((k) => diffKeys((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix || '(root)'];
 }
 
 export type { SplitData };

@@ -44,7 +44,7 @@ describe('the lra program', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out).sort()).toEqual(['count', 'first', 'labelCounts', 'numClasses', 'seqLen', 'split', 'task', 'vocabSize'].sort());
+    expect(Object.keys(out).sort()).toEqual(['count', 'first', 'labelCounts', 'numClasses', 'seqLen', 'skipped', 'split', 'task', 'vocabSize'].sort());
     expect(out).toMatchObject({ task: 'listops', split: 'test', count: 30, seqLen: 2000, numClasses: 10 });
     expect(out.first.tokens.length).toBeLessThanOrEqual(32);
   });

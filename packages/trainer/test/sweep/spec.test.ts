@@ -32,7 +32,7 @@ describe('sweep file checking', () => {
     expect(parse({ overrides: [{ name: 'a', config: { train: { learningRate: 1 } } }] })).toThrow(
       'sweeps/a.json: overrides[0].config: train.learningRate: unknown key',
     );
-    expect(parse({ overrides: [{ name: 'a', config: { model: { layers: 'two' } } }] })).toThrow('model.layers: expected a integer, got string "two"');
+    expect(parse({ overrides: [{ name: 'a', config: { model: { layers: 'two' } } }] })).toThrow('model.layers: expected an integer, got string "two"');
     expect(parse({ overrides: [{ name: 'a', config: { seed: 3 } }] })).toThrow('overrides[0].config: task, mixer, seed and out are chosen by the sweep');
   });
 

@@ -40,6 +40,11 @@ interface CifarFile {
   labels: Int32Array;
   count: number;
   skipped: number;
+  /**
+   * For each record rejected with skipBad: how many good records of the file come before it, so
+   * that it is counted in the split those neighbours go to (train or val), and only there.
+   */
+  skippedAt: number[];
 }
 
 /**
@@ -50,14 +55,13 @@ interface CifarFile {
 export function parseCifarFile(path: string, bytes: Uint8Array, skipBad = false): CifarFile {
   const whole = Math.floor(bytes.length / CIFAR_RECORD_BYTES);
   const trailing = bytes.length - whole * CIFAR_RECORD_BYTES;
-  let skipped = 0;
+  const skippedAt: number[] = [];
   if (bytes.length === 0) throw new DataFormatError(path, 1, 'empty file: expected records of 3073 bytes');
   if (trailing !== 0) {
     const reason =
       `size ${bytes.length} is not a multiple of ${CIFAR_RECORD_BYTES}: record ${whole + 1} ` +
       `(from byte ${whole * CIFAR_RECORD_BYTES}) holds ${trailing} of its ${CIFAR_RECORD_BYTES} bytes`;
     if (!skipBad) throw new DataFormatError(path, whole + 1, reason);
-    skipped++;
   }
   const tokens = new Int32Array(whole * IMAGE_SEQ_LEN);
   const labels = new Int32Array(whole);
@@ -67,13 +71,15 @@ export function parseCifarFile(path: string, bytes: Uint8Array, skipBad = false)
     const label = bytes[at]!;
     if (label > 9) {
       if (!skipBad) throw new DataFormatError(path, r + 1, `label ${label} is outside 0-9 (record at byte ${at})`);
-      skipped++;
+      skippedAt.push(count);
       continue;
     }
     grayPlanar(bytes.subarray(at + 1, at + CIFAR_RECORD_BYTES), tokens.subarray(count * IMAGE_SEQ_LEN), IMAGE_TOKEN_OFFSET);
     labels[count++] = label;
   }
-  return { tokens: tokens.subarray(0, count * IMAGE_SEQ_LEN), labels: labels.subarray(0, count), count, skipped };
+  // The cut-short last record comes after every good one.
+  if (trailing !== 0) skippedAt.push(count);
+  return { tokens: tokens.subarray(0, count * IMAGE_SEQ_LEN), labels: labels.subarray(0, count), count, skipped: skippedAt.length, skippedAt };
 }
 
 /**
@@ -109,6 +115,15 @@ export async function readImageSplitInto(source: string, split: SplitName, build
       await builder.add(file.tokens.subarray(r * IMAGE_SEQ_LEN, (r + 1) * IMAGE_SEQ_LEN), file.labels[r]!);
     }
   }
-  for (const file of files) for (let k = 0; k < file.skipped; k++) builder.skip();
+  // train and val read the same files: a bad record counts in the split of its place, once.
+  let base = 0;
+  for (const file of files) {
+    for (const at of file.skippedAt) {
+      const index = base + at;
+      const mine = split === 'test' || (split === 'train' ? index < to : index >= from);
+      if (mine) builder.skip();
+    }
+    base += file.count;
+  }
   return { sources: paths };
 }

@@ -2,7 +2,7 @@ import { DataFormatError } from '../../errors.js';
 import { readLines } from '../../io/lines.js';
 import { SplitDataBuilder, collectSplit } from '../../split-builder.js';
 import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
-import { byteTokens } from '../bytes.js';
+import { byteTokens, findInvalidUtf8, stripAsciiWhitespace } from '../bytes.js';
 import { findSourceFile } from '../source-files.js';
 
 export const RETRIEVAL_TASK_FOLDERS: readonly string[] = ['tsv_data'];
@@ -28,6 +28,18 @@ export function parseRetrievalLabel(bytes: Uint8Array): number | string {
   return value === 1 ? 1 : 0; // '-0.0' parses as -0
 }
 
+/**
+ * Why the text column `bytes[start, end)` cannot be a document, or null: empty (or only
+ * whitespace), as the IMDB reader refuses an empty review, or not UTF-8 (the AAN texts are).
+ */
+function textProblem(bytes: Uint8Array, column: string, start: number, end: number): string | null {
+  const text = bytes.subarray(start, end);
+  if (stripAsciiWhitespace(text).length === 0) return `${column} is empty`;
+  const bad = findInvalidUtf8(text);
+  // The checker speaks of a whole file; here the bytes end where the column does.
+  return bad === null ? null : `${column}: invalid UTF-8 at byte ${start + bad.offset} of the line: ${bad.reason.replace('end of the file', `end of ${column}`)}`;
+}
+
 /** Offsets of the tab characters of a line, up to `max + 1` of them. */
 function tabsOf(bytes: Uint8Array, max: number): number[] {
   const tabs: number[] = [];
@@ -43,8 +55,8 @@ function tabsOf(bytes: Uint8Array, max: number): number[] {
  * Reads one AAN pairs file as LRA does: no header, 5 tab-separated columns (label, id1, id2,
  * text1, text2), no quoting; the label is a float that must be 0 or 1; each text becomes byte
  * ids (byte + 1) truncated to seqLen (4000 unless overridden). The texts are taken as the bytes
- * they are (LRA feeds them raw). A row with another column count or a bad label throws a
- * DataFormatError, or with `skipBad` is skipped and counted.
+ * they are (LRA feeds them raw). A row with another column count, a bad label, an empty text or
+ * a text that is not UTF-8 throws a DataFormatError, or with `skipBad` is skipped and counted.
  */
 export async function readRetrievalFile(path: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
   const builder = new SplitDataBuilder('retrieval', split, opts.seqLen ?? RETRIEVAL_SEQ_LEN, true);
@@ -71,6 +83,11 @@ export async function readRetrievalFileInto(path: string, builder: SplitSink, op
     const label = parseRetrievalLabel(bytes.subarray(0, tabs[0]));
     if (typeof label === 'string') {
       reject(number, label);
+      continue;
+    }
+    const problem = textProblem(bytes, 'text1', tabs[2]! + 1, tabs[3]!) ?? textProblem(bytes, 'text2', tabs[3]! + 1, bytes.length);
+    if (problem !== null) {
+      reject(number, problem);
       continue;
     }
     const text1 = byteTokens(bytes, seqLen, tabs[2]! + 1, tabs[3]);

@@ -20,7 +20,7 @@ const ids = (text: string): number[] => Array.from(Buffer.from(text, 'utf8'), (b
 
 const rows: AanRow[] = [
   { label: '1.0', id1: 'P00-1001', id2: 'J98-2001', text1: 'We parse "quoted" text, naïvely.', text2: reviewText(4500, 1) },
-  { label: '0.0', id1: 'P00-1002', id2: 'W03-0419', text1: 'Short.', text2: '' },
+  { label: '0.0', id1: 'P00-1002', id2: 'W03-0419', text1: 'Short.', text2: 'Terse.' },
   { label: '1', id1: 'a', id2: 'b', text1: 'x', text2: 'y' },
 ];
 
@@ -35,7 +35,7 @@ describe('readRetrievalSplit', () => {
     expect(doc(flat(data).offsets, flat(data).tokens, 0)).toEqual(ids(rows[0]!.text1));
     expect(doc(flat(data).offsets2!, flat(data).tokens2!, 0)).toEqual(ids(rows[0]!.text2).slice(0, 4000));
     expect(doc(flat(data).offsets, flat(data).tokens, 1)).toEqual(ids('Short.'));
-    expect(doc(flat(data).offsets2!, flat(data).tokens2!, 1)).toEqual([]);
+    expect(doc(flat(data).offsets2!, flat(data).tokens2!, 1)).toEqual(ids('Terse.'));
     expect(doc(flat(data).offsets2!, flat(data).tokens2!, 2)).toEqual(ids('y'));
     expect(data.sources).toEqual([join(root, 'tsv_data', 'new_aan_pairs.train.tsv')]);
   });

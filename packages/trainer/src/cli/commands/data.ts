@@ -52,11 +52,12 @@ export function dataCommand(y: Argv): Argv {
             .option('source', { type: 'string', describe: 'read the official files here instead of the cache' })
             .option('data-dir', { type: 'string', default: 'datasets' })
             .option('verify', { type: 'boolean', default: false, describe: "hash every cache file against the manifest, even when its size and mtime match the last check" })
+            .option('skip-bad', { type: 'boolean', default: false, describe: 'with --source: skip and count malformed rows (the count is shown as skipped)' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const task = getTask(args.task);
           const split = args.split as SplitName;
-          const data = args.source ? await task.read(args.source, split) : await preparedOrGenerated(args.task, args['data-dir'], args.verify, split);
+          const data = args.source ? await task.read(args.source, split, { skipBad: args['skip-bad'] }) : await preparedOrGenerated(args.task, args['data-dir'], args.verify, split);
           const summary = inspectSplit(task, data);
           if (args.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
           else process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -123,6 +123,11 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
         }
         if (result.failed.length > 0)
           throw new Error(`${result.failed.length} of ${planned.length} runs failed (the others finished; run the sweep again to retry the failed ones):\n  ${result.failed.map(failureLine).join('\n  ')}`);
+        // A cluster task must not end as done with its run left to another: its engine retries it.
+        if (args.index !== undefined && result.taken.length > 0)
+          throw new Error(`run ${args.index}: ${result.taken[0]!.lastLine ?? 'running in another sweep'}; not run here (run this task again once that one has ended)`);
+        if (result.taken.length > 0)
+          process.stderr.write(`${result.taken.length} run(s) were running in another sweep of the same runs and were left to it: ${result.taken.map((o) => o.run.id).join(', ')}\n`);
         if (args.index === undefined)
           process.stderr.write(`sweep finished: ${planned.length} runs in ${expand.root}; ${file.spec.grid ? 'ablation table' : 'leaderboard'}: lra report ${expand.root}${file.spec.grid ? ' --ablation' : ''}\n`);
       } finally {
