@@ -75,7 +75,10 @@ export async function runCheck(opts: CheckOptions, runCell = runCellInChild): Pr
       // fit with activations recomputed: the table says which.
       if (row.status === 'does not fit' || row.status === 'failed') {
         const again = await runCell({ ...requests[index]!, recompute: true }, opts.cellTimeoutMs);
-        row = again.status === 'ok' || again.status === 'skipped' ? again : { ...row, reason: `${row.reason}; with model.recompute=block too: ${again.reason}` };
+        row =
+          again.status === 'ok'
+            ? again
+            : { ...(again.status === 'skipped' ? again : row), reason: `${row.reason}; with model.recompute=block: ${again.status}, ${again.reason}` };
       }
       rows[index] = row;
       done++;
