@@ -41,10 +41,18 @@ function roundUp(value: number, multiple: number): number {
   return Math.ceil(value / multiple) * multiple;
 }
 
-/** The plan for batchHeads = B * H rows of `length` queries and keys. */
-export function planAttention(batchHeads: number, length: number, options: AttentionPlanOptions): AttentionPlan {
+/**
+ * The plan for batchHeads = B * H rows of `length` queries and keys. `nested`: the forward runs
+ * inside a gradient of a gradient, which the blocked path's own gradient cannot take (its saved
+ * tensors are constants to a further derivative): 'auto' stays dense there, 'blocked' refuses.
+ */
+export function planAttention(batchHeads: number, length: number, options: AttentionPlanOptions, nested = false): AttentionPlan {
+  if (nested && options.implementation === 'blocked') {
+    throw new Error(`attention: implementation 'blocked' cannot be differentiated twice; use 'auto' or 'dense'`);
+  }
   const blocked =
-    options.implementation === 'blocked' || (options.implementation === 'auto' && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
+    options.implementation === 'blocked' ||
+    (options.implementation === 'auto' && !nested && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
   if (!blocked) return { kind: 'dense' };
   const fullRows = BLOCK_ELEMENTS / (batchHeads * length) >= MIN_FULL_ROW_QUERIES;
   const cutRows = roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64);

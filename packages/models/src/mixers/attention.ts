@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
+import { forwardIsNested } from '../backend/fused/higher-order.js';
 import { dropout } from '../nn/dropout.js';
 import { blockedAttention } from '../nn/flash-attention.js';
 import { normal, xavierUniform } from '../nn/initializers.js';
@@ -114,7 +115,7 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
-      const plan = planAttention(batch * heads, length, options);
+      const plan = planAttention(batch * heads, length, options, forwardIsNested());
       return tf.tidy(() => {
         let mixed: tf.Tensor3D;
         if (plan.kind === 'blocked') mixed = blockedMix(x, mask, ctx, plan);

@@ -10,6 +10,7 @@
 // globals and the random blocks never overlap), and when fewer than r blocks remain to draw from
 // it takes what there is.
 import * as tf from '@tensorflow/tfjs';
+import { forwardIsNested } from '../backend/fused/higher-order.js';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
 import type { UniformSource } from '../nn/initializers.js';
@@ -154,7 +155,10 @@ function createBigBird(args: MixerArgs, options: BigBirdOptions): Mixer {
         const blockLayout = layoutFor(blocks);
         const slots = Math.max(1, ...blockLayout.slice(1, -1).map((keys) => keys.length));
         const middleBytes = batch * layout.heads * length * slots * Math.min(options.blockSize, length) * 4;
-        const blocked = options.implementation === 'blocked' || (options.implementation === 'auto' && middleBytes > DENSE_WEIGHTS_LIMIT_BYTES);
+        // The blocked path's gradients cannot be differentiated again (see planAttention).
+        const nested = forwardIsNested();
+        if (nested && options.implementation === 'blocked') throw new Error(`bigbird: implementation 'blocked' cannot be differentiated twice; use 'auto' or 'dense'`);
+        const blocked = options.implementation === 'blocked' || (options.implementation === 'auto' && !nested && middleBytes > DENSE_WEIGHTS_LIMIT_BYTES);
         let mixed: tf.Tensor3D;
         if (blocked) {
           // Seeds are drawn where the dense path's dropout() draws them, and only when it would.

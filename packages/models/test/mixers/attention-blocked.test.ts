@@ -118,6 +118,17 @@ describe('attention plan', () => {
     expect(planAttention(2, 100, { ...auto, implementation: 'blocked', blockSize: 7 })).toEqual({ kind: 'blocked', queryBlock: 7, keyBlock: 100 });
   });
 
+  it('stays dense inside a gradient of a gradient, which the blocked gradient cannot take', () => {
+    expect(planAttention(32, 4096, auto, true)).toEqual({ kind: 'dense' });
+    expect(() => planAttention(32, 64, { ...auto, implementation: 'blocked' }, true)).toThrow('cannot be differentiated twice');
+    const { store, mixer } = build(small, { implementation: 'blocked' }, 0);
+    const x = tf.tensor3d(Float32Array.from(seededUniform('nested-x', 3 * 37 * 8)), [3, 37, 8]);
+    const inner = (t: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(mixer.apply(u as tf.Tensor3D, null, inferenceContext())))(t)));
+    expect(() => tf.grad(inner)(x)).toThrow('cannot be differentiated twice');
+    x.dispose();
+    store.dispose();
+  });
+
   it('rejects block sizes that are not positive integers', () => {
     const args = { dModel: 8, heads: 2, seqLen: 8, dropout: 0, attentionDropout: 0, layer: 0, params: new ParamStore(1) };
     expect(attention.validate!(args, { ...attention.defaults, blockSize: 0 })).toMatch('blockSize must be a positive integer');

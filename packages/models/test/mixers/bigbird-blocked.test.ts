@@ -59,6 +59,15 @@ describe('blocked bigbird', () => {
     store.dispose();
   });
 
+  it('refuses a gradient of a gradient, which its blocked gradient cannot take', () => {
+    const { store, mixer } = buildOn(bigbird, shape, { ...options, implementation: 'blocked' }, 0);
+    const x = tf.tensor3d(Float32Array.from(seededUniform('bb-nested', 3 * 41 * 8)), [3, 41, 8]);
+    const inner = (t: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.grad((u: tf.Tensor) => tf.sum(mixer.apply(u as tf.Tensor3D, null, inferenceContext())))(t)));
+    expect(() => tf.grad(inner)(x)).toThrow('cannot be differentiated twice');
+    x.dispose();
+    store.dispose();
+  });
+
   it('rejects chunk sizes that are not positive integers', () => {
     const args = { dModel: 8, heads: 2, seqLen: 8, dropout: 0, attentionDropout: 0, layer: 0, params: buildOn(bigbird, shape, {}, 0).store.scope('v') };
     expect(bigbird.validate!(args, { ...bigbird.defaults, chunkBlocks: 0 })).toMatch('chunkBlocks must be a positive integer');
