@@ -14,12 +14,13 @@ export interface AttentionPlanOptions {
 export type AttentionPlan = { kind: 'dense' } | { kind: 'blocked'; queryBlock: number; keyBlock: number };
 
 /**
- * 'auto' goes blocked above this size of one [B*H, N, N] float32 tensor. The dense step holds
- * several such tensors (scores, weights, dropped weights, their gradients) on a 4 GiB wasm heap:
- * measured at B 8, H 4, N 1024 (128 MiB each) its peak was 1.07 GiB, and at N 2048 (512 MiB
- * each) it ran out of heap ("Invalid typed array length: 134217728").
+ * 'auto' goes blocked above this size of one example's [H, N, N] float32 weights. The dense step
+ * keeps several such tensors per layer (scores, weights, dropped weights, their gradients): at
+ * LRA's ListOps (8 heads, N 2001: 128 MiB each, 4 layers) one example alone overflowed the 4 GiB
+ * wasm heap. The choice is per example, not per batch, so that a micro-batch of any size runs the
+ * same implementation: the memory planner measures passes of 1 and 2 examples and extrapolates.
  */
-export const DENSE_WEIGHTS_LIMIT_BYTES = 256 * 2 ** 20;
+export const DENSE_WEIGHTS_PER_EXAMPLE_BYTES = 16 * 2 ** 20;
 
 /**
  * Elements of one [B*H, Bq, Bk] block (64 MiB): the backward holds about six blocks at a time.
@@ -42,17 +43,18 @@ function roundUp(value: number, multiple: number): number {
 }
 
 /**
- * The plan for batchHeads = B * H rows of `length` queries and keys. `nested`: the forward runs
+ * The plan for B x H rows of `length` queries and keys. `nested`: the forward runs
  * inside a gradient of a gradient, which the blocked path's own gradient cannot take (its saved
  * tensors are constants to a further derivative): 'auto' stays dense there, 'blocked' refuses.
  */
-export function planAttention(batchHeads: number, length: number, options: AttentionPlanOptions, nested = false): AttentionPlan {
+export function planAttention(batch: number, heads: number, length: number, options: AttentionPlanOptions, nested = false): AttentionPlan {
+  const batchHeads = batch * heads;
   if (nested && options.implementation === 'blocked') {
     throw new Error(`attention: implementation 'blocked' cannot be differentiated twice; use 'auto' or 'dense'`);
   }
   const blocked =
     options.implementation === 'blocked' ||
-    (options.implementation === 'auto' && !nested && batchHeads * length * length * 4 > DENSE_WEIGHTS_LIMIT_BYTES);
+    (options.implementation === 'auto' && !nested && heads * length * length * 4 > DENSE_WEIGHTS_PER_EXAMPLE_BYTES);
   if (!blocked) return { kind: 'dense' };
   const fullRows = BLOCK_ELEMENTS / (batchHeads * length) >= MIN_FULL_ROW_QUERIES;
   const cutRows = roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64);

@@ -14,7 +14,7 @@ import { forwardIsNested } from '../backend/fused/higher-order.js';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
 import type { UniformSource } from '../nn/initializers.js';
-import { DENSE_WEIGHTS_LIMIT_BYTES } from './attention-plan.js';
+import { DENSE_WEIGHTS_PER_EXAMPLE_BYTES } from './attention-plan.js';
 import { bigBirdBlockedHeads } from './bigbird-blocked.js';
 import { MASKED_SCORE, middleSlots } from './bigbird-slots.js';
 import { checkMask, headLayout, headLayoutProblem, headProjection, layerRandom, outputProjection } from './heads.js';
@@ -30,7 +30,8 @@ export interface BigBirdOptions {
   /**
    * 'dense' holds the weights of every query block at once; 'blocked' (bigbird-blocked.ts) the
    * global rows in blocks and the middle in chunks recomputed for the gradient; 'auto': blocked
-   * when the middle's weights would exceed DENSE_WEIGHTS_LIMIT_BYTES.
+   * when one example's middle weights would exceed DENSE_WEIGHTS_PER_EXAMPLE_BYTES (per example,
+   * so that micro-batches of any size run the same implementation).
    */
   implementation: 'auto' | 'dense' | 'blocked';
   /** Middle query blocks per chunk of the blocked path; null: sized from the batch. */
@@ -154,11 +155,11 @@ function createBigBird(args: MixerArgs, options: BigBirdOptions): Mixer {
         const q = tf.mul(query.heads(x), 1 / Math.sqrt(layout.headDim)) as tf.Tensor3D;
         const blockLayout = layoutFor(blocks);
         const slots = Math.max(1, ...blockLayout.slice(1, -1).map((keys) => keys.length));
-        const middleBytes = batch * layout.heads * length * slots * Math.min(options.blockSize, length) * 4;
+        const middleBytesPerExample = layout.heads * length * slots * Math.min(options.blockSize, length) * 4;
         // The blocked path's gradients cannot be differentiated again (see planAttention).
         const nested = forwardIsNested();
         if (nested && options.implementation === 'blocked') throw new Error(`bigbird: implementation 'blocked' cannot be differentiated twice; use 'auto' or 'dense'`);
-        const blocked = options.implementation === 'blocked' || (options.implementation === 'auto' && !nested && middleBytes > DENSE_WEIGHTS_LIMIT_BYTES);
+        const blocked = options.implementation === 'blocked' || (options.implementation === 'auto' && !nested && middleBytesPerExample > DENSE_WEIGHTS_PER_EXAMPLE_BYTES);
         let mixed: tf.Tensor3D;
         if (blocked) {
           // Seeds are drawn where the dense path's dropout() draws them, and only when it would.

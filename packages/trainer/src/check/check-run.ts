@@ -2,7 +2,8 @@
 // trained for a few steps in its own process, and one table of what the runs would need.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeMachine } from '@lra/models';
+import { taskNames } from '@lra/data';
+import { describeMachine, mixerNames } from '@lra/models';
 import type { BackendRequest } from '../config/types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import type { CheckCellRequest, CheckCellResult } from './check-cell.js';
@@ -34,6 +35,12 @@ export interface CheckResult {
   jsonPath: string;
 }
 
+/** Tasks in the registry's order, then mixers in theirs. */
+function byGridOrder(a: CheckCellResult, b: CheckCellResult): number {
+  const rank = (list: readonly string[], name: string) => (list.indexOf(name) + list.length + 1) % (list.length + 1);
+  return rank(taskNames, a.task) - rank(taskNames, b.task) || rank(mixerNames, a.mixer) - rank(mixerNames, b.mixer);
+}
+
 /** Rows of an earlier check of the same preset, to continue it (cells already measured are kept). */
 function earlierRows(jsonPath: string): Map<string, CheckCellResult> {
   try {
@@ -57,11 +64,14 @@ export async function runCheck(opts: CheckOptions, runCell = runCellInChild): Pr
   const rows: Array<CheckCellResult | null> = requests.map((r) => kept.get(`${r.task}/${r.mixer}`) ?? null);
   const machine = describeMachine();
   // The table is rewritten after every cell: a check stopped half-way keeps what it measured.
+  // Cells of the earlier check outside this one's grid stay in the files, after this grid's.
+  const inGrid = new Set(requests.map((r) => `${r.task}/${r.mixer}`));
+  const others = [...kept].filter(([key]) => !inGrid.has(key)).map(([, row]) => row);
   const save = async (): Promise<void> => {
-    const done = rows.filter((r): r is CheckCellResult => r !== null);
+    const done = [...rows.filter((r): r is CheckCellResult => r !== null), ...others].sort(byGridOrder);
     const backend = done.find((r) => r.backend)?.backend ?? opts.backend;
     await writeFileAtomic(markdownPath, checkMarkdown(done, { preset: opts.preset, backend, machine: `${machine.cpu} (${machine.cores} cores)`, steps: opts.steps }));
-    await writeJsonAtomic(jsonPath, { preset: opts.preset, backend, machine, steps: opts.steps, budgetMs: opts.budgetMs, rows });
+    await writeJsonAtomic(jsonPath, { preset: opts.preset, backend, machine, steps: opts.steps, budgetMs: opts.budgetMs, rows: [...rows, ...others] });
   };
   let next = 0;
   let done = rows.filter((r) => r !== null).length;

@@ -97,5 +97,9 @@ describe('lra check, retries and resumption', () => {
     const second = await runCheck({ ...opts, resume: true }, fake);
     expect(calls).toEqual([]);
     expect(second.rows).toEqual(first.rows);
+    // A check of other cells into the same folder keeps these in its files.
+    const third = await runCheck({ ...opts, mixers: ['gmlp'], resume: true }, fake);
+    const saved = JSON.parse(readFileSync(third.jsonPath, 'utf8')).rows.map((r: { mixer: string }) => r.mixer);
+    expect(saved).toEqual(['gmlp', 'attention', 'fnet']);
   });
 });
