@@ -35,10 +35,11 @@ export interface CheckCellResult {
   measuredPeakBytes: number | null;
   /**
    * The last step's time ('measured'); or, where whole steps would overrun the budget, a step of
-   * two micro-batches scaled to the whole batch's passes ('passes').
+   * two micro-batches scaled to the whole batch's passes ('passes'); the planner's probe (its
+   * pass over 2 examples, scaled to the batch) where no step finished in time ('probe').
    */
   msPerStep: number | null;
-  msPerStepSource: 'measured' | 'passes' | null;
+  msPerStepSource: 'measured' | 'passes' | 'probe' | null;
   /** The whole run at the preset's steps, evaluations included. */
   etaSeconds: number | null;
   stepsRun: number;
@@ -70,7 +71,11 @@ export function emptyCell(req: Pick<CheckCellRequest, 'task' | 'mixer' | 'preset
   };
 }
 
-export async function runCheckCell(req: CheckCellRequest): Promise<CheckCellResult> {
+/**
+ * `onPlanned` receives the row as the plan leaves it (the probe's step time and its ETA), before
+ * any step: what a cell stopped during its steps still tells.
+ */
+export async function runCheckCell(req: CheckCellRequest, onPlanned?: (row: CheckCellResult) => void): Promise<CheckCellResult> {
   const started = performance.now();
   const wall = () => (performance.now() - started) / 1000;
   const { config } = resolveConfig({ task: req.task, mixer: req.mixer, preset: req.preset, ...(req.recompute ? { sets: ['model.recompute=block'] } : {}) });
@@ -101,6 +106,7 @@ export async function runCheckCell(req: CheckCellRequest): Promise<CheckCellResu
     const eta = (ms: number) =>
       etaSeconds(ms, { stepsLeft: config.train.steps, batchSize: config.train.batchSize, evaluationsLeft: Math.floor(config.train.steps / config.train.evalEvery), valExamples, testExamples: sizes.test });
     const planned = { ...base, microBatch: plan.microBatch, passes: plan.passes, predictedPeakBytes: plan.predictedPeakBytes };
+    onPlanned?.({ ...planned, status: 'skipped', reason: 'planned; no step finished', msPerStep: plan.probeMsPerStep, msPerStepSource: 'probe', etaSeconds: eta(plan.probeMsPerStep), wallSeconds: wall() });
     // Whole steps where they fit the budget; otherwise steps of two micro-batches, which hold what
     // a whole step holds (a pass with the summed gradients alive, then the update) in 2 passes.
     // A cell too slow even for that is stopped by its process's timeout, and its row says so.

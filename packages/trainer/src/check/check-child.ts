@@ -4,6 +4,19 @@ import { spawn } from 'node:child_process';
 import { LRA_BIN } from '../bench/isolated-cell.js';
 import { type CheckCellRequest, type CheckCellResult, emptyCell } from './check-cell.js';
 
+/** The last complete JSON row a cell printed (one when planned, one when done), or null. */
+function lastRow(stdout: string): CheckCellResult | null {
+  const lines = stdout.split('\n').filter((l) => l.trim().startsWith('{'));
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      return JSON.parse(lines[i]!) as CheckCellResult;
+    } catch {
+      // A line cut by the kill: the one before it is whole.
+    }
+  }
+  return null;
+}
+
 export function cellArguments(req: CheckCellRequest): string[] {
   return [
     'check', '--cell', '--tasks', req.task, '--mixers', req.mixer, '--preset', req.preset, '--backend', req.backend,
@@ -31,7 +44,12 @@ export function runCellInChild(req: CheckCellRequest, timeoutMs: number, bin = L
       clearTimeout(timer);
       const wall = (performance.now() - started) / 1000;
       if (timedOut) {
-        const reason = `planning and ${req.steps} steps did not finish within ${(timeoutMs / 1000).toFixed(0)} s: one pass over two examples alone is that slow, so the full run's ETA is beyond reach on this machine`;
+        const planned = lastRow(stdout);
+        if (planned) {
+          const reason = `${req.steps} steps did not finish within ${(timeoutMs / 1000).toFixed(0)} s: ms/step and ETA are the planner's probe (2 examples, scaled to the batch)`;
+          return resolve({ ...planned, status: 'skipped', reason, wallSeconds: wall });
+        }
+        const reason = `planning did not finish within ${(timeoutMs / 1000).toFixed(0)} s (passes over 1 and 2 examples): the full run's ETA is beyond reach on this machine`;
         return resolve(emptyCell(req, 'skipped', reason, wall));
       }
       if (code !== 0) {
@@ -39,11 +57,8 @@ export function runCellInChild(req: CheckCellRequest, timeoutMs: number, bin = L
         const last = lines[lines.length - 1]?.trim() ?? '';
         return resolve(emptyCell(req, 'failed', signal ? `killed by ${signal}${last ? ` (${last})` : ''}` : last || `exited with code ${code}`, wall));
       }
-      try {
-        resolve(JSON.parse(stdout) as CheckCellResult);
-      } catch {
-        resolve(emptyCell(req, 'failed', `printed no JSON: ${stdout.trim().slice(0, 200) || '(nothing)'}`, wall));
-      }
+      const row = lastRow(stdout);
+      resolve(row ?? emptyCell(req, 'failed', `printed no JSON: ${stdout.trim().slice(0, 200) || '(nothing)'}`, wall));
     });
   });
 }

@@ -7,7 +7,7 @@ const dash = '-';
 function ms(r: CheckCellResult): string {
   if (r.msPerStep === null) return dash;
   const text = r.msPerStep >= 10_000 ? `${(r.msPerStep / 1000).toFixed(1)} s` : `${r.msPerStep.toFixed(0)} ms`;
-  return r.msPerStepSource === 'passes' ? `≈${text}` : text;
+  return r.msPerStepSource === 'passes' ? `≈${text}` : r.msPerStepSource === 'probe' ? `~${text}` : text;
 }
 
 /** One line per cell: the table `lra check` prints and docs/speed.md keeps. */
@@ -15,7 +15,8 @@ export function checkMarkdown(rows: readonly CheckCellResult[], header: { preset
   const lines = [
     `Preset \`${header.preset}\`, backend ${header.backend}, ${header.machine}; synthetic full-length batches, ${header.steps} training steps per cell ` +
       '(ms/step is the last one). Where whole steps would overrun the budget, the steps hold 2 micro-batches (the memory of a whole step: ' +
-      'a pass with the summed gradients alive, then the update) and their time is scaled to the batch\'s passes ("≈"). ' +
+      'a pass with the summed gradients alive, then the update) and their time is scaled to the batch\'s passes ("≈"); ' +
+      '"~": no step finished within the cell\'s time, and the time is the planner\'s probe (2 examples, scaled to the batch). ' +
       'ETA: the whole run at the preset\'s steps, evaluations included. A cell that does not fit is measured again with ' +
       'model.recompute=block ("recompute" beside its micro-batch).',
     '',

@@ -1,5 +1,5 @@
 // lra check: cells in processes of their own, a row for every cell whatever happens to it.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +43,17 @@ describe('lra check', () => {
     const row = await runCellInChild(request('attention'), 50);
     expect(row.status).toBe('skipped');
     expect(row.reason).toMatch(/did not finish within 0 s/);
+  });
+
+  it("a cell stopped during its steps keeps what its plan said: the probe's step time and ETA", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lra-check-bin-'));
+    const bin = join(dir, 'slow-cell.mjs');
+    const planned = { ...emptyCell(request('fnet'), 'skipped', 'planned; no step finished'), microBatch: 2, passes: 16, predictedPeakBytes: 3e9, msPerStep: 200_000, msPerStepSource: 'probe', etaSeconds: 1e6 };
+    // A cell that plans, prints its row, then takes too long (and is killed mid-line).
+    writeFileSync(bin, `process.stdout.write(${JSON.stringify(JSON.stringify(planned) + '\n')} + '{"task":"li');\nsetTimeout(() => {}, 60000);\n`);
+    const row = await runCellInChild(request('fnet'), 1500, bin);
+    expect(row).toMatchObject({ status: 'skipped', microBatch: 2, passes: 16, predictedPeakBytes: 3e9, msPerStepSource: 'probe', etaSeconds: 1e6 });
+    expect(row.reason).toMatch(/2 steps did not finish within 2 s: ms\/step and ETA are the planner's probe/);
   });
 
   it('keeps every cell in task x mixer order, writes the table and the JSON', async () => {

@@ -17,7 +17,7 @@ const list = (value: string | undefined, all: readonly string[], check: (name: s
 };
 
 function cellLine(r: CheckCellResult, done: number, total: number): string {
-  const figures = r.microBatch === null ? '' : ` micro-batch ${r.microBatch}, peak ${r.predictedPeakBytes === null ? '-' : formatBytes(r.predictedPeakBytes)} predicted, ${r.measuredPeakBytes === null ? '-' : formatBytes(r.measuredPeakBytes)} measured, ${r.msPerStep === null ? '-' : `${r.msPerStepSource === 'passes' ? '≈' : ''}${(r.msPerStep / 1000).toFixed(2)} s`}/step, ETA ${r.etaSeconds === null ? '-' : formatDuration(r.etaSeconds)}`;
+  const figures = r.microBatch === null ? '' : ` micro-batch ${r.microBatch}, peak ${r.predictedPeakBytes === null ? '-' : formatBytes(r.predictedPeakBytes)} predicted, ${r.measuredPeakBytes === null ? '-' : formatBytes(r.measuredPeakBytes)} measured, ${r.msPerStep === null ? '-' : `${r.msPerStepSource === 'passes' ? '≈' : r.msPerStepSource === 'probe' ? '~' : ''}${(r.msPerStep / 1000).toFixed(2)} s`}/step, ETA ${r.etaSeconds === null ? '-' : formatDuration(r.etaSeconds)}`;
   return `[${done}/${total}] ${r.task} / ${r.mixer}${r.recompute === 'block' ? ' (recompute)' : ''}: ${r.status}${figures}${r.reason ? ` (${r.reason})` : ''}`;
 }
 
@@ -49,7 +49,11 @@ export function checkCommand(y: Argv): Argv {
       const limit = args['memory-limit-mib'] === undefined ? {} : { limitBytes: args['memory-limit-mib'] * 2 ** 20 };
       if (args.cell) {
         if (tasks.length !== 1 || mixers.length !== 1) throw new Error('--cell takes exactly one task and one mixer');
-        const row = await runCheckCell({ task: tasks[0]!, mixer: mixers[0]!, preset: args.preset, backend, steps: args.steps, budgetMs, ...limit, recompute: args.recompute });
+        // One JSON line once planned, one at the end: the parent reads the last that arrived.
+        const row = await runCheckCell(
+          { task: tasks[0]!, mixer: mixers[0]!, preset: args.preset, backend, steps: args.steps, budgetMs, ...limit, recompute: args.recompute },
+          (planned) => process.stdout.write(`${JSON.stringify(planned)}\n`),
+        );
         process.stdout.write(`${JSON.stringify(row)}\n`);
         return;
       }
