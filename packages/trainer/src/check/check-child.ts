@@ -1,6 +1,6 @@
 // Each cell of the check runs in a process of its own: a wasm heap that ran out of memory is
 // unusable for the rest of its process, and a cell that runs too long can be stopped cleanly.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { LRA_BIN } from '../bench/isolated-cell.js';
 import { type CheckCellRequest, type CheckCellResult, emptyCell } from './check-cell.js';
 
@@ -26,11 +26,31 @@ export function cellArguments(req: CheckCellRequest): string[] {
   ];
 }
 
+/** Cells running now: a check that is stopped stops them too (they would run on, unowned). */
+const running = new Set<ChildProcess>();
+let stopHandlers = false;
+
+function stopChildrenOnExit(): void {
+  if (stopHandlers) return;
+  stopHandlers = true;
+  const stop = (signal: NodeJS.Signals) => () => {
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', stop('SIGINT'));
+  process.once('SIGTERM', stop('SIGTERM'));
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
+}
+
 /** Runs one cell in a child `lra check --cell`; a child that dies or overruns `timeoutMs` gives a row saying so. */
 export function runCellInChild(req: CheckCellRequest, timeoutMs: number, bin = LRA_BIN): Promise<CheckCellResult> {
   const started = performance.now();
   return new Promise((resolve) => {
+    stopChildrenOnExit();
     const child = spawn(process.execPath, [bin, ...cellArguments(req)], { env: { ...process.env, LRA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -42,6 +62,7 @@ export function runCellInChild(req: CheckCellRequest, timeoutMs: number, bin = L
     }, timeoutMs);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      running.delete(child);
       const wall = (performance.now() - started) / 1000;
       if (timedOut) {
         const planned = lastRow(stdout);
