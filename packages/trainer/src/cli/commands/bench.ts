@@ -79,7 +79,7 @@ export function benchCommand(y: Argv): Argv {
         .option('table', { type: 'boolean', default: false, describe: 'the LRA speed table: ratios to attention, LRA beside, files in --out' })
         .option('peer', { type: 'boolean', default: false, describe: `this project against the PyTorch peer (${PEER_MIXERS.join(', ')}), files in --out` })
         .option('out', { type: 'string', default: 'runs/bench', describe: 'folder for the --table and --peer files' })
-        .option('budget-ms', { type: 'number', default: 20_000, describe: 'skip cells whose train step is predicted above this (0: no limit)' })
+        .option('budget-ms', { type: 'number', default: 60_000, describe: 'skip cells whose train step is predicted above this (0: no limit; 60 s lets blocked attention run at 4K)' })
         .option('long-step-ms', { type: 'number', default: 4000, describe: '--table: cells predicted above this use 1 warm-up and --long-repeats' })
         .option('long-repeats', { type: 'number', default: 2 })
         .option('peer-threads', { type: 'number', describe: 'torch.set_num_threads for the peer (default: every core)' })
