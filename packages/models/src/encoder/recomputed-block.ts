@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { recordingContext, replayingContext, type ForwardContext } from '../nn/context.js';
 import type { EncoderBlock } from './block.js';
-import { vjp } from './vjp.js';
+import { vjp } from '../nn/vjp.js';
 
 /**
  * `block` with its backward pass recomputed. `params` are the variables the block reads: the

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { recordingContext, replayingContext, type ForwardContext } from '../nn/context.js';
 import type { ReversibleBlock } from './reversible-block.js';
-import { vjp } from './vjp.js';
+import { vjp } from '../nn/vjp.js';
 
 /**
  * 'recompute': the memory-saving backward described above.

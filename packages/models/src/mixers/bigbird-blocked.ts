@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { blockedAttention, type BlockedAttentionDropout } from '../nn/flash-attention.js';
 import { attentionBlockDropout } from '../nn/attention-block-dropout.js';
-import { backwardVjp } from '../nn/backward-vjp.js';
+import { vjp } from '../nn/vjp.js';
 import { MASKED_SCORE, middleSlots } from './bigbird-slots.js';
 
 /** Attention dropout as the dense version draws it: one seed per part, in part order. */
@@ -87,8 +87,9 @@ function middleInChunks(
         for (const [c0, c] of chunks) {
           const grads = tf.tidy(() => {
             const dyChunk = tf.slice(dy, [0, c0 * block, 0], [bh, c * block, d]);
-            const recomputed = (a: tf.Tensor, b: tf.Tensor, e: tf.Tensor): tf.Tensor => chunkOf(a as tf.Tensor3D, b as tf.Tensor3D, e as tf.Tensor3D, realS, c0, c);
-            return backwardVjp(recomputed as (...inputs: tf.Tensor[]) => tf.Tensor, [qS, kS, vS], dyChunk);
+            const { value: recomputed, grads: chunkGrads } = vjp(() => chunkOf(qS, kS, vS, realS, c0, c) as tf.Tensor, [qS, kS, vS], dyChunk);
+            recomputed.dispose();
+            return chunkGrads;
           });
           const old: tf.Tensor[] | null = sums;
           sums = old ? grads.map((g, i) => tf.add(old[i]!, g)) : grads;

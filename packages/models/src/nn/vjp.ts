@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
  * tape is closed while it backpropagates) replaces the tape and clears it when done, and the
  * outer computation then finds no tape to release. The outer tape is put back afterwards.
  */
-export function vjp(fn: () => tf.Tensor3D, inputs: readonly tf.Tensor[], dy: tf.Tensor3D): { value: tf.Tensor3D; grads: tf.Tensor[] } {
+export function vjp<T extends tf.Tensor>(fn: () => T, inputs: readonly tf.Tensor[], dy: T): { value: T; grads: tf.Tensor[] } {
   const engine = tf.engine();
   const outerTape = engine.state.activeTape;
   try {
