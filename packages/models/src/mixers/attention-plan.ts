@@ -23,11 +23,13 @@ export type AttentionPlan = { kind: 'dense' } | { kind: 'blocked'; queryBlock: n
 export const DENSE_WEIGHTS_PER_EXAMPLE_BYTES = 16 * 2 ** 20;
 
 /**
- * Elements of one [B*H, Bq, Bk] block (64 MiB): the backward holds about six blocks at a time.
- * Larger blocks ran faster (measured at B 8, H 4, N 2048: 512 queries a block took 0.85x the
- * time of 128).
+ * Elements of one example's [H, Bq, Bk] share of a block (8 MiB; a [B*H, Bq, Bk] block of the
+ * benchmark's batch 8 is 64 MiB): the backward holds about six blocks at a time. Larger blocks
+ * ran faster (measured at B 8, H 4, N 2048: 512 queries a block took 0.85x the time of 128).
+ * Sized per example, not per batch, so that memory grows in proportion to the examples of a pass:
+ * the memory planner extrapolates from passes of 1 and 2 examples.
  */
-export const BLOCK_ELEMENTS = 2 ** 24;
+export const BLOCK_ELEMENTS_PER_EXAMPLE = 2 ** 21;
 
 /**
  * Whole rows (every key in one block: the row's softmax is the block's, nothing to rescale) while
@@ -43,12 +45,11 @@ function roundUp(value: number, multiple: number): number {
 }
 
 /**
- * The plan for B x H rows of `length` queries and keys. `nested`: the forward runs
+ * The plan for each example's H rows of `length` queries and keys (the same for any batch). `nested`: the forward runs
  * inside a gradient of a gradient, which the blocked path's own gradient cannot take (its saved
  * tensors are constants to a further derivative): 'auto' stays dense there, 'blocked' refuses.
  */
-export function planAttention(batch: number, heads: number, length: number, options: AttentionPlanOptions, nested = false): AttentionPlan {
-  const batchHeads = batch * heads;
+export function planAttention(heads: number, length: number, options: AttentionPlanOptions, nested = false): AttentionPlan {
   if (nested && options.implementation === 'blocked') {
     throw new Error(`attention: implementation 'blocked' cannot be differentiated twice; use 'auto' or 'dense'`);
   }
@@ -56,10 +57,10 @@ export function planAttention(batch: number, heads: number, length: number, opti
     options.implementation === 'blocked' ||
     (options.implementation === 'auto' && !nested && heads * length * length * 4 > DENSE_WEIGHTS_PER_EXAMPLE_BYTES);
   if (!blocked) return { kind: 'dense' };
-  const fullRows = BLOCK_ELEMENTS / (batchHeads * length) >= MIN_FULL_ROW_QUERIES;
-  const cutRows = roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS) / batchHeads), 64);
+  const fullRows = BLOCK_ELEMENTS_PER_EXAMPLE / (heads * length) >= MIN_FULL_ROW_QUERIES;
+  const cutRows = roundUp(Math.sqrt((KEY_TO_QUERY_RATIO * BLOCK_ELEMENTS_PER_EXAMPLE) / heads), 64);
   const keyBlock = Math.min(length, options.keyBlockSize ?? (fullRows ? length : cutRows));
-  const queryBlock = Math.min(length, options.blockSize ?? Math.max(16, Math.floor(BLOCK_ELEMENTS / (batchHeads * keyBlock))));
+  const queryBlock = Math.min(length, options.blockSize ?? Math.max(16, Math.floor(BLOCK_ELEMENTS_PER_EXAMPLE / (heads * keyBlock))));
   return { kind: 'blocked', queryBlock, keyBlock };
 }
 

@@ -115,7 +115,7 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
-      const plan = planAttention(batch, heads, length, options, forwardIsNested());
+      const plan = planAttention(heads, length, options, forwardIsNested());
       return tf.tidy(() => {
         let mixed: tf.Tensor3D;
         if (plan.kind === 'blocked') mixed = blockedMix(x, mask, ctx, plan);

@@ -16,9 +16,9 @@ import { trainStep } from '../../src/train/step.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'lra-plan-data-'));
 const MiB = 2 ** 20;
 
-const config = (mixer: ClassifierConfig['mixer'], seqLen: number): ClassifierConfig => ({
+const config = (mixer: ClassifierConfig['mixer'], seqLen: number, mixerOptions: Record<string, unknown> = {}): ClassifierConfig => ({
   vocabSize: 17, seqLen, numClasses: 10, dModel: 32, heads: 2, layers: 2, mlpDim: 64,
-  dropout: 0.1, attentionDropout: 0.1, pool: 'cls', positions: 'sinusoidal', mixer, mixerOptions: {},
+  dropout: 0.1, attentionDropout: 0.1, pool: 'cls', positions: 'sinusoidal', mixer, mixerOptions,
 });
 
 async function firstBatch(seqLen: number, batchSize: number): Promise<Batch> {
@@ -31,10 +31,11 @@ describe('memory planner (wasm, exact heap accounting)', () => {
     await selectBackend('wasm');
   });
 
-  for (const [mixer, seqLen] of [['attention', 256], ['fnet', 256], ['s4d', 128]] as const) {
-    it(`${mixer}: the predicted peak is within 25% of the measured one, at the chosen and at a forced micro-batch`, async () => {
+  const cases = [['attention', 256, {}], ['attention', 256, { implementation: 'blocked' }], ['fnet', 256, {}], ['s4d', 128, {}]] as const;
+  for (const [mixer, seqLen, options] of cases) {
+    it(`${mixer} ${JSON.stringify(options)}: the predicted peak is within 25% of the measured one, at the chosen and at a forced micro-batch`, async () => {
       const batch = await firstBatch(seqLen, 16);
-      const model = createClassifier(config(mixer, seqLen), 2);
+      const model = createClassifier(config(mixer, seqLen, options), 2);
       const optimizer = new AdamW(model.params.variables(), { beta1: 0.9, beta2: 0.98, eps: 1e-9, weightDecay: 0.1, gradClipNorm: null });
       const context = (slice?: { offset: number; count: number }) => trainingContext(1, 0, slice);
       for (const requested of ['auto', 4] as const) {
