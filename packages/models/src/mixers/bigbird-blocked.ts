@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { blockedAttention, type BlockedAttentionDropout } from '../nn/flash-attention.js';
 import { attentionBlockDropout } from '../nn/attention-block-dropout.js';
 import { vjp } from '../nn/vjp.js';
+import { BLOCK_ELEMENTS_PER_EXAMPLE } from './attention-plan.js';
 import { MASKED_SCORE, middleSlots } from './bigbird-slots.js';
 
 /** Attention dropout as the dense version draws it: one seed per part, in part order. */
@@ -19,13 +20,12 @@ export interface BigBirdDropout {
 }
 
 export interface BigBirdBlocking {
-  /** Middle query blocks per chunk; null: as many as keep a chunk's weights near BLOCK_ELEMENTS. */
+  /** Middle query blocks per chunk; null: as many as keep a chunk's weights near BLOCK_ELEMENTS_PER_EXAMPLE per example. */
   chunkBlocks: number | null;
   dropout: BigBirdDropout | null;
+  /** Examples in the pass: chunks are sized per example, so a pass's memory grows with its examples. */
+  examples: number;
 }
-
-/** Elements of one chunk's [BH, C b, S b] weights (64 MiB), as blocked attention's blocks. */
-const BLOCK_ELEMENTS = 2 ** 24;
 
 function seededDropout(dropout: BigBirdDropout | null): BlockedAttentionDropout | null {
   return dropout ? { rate: dropout.rate, seed: dropout.nextSeed(), exampleOffset: dropout.rowOffset } : null;
@@ -37,14 +37,14 @@ function seededDropout(dropout: BigBirdDropout | null): BlockedAttentionDropout 
  */
 function middleInChunks(
   qP: tf.Tensor3D, kP: tf.Tensor3D, vP: tf.Tensor3D, realP: tf.Tensor2D, layout: number[][], block: number, chunkBlocks: number | null,
-  dropout: BlockedAttentionDropout | null,
+  dropout: BlockedAttentionDropout | null, blockElements: number,
 ): tf.Tensor3D {
   const [bh, padded, d] = qP.shape;
   const blocks = padded / block;
   const middle = blocks - 2;
   const { slots, indices, slotBias } = middleSlots(layout, block);
   const width = slots * block;
-  const chunk = Math.min(middle, chunkBlocks ?? Math.max(1, Math.floor(BLOCK_ELEMENTS / (bh * block * width))));
+  const chunk = Math.min(middle, chunkBlocks ?? Math.max(1, Math.floor(blockElements / (bh * block * width))));
   const chunks: Array<[number, number]> = [];
   for (let c0 = 0; c0 < middle; c0 += chunk) chunks.push([c0, Math.min(chunk, middle - c0)]);
 
@@ -122,14 +122,16 @@ export function bigBirdBlockedHeads(
     const keyBias = tf.mul(tf.sub(1, realP), MASKED_SCORE) as tf.Tensor2D;
     const kT = tf.transpose(kP, [0, 2, 1]) as tf.Tensor3D;
     // A global block's rows against every key: blocks of keys keep each weight block near 64 MiB.
-    const keyBlock = Math.max(block, Math.floor(BLOCK_ELEMENTS / (bh * block)));
+    // Weight blocks of blocked attention's size: 8 MiB per example.
+    const blockElements = BLOCK_ELEMENTS_PER_EXAMPLE * blocking.examples;
+    const keyBlock = Math.max(block, Math.floor(blockElements / (bh * block)));
     // Seeds in the dense version's order: first block, middle, last block.
     const globalRows = (start: number): tf.Tensor3D =>
       blockedAttention(tf.slice(qP, [0, start, 0], [-1, block, -1]), kT, vP, keyBias, {
         heads: 1, queryBlock: block, keyBlock, dropout: seededDropout(blocking.dropout),
       });
     const parts: tf.Tensor3D[] = [globalRows(0)];
-    if (blocks > 2) parts.push(middleInChunks(qP, kP, vP, realP, layout, block, blocking.chunkBlocks, seededDropout(blocking.dropout)));
+    if (blocks > 2) parts.push(middleInChunks(qP, kP, vP, realP, layout, block, blocking.chunkBlocks, seededDropout(blocking.dropout), blockElements));
     if (blocks > 1) parts.push(globalRows(padded - block));
     return tf.slice(tf.concat(parts, 1), [0, 0, 0], [bh, length, d]) as tf.Tensor3D;
   });

@@ -165,7 +165,7 @@ function createBigBird(args: MixerArgs, options: BigBirdOptions): Mixer {
           // Seeds are drawn where the dense path's dropout() draws them, and only when it would.
           const rate = args.attentionDropout;
           const drawn = ctx.training && rate > 0 ? { rate, nextSeed: () => ctx.nextSeed(), rowOffset: (ctx.examples?.offset ?? 0) * layout.heads } : null;
-          mixed = bigBirdBlockedHeads(q, key.heads(x), value.heads(x), realKeys, options.blockSize, blockLayout, { chunkBlocks: options.chunkBlocks, dropout: drawn });
+          mixed = bigBirdBlockedHeads(q, key.heads(x), value.heads(x), realKeys, options.blockSize, blockLayout, { chunkBlocks: options.chunkBlocks, dropout: drawn, examples: batch });
         } else {
           const drop = (w: tf.Tensor): tf.Tensor => dropout(w, args.attentionDropout, ctx);
           mixed = bigBirdAttentionHeads(q, key.heads(x), value.heads(x), realKeys, options.blockSize, blockLayout, drop);
