@@ -66,6 +66,8 @@ export function runCellInChild(req: CheckCellRequest, timeoutMs: number, bin = L
       const wall = (performance.now() - started) / 1000;
       if (timedOut) {
         const planned = lastRow(stdout);
+        // The cell's last row arrived just before the kill: it finished.
+        if (planned && planned.stepsRun > 0) return resolve({ ...planned, wallSeconds: wall });
         if (planned) {
           const reason = `${req.steps} steps did not finish within ${(timeoutMs / 1000).toFixed(0)} s: ms/step and ETA are the planner's probe (2 examples, scaled to the batch)`;
           return resolve({ ...planned, status: 'skipped', reason, wallSeconds: wall });
