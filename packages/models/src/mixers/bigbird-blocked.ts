@@ -9,7 +9,7 @@ import { blockedAttention, type BlockedAttentionDropout } from '../nn/flash-atte
 import { attentionBlockDropout } from '../nn/attention-block-dropout.js';
 import { vjp } from '../nn/vjp.js';
 import { BLOCK_ELEMENTS_PER_EXAMPLE } from './attention-plan.js';
-import { MASKED_SCORE, middleSlots } from './bigbird-slots.js';
+import { MASKED_SCORE, middleSlots, padToBlocks } from './bigbird-slots.js';
 
 /** Attention dropout as the dense version draws it: one seed per part, in part order. */
 export interface BigBirdDropout {
@@ -110,15 +110,7 @@ export function bigBirdBlockedHeads(
   q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, realKeys: tf.Tensor2D, blockSize: number, layout: number[][], blocking: BigBirdBlocking,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    const [bh, length, d] = q.shape;
-    const block = Math.min(blockSize, length);
-    const blocks = Math.ceil(length / block);
-    if (layout.length !== blocks) throw new Error(`bigbird: layout has ${layout.length} blocks, the input ${blocks}`);
-    const padded = blocks * block;
-    const pad = padded - length;
-    const padSeq = (t: tf.Tensor3D): tf.Tensor3D => (pad === 0 ? t : tf.pad(t, [[0, 0], [0, pad], [0, 0]]));
-    const [qP, kP, vP] = [padSeq(q), padSeq(k), padSeq(v)];
-    const realP = pad === 0 ? realKeys : (tf.pad(realKeys, [[0, 0], [0, pad]]) as tf.Tensor2D);
+    const { bh, length, d, block, blocks, padded, qP, kP, vP, realP } = padToBlocks(q, k, v, realKeys, blockSize, layout);
     const keyBias = tf.mul(tf.sub(1, realP), MASKED_SCORE) as tf.Tensor2D;
     const kT = tf.transpose(kP, [0, 2, 1]) as tf.Tensor3D;
     // A global block's rows against every key: blocks of keys keep each weight block near 64 MiB.

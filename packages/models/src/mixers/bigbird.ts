@@ -16,7 +16,7 @@ import { dropout } from '../nn/dropout.js';
 import type { UniformSource } from '../nn/initializers.js';
 import { DENSE_WEIGHTS_PER_EXAMPLE_BYTES } from './attention-plan.js';
 import { bigBirdBlockedHeads } from './bigbird-blocked.js';
-import { MASKED_SCORE, middleSlots } from './bigbird-slots.js';
+import { MASKED_SCORE, middleSlots, padToBlocks } from './bigbird-slots.js';
 import { checkMask, headLayout, headLayoutProblem, headProjection, layerRandom, outputProjection } from './heads.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
@@ -76,17 +76,7 @@ export function bigBirdAttentionHeads(
   drop: (w: tf.Tensor) => tf.Tensor = (w) => w,
 ): tf.Tensor3D {
   return tf.tidy(() => {
-    const [bh, length, d] = q.shape;
-    const block = Math.min(blockSize, length);
-    const blocks = Math.ceil(length / block);
-    if (layout.length !== blocks) throw new Error(`bigbird: layout has ${layout.length} blocks, the input ${blocks}`);
-    const padded = blocks * block;
-    const pad = padded - length;
-    const padSeq = (t: tf.Tensor3D): tf.Tensor3D => (pad === 0 ? t : tf.pad(t, [[0, 0], [0, pad], [0, 0]]));
-    const qP = padSeq(q);
-    const kP = padSeq(k);
-    const vP = padSeq(v);
-    const realP = pad === 0 ? realKeys : tf.pad(realKeys, [[0, 0], [0, pad]]);
+    const { bh, length, d, block, blocks, padded, qP, kP, vP, realP } = padToBlocks(q, k, v, realKeys, blockSize, layout);
     const keyBias = tf.reshape(tf.mul(tf.sub(1, realP), MASKED_SCORE), [bh, 1, padded]) as tf.Tensor3D;
     const kT = tf.transpose(kP, [0, 2, 1]);
 
