@@ -4,48 +4,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/index.js';
-import { startPeakMeter } from '../../src/backend/peak-memory.js';
 import { createClassifier } from '../../src/encoder/classifier.js';
 import { validateClassifierConfig, type ClassifierConfig } from '../../src/encoder/config.js';
 import type { MixerName } from '../../src/mixers/registry.js';
 import { inferenceContext, trainingContext } from '../../src/nn/context.js';
-import { paddedTokens, tinyConfig } from './fixtures.js';
+import { type LossAndGrads, lossAndGrads, paddedTokens, relativeDiff, stepPeak, tinyConfig } from './fixtures.js';
 
 const LABELS = [0, 2, 1];
 
-function lossAndGrads(config: ClassifierConfig): { loss: number; grads: Map<string, Float32Array> } {
-  const model = createClassifier(config, 5);
-  const tokens = paddedTokens('recompute', [16, 9, 4], 16);
-  const tokens2 = config.pair ? paddedTokens('recompute2', [5, 16, 11], 16) : undefined;
-  try {
-    const { value, grads } = tf.variableGrads(() =>
-      tf.losses.softmaxCrossEntropy(
-        tf.oneHot(tf.tensor1d(LABELS, 'int32'), config.numClasses),
-        model.logits(tokens2 ? { tokens, tokens2 } : { tokens }, trainingContext(4, 2)),
-      ),
-    );
-    const byName = new Map<string, Float32Array>();
-    for (const { name, variable } of model.params.variables()) {
-      const grad = grads[variable.name];
-      if (grad) byName.set(name, grad.dataSync() as Float32Array);
-    }
-    const loss = value.dataSync()[0]!;
-    tf.dispose([value, grads]);
-    return { loss, grads: byName };
-  } finally {
-    tf.dispose([tokens, tokens2 ?? []]);
-    model.dispose();
-  }
-}
-
-function relativeDiff(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / scale;
+function lossAndGradsOf(config: ClassifierConfig): LossAndGrads {
+  return lossAndGrads(config, { seed: 'recompute', lengths: [[16, 9, 4], [5, 16, 11]], labels: LABELS, ctx: () => trainingContext(4, 2) });
 }
 
 // One mixer of each shape the encoder handles: attention (pre-LN), post-LN FNet, a mixer owning
@@ -61,9 +29,9 @@ describe("recompute: 'block'", () => {
   for (const mixer of MIXERS) {
     it(`${mixer}: equals plain autodiff in the loss and every gradient, dropout on`, () => {
       const base = tinyConfig({ mixer, seqLen: 16, dModel: 8, heads: 2, layers: 2, dropout: 0.2, attentionDropout: 0.2 });
-      const plain = lossAndGrads(base);
+      const plain = lossAndGradsOf(base);
       const before = tf.memory().numTensors;
-      const recomputed = lossAndGrads({ ...base, recompute: 'block' });
+      const recomputed = lossAndGradsOf({ ...base, recompute: 'block' });
       expect(tf.memory().numTensors, 'tensors leaked').toBe(before);
       expect(recomputed.loss).toBeCloseTo(plain.loss, 6);
       expect([...recomputed.grads.keys()].sort()).toEqual([...plain.grads.keys()].sort());
@@ -78,8 +46,8 @@ describe("recompute: 'block'", () => {
 
   it('works for pair tasks and leaves inference untouched', () => {
     const base = tinyConfig({ pair: true, seqLen: 16, dropout: 0.1 });
-    const plain = lossAndGrads(base);
-    const recomputed = lossAndGrads({ ...base, recompute: 'block' });
+    const plain = lossAndGradsOf(base);
+    const recomputed = lossAndGradsOf({ ...base, recompute: 'block' });
     for (const [name, theirs] of plain.grads) expect(relativeDiff(recomputed.grads.get(name)!, theirs), name).toBeLessThan(1e-5);
     const a = createClassifier(tinyConfig(), 2);
     const b = createClassifier(tinyConfig({ recompute: 'block' }), 2);
@@ -105,30 +73,13 @@ describe("recompute: 'block' memory (wasm, exact heap accounting)", () => {
   });
 
   const N = 256;
-  function stepPeak(layers: number, recompute: boolean): number {
-    const model = createClassifier(
-      tinyConfig({ mixer: 'attention', layers, seqLen: N, dModel: 16, heads: 2, mlpDim: 32, pool: 'mean', ...(recompute ? { recompute: 'block' as const } : {}) }),
-      3,
-    );
-    const tokens = paddedTokens('recompute-memory', [N, N - 40], N);
-    const labels = tf.oneHot(tf.tensor1d([0, 1], 'int32'), 3);
-    const step = (i: number): void => {
-      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.logits({ tokens }, trainingContext(1, i))));
-      tf.dispose([value, grads]);
-    };
-    step(0);
-    const meter = startPeakMeter();
-    step(1);
-    const peak = meter.stop();
-    tf.dispose([tokens, labels]);
-    model.dispose();
-    return peak;
-  }
+  const stepPeakOf = (layers: number, recompute: boolean): number =>
+    stepPeak(tinyConfig({ mixer: 'attention', layers, seqLen: N, dModel: 16, heads: 2, mlpDim: 32, pool: 'mean', ...(recompute ? { recompute: 'block' as const } : {}) }), 'recompute-memory');
 
   it('6 recomputed layers peak far below 6 ordinary ones', () => {
-    const ordinary1 = stepPeak(1, false);
-    const ordinary6 = stepPeak(6, false);
-    const recomputed6 = stepPeak(6, true);
+    const ordinary1 = stepPeakOf(1, false);
+    const ordinary6 = stepPeakOf(6, false);
+    const recomputed6 = stepPeakOf(6, true);
     expect(ordinary6).toBeGreaterThan(3 * ordinary1);
     // Each layer keeps only its input [B, N, D]; one block's activations are alive at a time.
     expect(recomputed6).toBeLessThan(1.5 * ordinary1);

@@ -6,51 +6,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier, type ClassifierBuildOptions } from '../../src/encoder/classifier.js';
 import type { ClassifierConfig } from '../../src/encoder/config.js';
 import { inferenceContext, trainingContext, type ForwardContext } from '../../src/nn/context.js';
-import { paddedTokens, tinyConfig } from './fixtures.js';
-
-interface Outcome {
-  loss: number;
-  grads: Map<string, Float32Array>;
-}
+import { type LossAndGrads, lossAndGrads, paddedTokens, relativeDiff, tinyConfig } from './fixtures.js';
 
 const LABELS = [0, 2, 1];
 
-function lossAndGrads(config: ClassifierConfig, build: ClassifierBuildOptions, ctx: () => ForwardContext): Outcome {
-  const model = createClassifier(config, 5, build);
-  const tokens = paddedTokens('reversible', [10, 6, 3], 10);
-  const tokens2 = config.pair ? paddedTokens('reversible2', [4, 10, 7], 10) : undefined;
-  const inputs = tokens2 ? { tokens, tokens2 } : { tokens };
-  try {
-    const { value, grads } = tf.variableGrads(() =>
-      tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(LABELS, 'int32'), config.numClasses), model.logits(inputs, ctx())),
-    );
-    const byName = new Map<string, Float32Array>();
-    for (const { name, variable } of model.params.variables()) {
-      const grad = grads[variable.name];
-      if (grad) byName.set(name, grad.dataSync() as Float32Array);
-    }
-    const loss = value.dataSync()[0]!;
-    tf.dispose([value, grads]);
-    return { loss, grads: byName };
-  } finally {
-    tf.dispose([tokens, tokens2 ?? []]);
-    model.dispose();
-  }
-}
-
-function relativeDiff(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  let scale = 1e-6;
-  for (let i = 0; i < a.length; i++) {
-    worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return worst / scale;
+function lossAndGradsOf(config: ClassifierConfig, build: ClassifierBuildOptions, ctx: () => ForwardContext): LossAndGrads {
+  return lossAndGrads(config, { seed: 'reversible', lengths: [[10, 6, 3], [4, 10, 7]], labels: LABELS, ctx, build });
 }
 
 function expectSameGradients(config: ClassifierConfig, ctx: () => ForwardContext): void {
-  const recomputed = lossAndGrads(config, {}, ctx);
-  const reference = lossAndGrads(config, { reversibleBackward: 'autodiff' }, ctx);
+  const recomputed = lossAndGradsOf(config, {}, ctx);
+  const reference = lossAndGradsOf(config, { reversibleBackward: 'autodiff' }, ctx);
   expect(recomputed.loss).toBeCloseTo(reference.loss, 5);
   // Every parameter of the model receives a gradient, through the recomputation as through autodiff.
   const model = createClassifier(config, 5);
@@ -92,9 +58,9 @@ describe('reversible encoder', () => {
 
   it('changes the function: dropout masks differ from step to step and are applied', () => {
     const config = reversible({ dropout: 0.2 });
-    const step1 = lossAndGrads(config, {}, () => trainingContext(4, 1)).loss;
-    const step2 = lossAndGrads(config, {}, () => trainingContext(4, 2)).loss;
-    const noDropout = lossAndGrads(config, {}, () => inferenceContext()).loss;
+    const step1 = lossAndGradsOf(config, {}, () => trainingContext(4, 1)).loss;
+    const step2 = lossAndGradsOf(config, {}, () => trainingContext(4, 2)).loss;
+    const noDropout = lossAndGradsOf(config, {}, () => inferenceContext()).loss;
     expect(step1).not.toBeCloseTo(step2, 4);
     expect(step1).not.toBeCloseTo(noDropout, 4);
   });
