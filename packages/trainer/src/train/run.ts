@@ -57,6 +57,9 @@ export class DivergedError extends Error {
 /** Speed is timed from this step of a process on, so compilation and warm-up do not count. */
 const TIMING_WARMUP_STEPS = 3;
 
+/** Step times the progress bar's ETA takes its median over. */
+const ETA_WINDOW_STEPS = 50;
+
 /** The longest gap between two checkpoints between validations (CheckpointPolicy). */
 const DEFAULT_CHECKPOINT_MINUTES = 10;
 
@@ -183,8 +186,9 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
       window.seen += result.size;
       window.steps += 1;
       const done = step + 1;
-      // The bar moves every step; its ETA comes from the step times measured so far.
-      const typicalMs = stepMs.length > 0 ? percentiles(stepMs).median : elapsed;
+      // The bar moves every step; its ETA comes from the median of the recent step times (a
+      // window, so the cost per step stays constant over runs of tens of thousands of steps).
+      const typicalMs = stepMs.length > 0 ? percentiles(stepMs.slice(-ETA_WINDOW_STEPS)).median : elapsed;
       progress.tick(done, etaSeconds(typicalMs, runShapeAt(done)));
       if (done % config.train.logEvery === 0 || done === config.train.steps) {
         const seconds = (performance.now() - window.started) / 1000;
