@@ -81,7 +81,7 @@ function createLongformer(args: MixerArgs, options: LongformerOptions): Mixer {
 export const longformer: MixerSpec<LongformerOptions> = {
   name: 'longformer',
   title: 'Longformer (sliding window + global, LRA code)',
-  paper: 'Beltagy et al., "Longformer: The Long-Document Transformer", arXiv 2020 (as run in Tay et al., LRA, ICLR 2021)',
+  paper: 'Beltagy, Peters and Cohan, "Longformer: The Long-Document Transformer", arXiv:2004.05150, 2020 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
   defaults: { window: 512, globalTokens: 0, impl: 'lra' },
   choices: { impl: ['lra'] },

@@ -90,7 +90,7 @@ function createSinkhorn(args: MixerArgs, options: SinkhornOptions): Mixer {
 export const sinkhorn: MixerSpec<SinkhornOptions> = {
   name: 'sinkhorn',
   title: 'Sinkhorn Transformer (LRA code)',
-  paper: 'Tay et al., "Sparse Sinkhorn Attention", ICML 2020 (as run in Tay et al., LRA, ICLR 2021)',
+  paper: 'Tay, Bahri, Yang, Metzler and Juan, "Sparse Sinkhorn Attention", ICML 2020 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
   defaults: { blockSize: 50, maxNumBlocks: 25, impl: 'lra' },
   choices: { impl: ['lra'] },

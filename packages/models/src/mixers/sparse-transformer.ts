@@ -60,7 +60,7 @@ function createSparseTransformer(args: MixerArgs, options: SparseTransformerOpti
 export const sparseTransformer: MixerSpec<SparseTransformerOptions> = {
   name: 'sparse-transformer',
   title: 'Sparse Transformer (fixed pattern, LRA code)',
-  paper: 'Child et al., "Generating Long Sequences with Sparse Transformers", arXiv 2019 (as run in Tay et al., LRA, ICLR 2021)',
+  paper: 'Child, Gray, Radford and Sutskever, "Generating Long Sequences with Sparse Transformers", arXiv:1904.10509, 2019 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
   defaults: { blockSize: 50, c: 10, impl: 'lra' },
   choices: { impl: ['lra'] },

@@ -106,7 +106,7 @@ function createSynthesizer(args: MixerArgs, options: SynthesizerOptions): Mixer 
 export const synthesizer: MixerSpec<SynthesizerOptions> = {
   name: 'synthesizer',
   title: 'Synthesizer (random + dot product, LRA code)',
-  paper: 'Tay et al., "Synthesizer: Rethinking Self-Attention in Transformer Models", ICML 2021 (as run in Tay et al., LRA, ICLR 2021)',
+  paper: 'Tay, Bahri, Metzler, Juan, Zhao and Zheng, "Synthesizer: Rethinking Self-Attention for Transformer Models", ICML 2021 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
   defaults: { mode: 'random', k: 32, ignoreDotProduct: false, impl: 'lra' },
   choices: { mode: ['random', 'factorized_random', 'dense', 'dense+random', 'dense+factorized_random'], impl: ['lra'] },

@@ -95,6 +95,10 @@ export const PUBLISHED_MODEL_OF_MIXER: Readonly<Record<string, string>> = {
   fnet: 'FNet',
   nystromformer: 'Nystromformer',
   s4d: 'S4D-Lin',
+  'sparse-transformer': 'Sparse Trans.',
+  longformer: 'Longformer',
+  sinkhorn: 'Sinkhorn Trans.',
+  synthesizer: 'Synthesizer',
 };
 
 export const NOT_PUBLISHED = 'not published';

@@ -59,6 +59,23 @@ describe('the lra program', () => {
     expect(attention.paper).toMatch(/Vaswani/);
   });
 
+  it("says which implementations each mixer has, LRA's code only for its Table 1 ports", () => {
+    const json = lra(['mixers', '--json']);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as Array<{ name: string; implementations: string[] }>;
+    for (const row of rows) expect(row.implementations.length, row.name).toBeGreaterThan(0);
+    for (const name of ['sparse-transformer', 'longformer', 'sinkhorn', 'synthesizer']) {
+      expect(rows.find((m) => m.name === name)?.implementations, name).toEqual(['lra']);
+    }
+    expect(rows.find((m) => m.name === 'fnet')?.implementations).toEqual(['clean']);
+    const text = lra(['mixers', '--seq-len', '1000']);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines[1]).toMatch(/^mixer\s+params\s+kind\s+impl\s+model$/);
+    expect(lines.find((l) => l.startsWith('sinkhorn '))).toMatch(/^sinkhorn\s+\d+\s+attention\s+lra\s+Sinkhorn Transformer/);
+    expect(lines.find((l) => l.startsWith('fnet '))).toMatch(/^fnet\s+0\s+spectral\s+clean\s+FNet/);
+  });
+
   it('counts whole LRA models per mixer against the base Transformer', () => {
     const r = lra(['mixers', '--task', 'listops', '--json']);
     expect(r.code).toBe(0);
