@@ -1,9 +1,9 @@
 // Longformer attention (Beltagy et al. 2020) as the Long Range Arena's code runs it
 // (lra_benchmarks/models/longformer/longformer_attention.py): a sliding window of 512 keys and
 // global positions with their own query, key and value projections. LRA's encoder passes no
-// global mask, so its runs have no global positions (globalTokens 0): the global projections
-// exist (and count as parameters) but their output is never selected. Both paths are dense
-// [N, N] masked attention, as in LRA's code.
+// global mask, so its runs have no global positions (globalTokens 0): the global path is still
+// computed and its projections count as parameters, but its output is never selected. Both
+// paths are dense [N, N] masked attention, as in LRA's code.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { checkMask, headLayout, headLayoutProblem, headProjection, outputProjection, type Projection } from './heads.js';
@@ -64,11 +64,12 @@ function createLongformer(args: MixerArgs, options: LongformerOptions): Mixer {
         const padding = mask ? paddingPairs(mask) : null;
         const withPadding = (allowed: tf.Tensor): tf.Tensor => (padding ? tf.mul(allowed, padding) : allowed);
         const band = tf.tensor4d(windowFor(length), [1, 1, length, length]);
-        if (options.globalTokens === 0) return output(attend(window, x, withPadding(band), ctx));
         const g = tf.tensor1d(globalPositions(length, options.globalTokens));
         // A pair is global when its query or its key is a global position.
         const globalPairs = tf.maximum(tf.reshape(g, [1, 1, length, 1]), tf.reshape(g, [1, 1, 1, length]));
         const slidingMixed = attend(window, x, withPadding(tf.maximum(band, globalPairs)), ctx);
+        // Computed even without global positions, as LRA's code does: its output is then never
+        // selected and the global projections get zero gradients (weight decay still applies).
         const globalMixed = attend(global, x, withPadding(globalPairs), ctx);
         // Global queries take the global path's output, the others the window's.
         const isGlobal = tf.reshape(tf.tile(tf.reshape(g, [1, length, 1]), [batch * layout.heads, 1, 1]), [batch * layout.heads, length, 1]);

@@ -123,18 +123,22 @@ describe('sinkhorn behaviour (wasm)', () => {
     expect(lastLoss).toBeLessThan(firstLoss * 0.8);
   });
 
-  it('validates its options and refuses lengths that are not a multiple of the block size', () => {
+  it('validates its options, and takes any length (extended to whole blocks)', () => {
     const args = { dModel: 8, heads: 2, seqLen: 2001, dropout: 0, attentionDropout: 0, layer: 0, params: new ParamStore(1) };
-    expect(sinkhorn.validate!(args, sinkhorn.defaults)).toBe('length 2001 is not a multiple of blockSize 50');
-    const ok = { ...args, seqLen: 2000 };
-    expect(sinkhorn.validate!(ok, sinkhorn.defaults)).toBeNull();
-    expect(sinkhorn.validate!({ ...ok, heads: 3 }, sinkhorn.defaults)).toBe('qkvDim 8 is not divisible by 3 heads');
-    expect(sinkhorn.validate!(ok, { ...sinkhorn.defaults, blockSize: 0 })).toBe('blockSize must be a positive integer, got 0');
-    expect(sinkhorn.validate!(ok, { ...sinkhorn.defaults, maxNumBlocks: 0 })).toBe('maxNumBlocks must be a positive integer, got 0');
-    const { store, mixer } = buildFromCase(sinkhorn, first);
-    expect(() => mixer.apply(tf.zeros([1, 10, first.dModel]) as tf.Tensor3D, null, inferenceContext())).toThrow(
-      'sinkhorn: length 10 is not a multiple of blockSize 3',
-    );
+    expect(sinkhorn.validate!(args, sinkhorn.defaults)).toBeNull();
+    expect(sinkhorn.validate!({ ...args, heads: 3 }, sinkhorn.defaults)).toBe('qkvDim 8 is not divisible by 3 heads');
+    expect(sinkhorn.validate!(args, { ...sinkhorn.defaults, blockSize: 0 })).toBe('blockSize must be a positive integer, got 0');
+    expect(sinkhorn.validate!(args, { ...sinkhorn.defaults, maxNumBlocks: 0 })).toBe('maxNumBlocks must be a positive integer, got 0');
+    // Without a mask, a length off the blocks is the same as a mask of ones there.
+    const c = cases.find((k) => k.length % Number(k.options.blockSize) !== 0)!;
+    const x = Float32Array.from(c.x);
+    const { store, mixer } = buildFromCase(sinkhorn, c);
+    const [plain, ones] = tf.tidy(() => {
+      const input = tf.tensor3d(x, [c.batch, c.length, c.dModel]);
+      return [mixer.apply(input, null, inferenceContext()).dataSync(), mixer.apply(input, tf.ones([c.batch, c.length]) as tf.Tensor2D, inferenceContext()).dataSync()];
+    });
+    expect(plain!.length).toBe(c.batch * c.length * c.dModel);
+    expect(Array.from(plain!)).toEqual(Array.from(ones!));
     store.dispose();
   });
 });
