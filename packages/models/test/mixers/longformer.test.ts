@@ -13,6 +13,7 @@ import {
   expectShapesWithoutMask,
   realChangeWhenPaddingChanges,
 } from './support/lra-mixer-checks.js';
+import { exactAttention, exactLimitError } from './support/lra-exact-limit.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
 const cases = lraFixtureCases('longformer');
@@ -99,6 +100,14 @@ describe('longformer behaviour (wasm)', () => {
     expect(influence(twoGlobal, 1, 6)).toBeGreaterThan(1e-3);
     expect(influence(twoGlobal, 3, 6)).toBe(0);
     expect(influence(twoGlobal, 5, 1)).toBeGreaterThan(1e-3);
+  });
+
+  it('with a window covering the sequence, is softmax attention', () => {
+    const c = noGlobal;
+    const { store, mixer } = buildFromCase(longformer, { ...c, options: { window: 2 * c.length, globalTokens: 0 } });
+    expect(exactLimitError(mixer, c, exactAttention(store, c, null), false)).toBeLessThan(2e-5);
+    expect(exactLimitError(mixer, c, exactAttention(store, c, c.mask), true)).toBeLessThan(2e-5);
+    store.dispose();
   });
 
   it('has gradients that match finite differences for the input and every parameter', () => {

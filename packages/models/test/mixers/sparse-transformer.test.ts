@@ -13,6 +13,7 @@ import {
   expectShapesWithoutMask,
   realChangeWhenPaddingChanges,
 } from './support/lra-mixer-checks.js';
+import { exactAttention, exactLimitError } from './support/lra-exact-limit.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
 const cases = lraFixtureCases('sparse-transformer');
@@ -104,6 +105,14 @@ describe('sparse-transformer behaviour (wasm)', () => {
     const cls = outputsWhenLastChanges(withCls);
     expect(cls[0]).toBeGreaterThan(1e-3);
     expect(cls.slice(1, -1).every((d) => d === 0)).toBe(true);
+  });
+
+  it('with one block holding every position and no CLS, is causal softmax attention', () => {
+    const c = withoutCls;
+    const { store, mixer } = buildFromCase(sparseTransformer, { ...c, options: { blockSize: c.length, c: 0 } });
+    expect(exactLimitError(mixer, c, exactAttention(store, c, null, true), false)).toBeLessThan(2e-5);
+    expect(exactLimitError(mixer, c, exactAttention(store, c, c.mask, true), true)).toBeLessThan(2e-5);
+    store.dispose();
   });
 
   it('has gradients that match finite differences for the input and every parameter', () => {

@@ -12,6 +12,7 @@ import {
   expectShapesWithoutMask,
   realChangeWhenPaddingChanges,
 } from './support/lra-mixer-checks.js';
+import { exactAttention, exactLimitError } from './support/lra-exact-limit.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
 const cases = lraFixtureCases('synthesizer');
@@ -83,6 +84,15 @@ describe('synthesizer behaviour (wasm)', () => {
 
   it('without the dot product, lets padded tokens change real outputs, as LRA code does (it applies no padding mask then)', () => {
     for (const c of withoutDotProduct) expect(realChangeWhenPaddingChanges(synthesizer, c), c.name).toBeGreaterThan(1e-3);
+  });
+
+  it('with a zero random matrix, is softmax attention', () => {
+    const c = random;
+    const { store, mixer } = buildFromCase(synthesizer, c);
+    tf.tidy(() => store.get('mixer/random').assign(tf.zerosLike(store.get('mixer/random'))));
+    expect(exactLimitError(mixer, c, exactAttention(store, c, null), false)).toBeLessThan(2e-5);
+    expect(exactLimitError(mixer, c, exactAttention(store, c, c.mask), true)).toBeLessThan(2e-5);
+    store.dispose();
   });
 
   it('refuses inputs longer than its synthetic weights', () => {
