@@ -7,6 +7,9 @@
 // exactly uniform over all N keys, padded ones included, and its output is the mean of every
 // value. Its gradient is still that of softmax at those uniform weights (autodiff takes the bias
 // addition as the identity): dL/ds_ij = (g_i . v_j - mean_l g_i . v_l) / N, reaching q_i and k_j.
+// (Two assumptions, stated: scores below 512 in size, else the rounded row is no longer uniform;
+// and flax.deprecated's softmax. The older flax.nn normalised by exp(x - logsumexp(x)), where
+// -1e10 + log N rounds back to -1e10 and every weight of such a row is 1, a sum, not a mean.)
 //
 // Both are reproduced without the [N, N] weights, so that the blocked path can use them too:
 //   out_i = mean_j v_j + G_i,  G_i = T_i - T_i (zero) with the gradient of
