@@ -1,0 +1,19 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunFiles } from '../../src/train/run-files.js';
+
+describe('RunFiles.prepareFresh', () => {
+  it("removes everything an earlier run wrote, its analysis included, and keeps the user's own files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lra-fresh-'));
+    for (const sub of ['plots', 'checkpoints', 'analysis']) mkdirSync(join(dir, sub));
+    const earlier = ['report.json', 'report.md', 'metrics.jsonl', 'plots/loss.svg', 'checkpoints/last.ckpt', 'analysis/analysis.json'];
+    for (const f of earlier) writeFileSync(join(dir, f), 'old');
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await new RunFiles(dir).prepareFresh();
+    for (const f of earlier) expect(existsSync(join(dir, f)), f).toBe(false);
+    expect(existsSync(join(dir, 'analysis'))).toBe(false);
+    expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
+  });
+});
