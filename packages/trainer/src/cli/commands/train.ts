@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { resolveConfig } from '../../config/resolve.js';
 import type { BackendRequest } from '../../config/types.js';
 import { train } from '../../train/run.js';
+import { RunInterrupted, resumeCommandOf } from '../../train/stop-request.js';
 import { createLogger } from '../../util/logger.js';
 import { integerFlag } from '../flags.js';
 
@@ -43,7 +44,21 @@ export function trainCommand(y: Argv): Argv {
         ...(args['data-dir'] !== undefined ? { dataDir: args['data-dir'] } : {}),
         ...(args.out !== undefined ? { out: args.out } : {}),
       });
-      await train({ resolved, log, resume: args.resume, overwrite: args.overwrite, verify: args.verify, ...(args.progress !== undefined ? { progress: args.progress } : {}) });
+      try {
+        await train({
+          resolved,
+          log,
+          resume: args.resume,
+          overwrite: args.overwrite,
+          verify: args.verify,
+          resumeCommand: resumeCommandOf(process.argv.slice(2)),
+          ...(args.progress !== undefined ? { progress: args.progress } : {}),
+        });
+      } catch (err) {
+        // Stopped by Ctrl-C or SIGTERM after saving: already said what was saved and how to resume.
+        if (!(err instanceof RunInterrupted)) throw err;
+        process.exitCode = err.exitCode;
+      }
     },
   );
 }
