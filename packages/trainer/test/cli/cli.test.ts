@@ -54,6 +54,16 @@ describe('the lra program', () => {
     expect(r.stdout).toMatch(/--verify +hash every cache file against its manifest, even when its size and mtime match the last check /);
   });
 
+  it('describes every option of every command', () => {
+    for (const command of [['train'], ['eval'], ['data', 'prepare'], ['data', 'inspect'], ['mixers'], ['bench'], ['report'], ['sweep'], ['analyze'], ['check']]) {
+      const help = lra([...command, '--help']).stdout;
+      expect(help, command.join(' ')).toContain('Options:');
+      // An option line that goes straight from its name to its [type] has no description.
+      const bare = help.split('\n').filter((line) => /^\s+(-\w, )?--[a-z-]+\s+\[/.test(line));
+      expect(bare, command.join(' ')).toEqual([]);
+    }
+  });
+
   it('data inspect reads official-format files generated elsewhere and prints the DESIGN fields', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lra-cli-listops-'));
     await getTask('listops').generator!.generate(dir, { counts: { train: 20, val: 10, test: 30 }, minLength: 8, maxLength: 40 });
