@@ -23,7 +23,7 @@ import { classifierConfig, runSeqLen } from './model-config.js';
 import { AdamW } from './optimizer.js';
 import { type StartedRun, startRun } from './run-start.js';
 import { type RunTiming, stepTimes, timingSnapshot } from './run-timing.js';
-import { learningRate } from './schedule.js';
+import { describePeakRate, learningRate } from './schedule.js';
 import { trainStep } from './step.js';
 import { RunInterrupted, StopRequest } from './stop-request.js';
 
@@ -168,6 +168,7 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
   const tensorsAtStart = tf.memory().numTensors;
   // The schedule's highest rate (at the end of warmup; rsqrt's is base / sqrt(warmup)).
   const peakLr = learningRate(config.train.warmup, config.train);
+  log.info({ peakLr, schedule: config.train.schedule, baseLr: config.train.lr, warmup: config.train.warmup }, describePeakRate(config.train));
   const evaluateWithProgress = async (split: string, data: SplitData, o: typeof evalOpts): Promise<EvalResult> => {
     const bar = progress.evaluation(split, evaluationBatches(data.count, o));
     try {
