@@ -36,8 +36,9 @@ export class RunFiles {
     await Promise.all(written.map((p) => rm(p, { recursive: true, force: true })));
   }
 
+  /** One record, stamped with the wall-clock time it was written (ISO 8601, UTC). */
   async appendMetric(record: Record<string, unknown>): Promise<void> {
-    await appendFile(this.metrics, `${JSON.stringify(record)}\n`);
+    await appendFile(this.metrics, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
   }
 
   /**
