@@ -23,7 +23,8 @@ import {
 import { collectingScope } from './collecting-scope.js';
 import { classifierHead, pairHead } from './head.js';
 import { recomputedBlock } from './recomputed-block.js';
-import { poolCls, poolMean } from './pooling.js';
+import { paddingMask } from './padding-mask.js';
+import { poolCls, poolMean, poolMeanAll } from './pooling.js';
 import { reversibleBlock } from './reversible-block.js';
 import { reversibleStack, type ReversibleBackward } from './reversible-stack.js';
 
@@ -121,7 +122,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       if (length > config.seqLen) {
         throw new Error(`input length ${length} exceeds the model's seqLen ${config.seqLen}`);
       }
-      let mask = tf.cast(tf.notEqual(tokens, 0), 'float32') as tf.Tensor2D;
+      let mask = paddingMask(tokens, config.paddingIds);
       let x = tokenEmbedding.apply(tokens);
       if (cls) {
         x = tf.concat([tf.tile(cls, [batch, 1, 1]), x], 1) as tf.Tensor3D;
@@ -140,7 +141,15 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
         if (blockMask && x.shape[1] !== blockMask.shape[1]) blockMask = null;
       }
       if (finalNorm) x = finalNorm.apply(x);
-      return config.pool === 'cls' ? poolCls(x) : poolMean(x, blockMask);
+      switch (config.pool) {
+        case 'cls':
+        case 'first':
+          return poolCls(x);
+        case 'mean-all':
+          return poolMeanAll(x);
+        case 'mean':
+          return poolMean(x, blockMask);
+      }
     };
 
     return {
