@@ -28,14 +28,14 @@ describe('the lra preset follows LRA’s configs', () => {
   it('trains Pathfinder with transformer_base’s dropout 0.2', () => {
     const { model, train } = lra('pathfinder');
     expect({ ...model, mixerOptions: undefined }).toMatchObject({ dModel: 32, heads: 4, layers: 4, mlpDim: 32, dropout: 0.2, attentionDropout: 0.1, positions: 'sinusoidal' });
-    expect(model.mixerOptions).toEqual({ qkvDim: 16 });
+    expect(model.mixerOptions).toEqual({ impl: 'lra', qkvDim: 16 });
     expect(train).toMatchObject({ batchSize: 512, steps: 62400, lr: 0.001, schedule: 'cosine', warmup: 312, weightDecay: 0, gradClipNorm: null });
   });
 
   it('trains Path-X with base_pathfinder128_config', () => {
     const { model, train } = lra('pathx');
     expect(model).toMatchObject({ dModel: 32, heads: 2, layers: 1, mlpDim: 32, dropout: 0.1, attentionDropout: 0.1, positions: 'learned' });
-    expect(model.mixerOptions).toEqual({ qkvDim: 16 });
+    expect(model.mixerOptions).toEqual({ impl: 'lra', qkvDim: 16 });
     expect(train).toMatchObject({ batchSize: 64, steps: 500000, lr: 0.001, schedule: 'cosine', warmup: 2500, weightDecay: 0, gradClipNorm: 1 });
   });
 });
