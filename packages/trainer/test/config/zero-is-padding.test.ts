@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getTask } from '@lra/data';
+import { encodePngGray, getTask } from '@lra/data';
 import { paddingMask } from '@lra/models';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { classifierConfig } from '../../src/train/model-config.js';
@@ -68,6 +68,40 @@ describe('data.zeroIsPadding', () => {
     // Both kinds occur, so the comparison says something.
     expect(masked.filter(Boolean).length).toBeGreaterThan(1000);
     expect(masked.filter((m) => !m).length).toBeGreaterThan(1000);
+  });
+
+  it('makes the model mask exactly the black pixels of Pathfinder images (release PNGs)', async () => {
+    // A 32x32 release layout of 10 images, about 80% black as Pathfinder's are.
+    const release = join(dir, 'pf');
+    const images = join(release, 'pathfinder32', 'curv_contour_length_14');
+    await mkdir(join(images, 'imgs', '0'), { recursive: true });
+    await mkdir(join(images, 'metadata'), { recursive: true });
+    const random = seedrandom('pathfinder-zero');
+    const pixelsOf: Uint8Array[] = [];
+    const lines: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const pixels = Uint8Array.from({ length: PIXELS }, () => (random() < 0.8 ? 0 : 1 + Math.floor(random() * 255)));
+      pixelsOf.push(pixels);
+      await writeFile(join(images, 'imgs', '0', `sample_${i}.png`), encodePngGray(32, 32, pixels));
+      lines.push(`imgs/0 sample_${i}.png ${i} ${i % 2} 1.0 14 4 2 0.5 1 1`);
+    }
+    await writeFile(join(images, 'metadata', '0.npy'), `${lines.join('\n')}\n`);
+    const task = getTask('pathfinder');
+    const split = await task.read(release, 'train');
+    const { config } = resolveConfig({ task: 'pathfinder', mixer: 'attention', preset: 'tiny', sets: ['data.zeroIsPadding=true'] });
+    const paddingIds = classifierConfig(config, task).paddingIds;
+    expect(split.count).toBeGreaterThan(5);
+    for (let r = 0; r < split.count; r++) {
+      const tokens = split.documents.row(r);
+      // Which image this row is: its ids are the grey levels + 1.
+      const pixels = pixelsOf.find((p) => p.every((v, i) => tokens[i] === v + 1))!;
+      expect(pixels).toBeDefined();
+      const ids = tf.tensor2d(tokens, [1, PIXELS], 'int32');
+      const mask = paddingMask(ids, paddingIds);
+      const masked = Array.from(mask.dataSync(), (v) => v === 0);
+      tf.dispose([ids, mask]);
+      expect(masked).toEqual(Array.from(pixels, (v) => v === 0));
+    }
   });
 
   it('is off unless asked for, and absent from the resolved config then', () => {
