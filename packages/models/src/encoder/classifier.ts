@@ -166,7 +166,8 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
             throw new Error(`tokens has ${first.shape[0]} rows but tokens2 has ${second.shape[0]}`);
           }
           // One pass of the shared encoder over both documents: pad them to one length (padding
-          // changes nothing) and stack them along the batch.
+          // changes nothing but a 'mean-all' pool, and batches give both at one width) and stack
+          // them along the batch.
           const length = Math.max(first.shape[1], second.shape[1]);
           const padTo = (t: tf.Tensor2D): tf.Tensor2D =>
             t.shape[1] === length ? t : tf.pad(t, [[0, 0], [0, length - t.shape[1]]]);
