@@ -112,7 +112,8 @@ export function renderLeaderboardMarkdown(lb: Leaderboard): string {
     '',
   );
 
-  if (lb.lraComparison.length > 0) {
+  // Only when some run is of a Table 1 model: eleven empty rows would say nothing.
+  if (lb.lraComparison.some((r) => Object.keys(r.ours).length > 0)) {
     out.push('## LRA Table 1', '');
     out.push(
       `Each model's best run per task: test % of the best validation checkpoint / of the last checkpoint (the one LRA's code tests), ` +

@@ -70,6 +70,13 @@ describe('the LRA Table 1 comparison', () => {
     expect(md).toContain('| Linear Trans. (linear) | ours | - | - | - | 40.00 / - (-2.34) | - | - |');
   });
 
+  it('leaves the section out when no run is of a Table 1 model', () => {
+    const only = buildLeaderboard({ finished: [], unfinished: [] }, []);
+    expect(only.lraComparison).toHaveLength(11);
+    expect(renderLeaderboardMarkdown(only)).not.toContain('## LRA Table 1');
+    expect(md).toContain('## LRA Table 1');
+  });
+
   it('gives the per-task tables the last checkpoint column and compares only lra runs', () => {
     const lra = lb.entries.find((e) => e.task === 'listops' && e.mixer === 'attention' && e.preset === 'lra')!;
     expect(lra.testAccuracyLast!.mean).toBeCloseTo(23, 10);
