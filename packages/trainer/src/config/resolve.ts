@@ -75,6 +75,7 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
     throw new ConfigError(c.task !== req.task ? 'task' : 'mixer', 'is chosen with --task/--mixer, not inside a config');
   // false is the absence of the option: one config, one hash, one run name, whichever way it was said.
   if (c.model?.reversible === false) delete c.model.reversible;
+  if (c.data?.zeroIsPadding === false) delete c.data.zeroIsPadding;
   if (!c.out) {
     c.out = defaultRunDir({ task: c.task, mixer: c.mixer, preset: c.preset, seed: c.seed, configFile: req.configFile, baseline, resolved: c });
   }
@@ -91,6 +92,8 @@ function checkConsistency(c: ExperimentConfig): void {
       'and data.generator are both set: give one (data.source reads the official files, data.generator makes data); ' +
         'the preset may set data.generator: add --set data.generator=null to train on the official files',
     );
+  if (c.data.zeroIsPadding && getTask(c.task).zeroValueId === undefined)
+    throw new ConfigError('data.zeroIsPadding', `task ${c.task} has no token for the value 0 (only image tasks do: image, pathfinder, pathx)`);
   if (c.model.dModel % c.model.heads !== 0)
     throw new ConfigError('model.heads', `must divide model.dModel (${c.model.dModel} / ${c.model.heads} is not whole)`);
   if (c.train.warmup > 0 && c.train.schedule === 'constant' && c.train.warmup > c.train.steps)

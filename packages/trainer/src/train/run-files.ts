@@ -67,7 +67,8 @@ export class RunFiles {
   async dropTestRecords(): Promise<void> {
     if (!existsSync(this.metrics)) return;
     const lines = readFileSync(this.metrics, 'utf8').split('\n').filter((line) => line.trim() !== '');
-    const kept = lines.filter((line) => !line.startsWith('{"type":"test"'));
+    // The prefix also drops the last checkpoint's records ("test-last").
+    const kept = lines.filter((line) => !line.startsWith('{"type":"test'));
     if (kept.length !== lines.length) await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''));
   }
 }

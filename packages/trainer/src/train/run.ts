@@ -281,11 +281,17 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
     const tensorsAtEnd = tf.memory().numTensors;
     if (tensorsAtEnd !== tensorsAtStart) log.warn({ tensorsAtStart, tensorsAtEnd }, 'tensor count changed during training');
 
+    // LRA's released code tests the last checkpoint: measured too, before the best one is restored.
+    // When the best checkpoint is the last, the parameters are the same and so is the result.
+    const lastStep = config.train.steps;
+    const testedLast: EvalResult | null = best!.step === lastStep ? null : await evaluate(model, splits.test, { ...evalOpts, maxBatches: null });
     // Model selection as LRA intends: the best validation checkpoint is the one tested.
     const bestCkpt = await readCheckpoint<CheckpointMeta>(files.bestCheckpoint);
     restoreParams(model, bestCkpt.entries);
     const test: EvalResult = await evaluateWithProgress('test', splits.test, { ...evalOpts, maxBatches: null });
     await files.appendMetric({ type: 'test', step: best!.step, loss: test.loss, accuracy: test.accuracy, count: test.count });
+    const testLast = testedLast ?? test;
+    await files.appendMetric({ type: 'test-last', step: lastStep, loss: testLast.loss, accuracy: testLast.accuracy, count: testLast.count });
 
     const final = timingNow();
     const report = buildReport({
@@ -295,6 +301,7 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
       params: model.paramCount(),
       best: best!,
       test,
+      testLast: { step: lastStep, result: testLast },
       splits,
       variant: prepared.variant,
       seqLen,
