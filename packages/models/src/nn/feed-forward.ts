@@ -14,13 +14,18 @@ export interface FeedForwardOptions {
   kernelInit?: Initializer;
   /** Default normal(1e-6), as LRA's MlpBlock. */
   biasInit?: Initializer;
+  /** Dropout after the activation too (LRA's MlpBlock); false: only after the output Dense (FNet). Default true. */
+  hiddenDropout?: boolean;
 }
 
 export interface FeedForward {
   apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D;
 }
 
-/** LRA's MlpBlock: Dense(mlpDim) -> GELU -> dropout -> Dense(dModel) -> dropout. */
+/**
+ * LRA's MlpBlock: Dense(mlpDim) -> GELU -> dropout -> Dense(dModel) -> dropout. With
+ * hiddenDropout false, FNet's: Dense(mlpDim) -> GELU -> Dense(dModel) -> dropout.
+ */
 export function feedForward(params: ParamScope, name: string, options: FeedForwardOptions): FeedForward {
   const scope = params.scope(name);
   const init = { kernelInit: options.kernelInit ?? xavierUniform(), biasInit: options.biasInit ?? normal(1e-6) };
@@ -29,7 +34,8 @@ export function feedForward(params: ParamScope, name: string, options: FeedForwa
   return {
     apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {
-        const hidden = dropout(gelu(expand.apply(x)), options.dropout, ctx);
+        const activated = gelu(expand.apply(x));
+        const hidden = options.hiddenDropout === false ? activated : dropout(activated, options.dropout, ctx);
         return dropout(contract.apply(hidden), options.dropout, ctx);
       });
     },
