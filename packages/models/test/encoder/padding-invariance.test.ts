@@ -1,0 +1,157 @@
+// Padding must not reach real tokens: for every registered mixer (its default options) and every
+// block arrangement, changing only what sits at padded positions leaves every block's outputs at
+// real positions unchanged. The classifier runs as it is; only the embedding of the padding id
+// (0, which no real token uses) changes between the two runs, so the padded positions carry other
+// contents while the real ones, the mask and the lengths stay the same.
+//
+// Each block's output is read where the next block's mixer receives it (ForwardContext
+// observeMixer: the block's output itself, or its LayerNorm, a per-position map, in a pre-LN
+// block); the last block's output through the logits of a mean-pooled model, which average the
+// real positions only. Once a mixer has shortened the sequence there is no mask: every position
+// is then a mixture of real tokens and is compared.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/backend/index.js';
+import { createClassifier } from '../../src/encoder/classifier.js';
+import { classifierConfigProblems, type ClassifierConfig } from '../../src/encoder/config.js';
+import { mixerNames, type MixerName } from '../../src/mixers/registry.js';
+import { trainingContext, type ForwardContext } from '../../src/nn/context.js';
+import { paddedTokens, tinyConfig } from './fixtures.js';
+
+/**
+ * Mixers whose outputs at real positions depend on padding by design, with the reason. A mixer
+ * listed here is checked to really depend on it (so the entry is removed once it stops).
+ */
+const MIXES_PADDING: ReadonlyMap<string, string> = new Map([
+  [
+    'fnet',
+    "FNet's DFT mixes every position and ignores the mask, as the paper's model does: a DFT over a zeroed tail would still depend on its length",
+  ],
+]);
+
+/** Sizes a mixer needs beyond the shared tiny ones, for its default options to validate. */
+const SIZE_OVERRIDES: Partial<Record<MixerName, Partial<ClassifierConfig>>> = {
+  // 64 landmarks by default: the sequence must be at least that long.
+  nystromformer: { seqLen: 64 },
+};
+
+type Arrangement = 'pre-ln' | 'post-ln' | 'recomputed' | 'reversible';
+const ARRANGEMENTS: readonly Arrangement[] = ['pre-ln', 'post-ln', 'recomputed', 'reversible'];
+
+const SEQ_LEN = 16;
+/** Real tokens per row: a full row and one with 7 padded positions. */
+const PADDED = 7;
+
+function configFor(mixer: MixerName, arrangement: Arrangement): ClassifierConfig {
+  return tinyConfig({
+    mixer,
+    seqLen: SEQ_LEN,
+    layers: 3,
+    dropout: 0,
+    attentionDropout: 0,
+    // Mean pooling: the logits see every real position of the last block.
+    pool: 'mean',
+    block: arrangement === 'post-ln' ? 'post-ln' : 'pre-ln',
+    ...(arrangement === 'recomputed' ? { recompute: 'block' as const } : {}),
+    ...(arrangement === 'reversible' ? { reversible: true } : {}),
+    ...SIZE_OVERRIDES[mixer],
+  });
+}
+
+interface Observed {
+  /** Each block's input as its mixer saw it, at the positions that are real (all once shortened). */
+  blockInputs: Float32Array[];
+  logits: Float32Array;
+}
+
+/** Values at real positions of x [B, N, D] under mask [B, N] (all of them without a mask). */
+function realPositions(x: Float32Array, mask: Float32Array | null, width: number): Float32Array {
+  if (!mask) return x.slice();
+  const kept: number[] = [];
+  for (let p = 0; p < mask.length; p++) if (mask[p] === 1) for (let c = 0; c < width; c++) kept.push(x[p * width + c]!);
+  return Float32Array.from(kept);
+}
+
+function observe(config: ClassifierConfig, tokens: tf.Tensor2D, paddingEmbedding: Float32Array | null): Observed {
+  const model = createClassifier(config, 7);
+  try {
+    if (paddingEmbedding) {
+      const table = model.params.get('embed/tokens');
+      const rows = tf.tensor2d(paddingEmbedding, [1, config.dModel]);
+      const rest = tf.slice(table, [1, 0], [config.vocabSize - 1, config.dModel]);
+      const changed = tf.concat([rows, rest], 0);
+      table.assign(changed);
+      tf.dispose([rows, rest, changed]);
+    }
+    const blockInputs: Float32Array[] = [];
+    // A training context (dropout is 0) so that recomputed blocks take their recomputing path;
+    // both runs draw the same seeds.
+    const base = trainingContext(3, 0);
+    const ctx: ForwardContext = {
+      ...base,
+      observeMixer: (_mixer, input, mask) => {
+        blockInputs.push(realPositions(input.dataSync() as Float32Array, mask ? (mask.dataSync() as Float32Array) : null, config.dModel));
+      },
+    };
+    const logits = model.logits({ tokens }, ctx);
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    return { blockInputs, logits: values.slice() };
+  } finally {
+    model.dispose();
+  }
+}
+
+function largestDifference(a: Observed, b: Observed): number {
+  expect(b.blockInputs.length).toBe(a.blockInputs.length);
+  let worst = 0;
+  const pairs: Array<[Float32Array, Float32Array]> = [[a.logits, b.logits], ...a.blockInputs.map((x, i): [Float32Array, Float32Array] => [x, b.blockInputs[i]!])];
+  for (const [x, y] of pairs) {
+    expect(y.length).toBe(x.length);
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+  }
+  return worst;
+}
+
+describe('padding reaches no real position', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('the exception list names registered mixers only', () => {
+    for (const name of MIXES_PADDING.keys()) expect(mixerNames as readonly string[]).toContain(name);
+  });
+
+  for (const mixer of mixerNames) {
+    for (const arrangement of ARRANGEMENTS) {
+      const exception = MIXES_PADDING.get(mixer);
+      const title = exception ? `${mixer}, ${arrangement}: depends on padding by design` : `${mixer}, ${arrangement}`;
+      it(title, () => {
+        const config = configFor(mixer, arrangement);
+        const problems = classifierConfigProblems(config);
+        if (arrangement === 'reversible' && problems.some((p) => p.includes('reversible'))) return; // not allowed for this mixer
+        expect(problems).toEqual([]);
+        if (arrangement === 'reversible') {
+          // A mixer that owns its residual is refused only when built.
+          try {
+            createClassifier(config, 7).dispose();
+          } catch (error) {
+            expect((error as Error).message).toMatch(/reversible blocks need/);
+            return;
+          }
+        }
+        const before = tf.memory().numTensors;
+        const tokens = paddedTokens(`padding-${mixer}`, [config.seqLen, config.seqLen - PADDED], config.seqLen, config.vocabSize);
+        const padding = Float32Array.from({ length: config.dModel }, (_, c) => 5 * Math.sin(3.1 * c + 1) + 2);
+        const first = observe(config, tokens, null);
+        const second = observe(config, tokens, padding);
+        tokens.dispose();
+        expect(first.blockInputs.length).toBe(config.layers);
+        const difference = largestDifference(first, second);
+        if (exception) expect(difference, 'listed as depending on padding, but it does not').toBeGreaterThan(1e-4);
+        else expect(difference).toBeLessThan(1e-6);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  }
+});
