@@ -80,6 +80,8 @@ export interface BlockRecipe {
   feedForward?: {
     kernelInit?: Initializer;
     biasInit?: Initializer;
+    /** The output Dense's bias; default biasInit. */
+    outputBiasInit?: Initializer;
     /** false: dropout only after the output Dense, none after the activation (FNet). Default true. */
     hiddenDropout?: boolean;
   };
