@@ -7,10 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/index.js';
 import { encoderBlock } from '../../src/encoder/block.js';
+import { classifierConfigProblems } from '../../src/encoder/config.js';
 import { fourierTransformer, type FourierTransformerOptions } from '../../src/mixers/fourier-transformer.js';
 import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore, type ParamSnapshot } from '../../src/nn/params.js';
 import { seededUniform } from '../support/random.js';
+import { tinyConfig } from '../encoder/fixtures.js';
 import { maxAbsDiff } from './spectral-reference.js';
 
 interface ReferenceCase {
@@ -77,6 +79,11 @@ describe('fourier-transformer impl reference', () => {
     const args = { dModel: 4, heads: 2, seqLen: 9, dropout: 0, attentionDropout: 0, params: store.scope('mixer'), layer: 0, hasCls: true };
     expect(fourierTransformer.validate!(args, { ...options('reference', 0.25), layers: [1] })).toMatch(/layers must include 0/);
     expect(fourierTransformer.validate!(args, { ...options('clean', 0.25), layers: [1] })).toBeNull();
+    // The classifier's validation hands the mixer whether there is a CLS token.
+    const config = (pool: 'cls' | 'mean') =>
+      tinyConfig({ mixer: 'fourier-transformer', pool, mixerOptions: { impl: 'reference', layers: [1] } });
+    expect(classifierConfigProblems(config('cls')).join()).toMatch(/layers must include 0/);
+    expect(classifierConfigProblems(config('mean'))).toEqual([]);
   });
 
   for (const impl of ['clean', 'reference'] as const) {
