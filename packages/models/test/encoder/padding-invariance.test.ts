@@ -38,13 +38,46 @@ const SIZE_OVERRIDES: Partial<Record<MixerName, Partial<ClassifierConfig>>> = {
 type Arrangement = 'pre-ln' | 'post-ln' | 'recomputed' | 'reversible';
 const ARRANGEMENTS: readonly Arrangement[] = ['pre-ln', 'post-ln', 'recomputed', 'reversible'];
 
+interface Variant {
+  mixer: MixerName;
+  mixerOptions: Record<string, unknown>;
+  /** Set when its outputs at real positions depend on padding by design: why. */
+  mixesPadding?: string;
+  /** The arrangements it can be built in; default all (reversible where the config allows it). */
+  arrangements?: readonly Arrangement[];
+}
+
+/**
+ * Every registered mixer with its default options, then the non-default implementations that
+ * follow their authors' code (mixer option impl 'reference', other variants).
+ */
+const VARIANTS: readonly Variant[] = [
+  ...mixerNames.map((mixer): Variant => {
+    const reason = MIXES_PADDING.get(mixer);
+    return { mixer, mixerOptions: {}, ...(reason ? { mixesPadding: reason } : {}) };
+  }),
+  { mixer: 'fnet', mixerOptions: { impl: 'reference' }, mixesPadding: MIXES_PADDING.get('fnet')! },
+  { mixer: 'gfnet', mixerOptions: { impl: 'reference' }, arrangements: ['pre-ln', 'recomputed', 'reversible'] },
+  { mixer: 'gfnet', mixerOptions: { impl: 'reference', grid: [4, 4] }, arrangements: ['pre-ln', 'recomputed', 'reversible'] },
+  { mixer: 'fftnet', mixerOptions: { variant: 'gelu-dcb3104', impl: 'reference' } },
+  { mixer: 'fftnet', mixerOptions: { variant: 'wavelet-3960455' } },
+  { mixer: 'fftnet', mixerOptions: { variant: 'wavelet-3960455', impl: 'reference' } },
+  { mixer: 's4d', mixerOptions: { impl: 'reference' } },
+  {
+    mixer: 'fourier-transformer',
+    mixerOptions: { impl: 'reference' },
+    mixesPadding: "the authors' code runs its DCT over the padded positions too (it passes no mask to it); impl 'clean' zeroes them",
+  },
+];
+
 const SEQ_LEN = 16;
 /** Real tokens per row: a full row and one with 7 padded positions. */
 const PADDED = 7;
 
-function configFor(mixer: MixerName, arrangement: Arrangement): ClassifierConfig {
+function configFor({ mixer, mixerOptions }: Variant, arrangement: Arrangement): ClassifierConfig {
   return tinyConfig({
     mixer,
+    mixerOptions,
     seqLen: SEQ_LEN,
     layers: 3,
     dropout: 0,
@@ -122,12 +155,14 @@ describe('padding reaches no real position', () => {
     for (const name of MIXES_PADDING.keys()) expect(mixerNames as readonly string[]).toContain(name);
   });
 
-  for (const mixer of mixerNames) {
-    for (const arrangement of ARRANGEMENTS) {
-      const exception = MIXES_PADDING.get(mixer);
-      const title = exception ? `${mixer}, ${arrangement}: depends on padding by design` : `${mixer}, ${arrangement}`;
+  for (const variant of VARIANTS) {
+    const { mixer, mixerOptions } = variant;
+    const options = Object.keys(mixerOptions).length ? ` ${JSON.stringify(mixerOptions)}` : '';
+    for (const arrangement of variant.arrangements ?? ARRANGEMENTS) {
+      const exception = variant.mixesPadding;
+      const title = `${mixer}${options}, ${arrangement}${exception ? ': depends on padding by design' : ''}`;
       it(title, () => {
-        const config = configFor(mixer, arrangement);
+        const config = configFor(variant, arrangement);
         const problems = classifierConfigProblems(config);
         if (arrangement === 'reversible' && problems.some((p) => p.includes('reversible'))) return; // not allowed for this mixer
         expect(problems).toEqual([]);
