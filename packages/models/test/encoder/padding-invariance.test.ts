@@ -6,8 +6,8 @@
 //
 // Each block's output is read where the next block's mixer receives it (ForwardContext
 // observeMixer: the block's output itself, or its LayerNorm, a per-position map, in a pre-LN
-// block); the last block's output through the logits of a mean-pooled model, which average the
-// real positions only. Once a mixer has shortened the sequence there is no mask: every position
+// block); the last block's output through the logits, which average the real positions only
+// (mean pooling; one arrangement pools on a CLS token instead, which some mixers treat apart). Once a mixer has shortened the sequence there is no mask: every position
 // is then a mixture of real tokens and is compared.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -35,8 +35,9 @@ const SIZE_OVERRIDES: Partial<Record<MixerName, Partial<ClassifierConfig>>> = {
   nystromformer: { seqLen: 64 },
 };
 
-type Arrangement = 'pre-ln' | 'post-ln' | 'recomputed' | 'reversible';
-const ARRANGEMENTS: readonly Arrangement[] = ['pre-ln', 'post-ln', 'recomputed', 'reversible'];
+/** pre-ln-cls: a pre-LN model pooling on a CLS token, which some mixers treat apart. */
+type Arrangement = 'pre-ln' | 'pre-ln-cls' | 'post-ln' | 'recomputed' | 'reversible';
+const ARRANGEMENTS: readonly Arrangement[] = ['pre-ln', 'pre-ln-cls', 'post-ln', 'recomputed', 'reversible'];
 
 interface Variant {
   mixer: MixerName;
@@ -57,7 +58,8 @@ const VARIANTS: readonly Variant[] = [
     return { mixer, mixerOptions: {}, ...(reason ? { mixesPadding: reason } : {}) };
   }),
   { mixer: 'fnet', mixerOptions: { impl: 'reference' }, mixesPadding: MIXES_PADDING.get('fnet')! },
-  { mixer: 'gfnet', mixerOptions: { impl: 'reference' }, arrangements: ['pre-ln', 'recomputed', 'reversible'] },
+  { mixer: 'gfnet', mixerOptions: { impl: 'reference' }, arrangements: ['pre-ln', 'pre-ln-cls', 'recomputed', 'reversible'] },
+  // A grid has no place for a CLS token.
   { mixer: 'gfnet', mixerOptions: { impl: 'reference', grid: [4, 4] }, arrangements: ['pre-ln', 'recomputed', 'reversible'] },
   { mixer: 'fftnet', mixerOptions: { variant: 'gelu-dcb3104', impl: 'reference' } },
   { mixer: 'fftnet', mixerOptions: { variant: 'wavelet-3960455' } },
@@ -83,7 +85,7 @@ function configFor({ mixer, mixerOptions }: Variant, arrangement: Arrangement): 
     dropout: 0,
     attentionDropout: 0,
     // Mean pooling: the logits see every real position of the last block.
-    pool: 'mean',
+    pool: arrangement === 'pre-ln-cls' ? 'cls' : 'mean',
     block: arrangement === 'post-ln' ? 'post-ln' : 'pre-ln',
     ...(arrangement === 'recomputed' ? { recompute: 'block' as const } : {}),
     ...(arrangement === 'reversible' ? { reversible: true } : {}),
