@@ -10,7 +10,10 @@ import { fftnet, type FftnetOptions } from '../../src/mixers/fftnet.js';
 import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { tinyConfig } from '../encoder/fixtures.js';
-import { maxAbsDiff } from './spectral-reference.js';
+import { assertGradcheck } from '../support/gradcheck.js';
+import { seededUniform } from '../support/random.js';
+import { fftnetReference } from './fftnet-reference.js';
+import { expectParamGradients, geluExact, layerNormRows, maxAbsDiff, readParams } from './spectral-reference.js';
 
 interface ModuleCase {
   variant: FftnetOptions['variant'];
@@ -40,6 +43,42 @@ function build(c: ModuleCase, impl: FftnetOptions['impl']) {
     variable.assign(tf.tensor(Float32Array.from(entry.values), variable.shape));
   }
   return { store, mixer };
+}
+
+/** One Haar level with GELU on both bands, in float64, of x [B, n, D] with padded positions zeroed. */
+function haarReference(x: ArrayLike<number>, mask: ArrayLike<number> | null, batch: number, n: number, width: number): Float64Array {
+  const out = new Float64Array(batch * n * width);
+  const value = (b: number, t: number, c: number) => x[(b * n + t) * width + c]! * (mask ? mask[b * n + t]! : 1);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t + 1 < n; t += 2) {
+      for (let c = 0; c < width; c++) {
+        const approx = geluExact((value(b, t, c) + value(b, t + 1, c)) / 2);
+        const detail = geluExact((value(b, t, c) - value(b, t + 1, c)) / 2);
+        out[(b * n + t) * width + c] = approx + detail;
+        out[(b * n + t + 1) * width + c] = approx - detail;
+      }
+    }
+  }
+  return out;
+}
+
+/** The mixer in float64: the dcb3104 path of fftnetReference, the wavelet blend, impl 'reference''s 2x + y. */
+function mixerReference(
+  x: ArrayLike<number>,
+  mask: ArrayLike<number> | null,
+  params: Record<string, Float64Array>,
+  options: FftnetOptions,
+  shape: { batch: number; length: number; dModel: number; heads: number },
+): Float64Array {
+  const reference = options.impl === 'reference';
+  const input = reference ? layerNormRows(x, shape.dModel, 1e-5, params['mixer/preNorm/scale']!, params['mixer/preNorm/bias']!) : Float64Array.from(x);
+  let y = fftnetReference(input, mask, params, options, { ...shape, seqLen: shape.length });
+  if (options.variant === 'wavelet-3960455') {
+    const alpha = 1 / (1 + Math.exp(-params['mixer/waveletGate']![0]!));
+    const local = haarReference(input, mask, shape.batch, shape.length, shape.dModel);
+    y = y.map((v, i) => alpha * local[i]! + (1 - alpha) * v);
+  }
+  return reference ? y.map((v, i) => 2 * x[i]! + v) : y;
 }
 
 describe('fftnet: the authors\' residual (impl reference) and the wavelet variant', () => {
@@ -73,6 +112,43 @@ describe('fftnet: the authors\' residual (impl reference) and the wavelet varian
       const expected = Float64Array.from(c.out, (v, i) => v - 2 * c.x[i]!);
       expect(maxAbsDiff(y.dataSync(), expected)).toBeLessThan(1e-4);
       tf.dispose([scale, bias, x, normed, y]);
+      store.dispose();
+    });
+  }
+
+  const gradientCases: Array<Pick<FftnetOptions, 'variant' | 'impl'>> = [
+    { variant: 'wavelet-3960455', impl: 'clean' },
+    { variant: 'wavelet-3960455', impl: 'reference' },
+    { variant: 'gelu-dcb3104', impl: 'reference' },
+  ];
+  for (const chosen of gradientCases) {
+    it(`has gradients for the input and every parameter that match finite differences (${chosen.variant}, impl ${chosen.impl})`, () => {
+      const [B, n, D, H] = [2, 7, 4, 2];
+      const store = new ParamStore(9);
+      const options: FftnetOptions = { ...fftnet.defaults, ...chosen };
+      const mixer = fftnet.create({ dModel: D, heads: H, seqLen: n, dropout: 0, attentionDropout: 0, params: store.scope('mixer'), layer: 0 }, options);
+      // Off their initial values, so that a missing gradient path shows.
+      for (const { name, variable } of store.variables()) {
+        variable.assign(tf.add(variable, tf.tensor(Float32Array.from(seededUniform(`fftnet-g-${name}`, variable.size, -0.3, 0.3)), variable.shape)));
+      }
+      const weights = seededUniform('fftnet-impl-w', B * n * D);
+      const values = seededUniform('fftnet-impl-x', B * n * D, -1.5, 1.5);
+      const mask = Float32Array.from({ length: B * n }, (_, i) => (i >= n + 5 ? 0 : 1));
+      const shape = { batch: B, length: n, dModel: D, heads: H };
+      const lossOf = (y: Float64Array) => y.reduce((sum, v, i) => sum + v * weights[i]!, 0);
+      const w = tf.tensor3d(Float32Array.from(weights), [B, n, D]);
+      const x = tf.tensor3d(Float32Array.from(values), [B, n, D]);
+      const m = tf.tensor2d(mask, [B, n]);
+      const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(mixer.apply(input as tf.Tensor3D, m, inferenceContext()), w));
+      const y = mixer.apply(x, m, inferenceContext());
+      expect(maxAbsDiff(y.dataSync(), mixerReference(values, mask, readParams(store), options, shape))).toBeLessThan(5e-5);
+      assertGradcheck(loss, [x], { reference: (xs) => lossOf(mixerReference(xs, mask, readParams(store), options, shape)), atol: 2e-4, rtol: 2e-3 });
+      const checked = expectParamGradients(store, () => loss(x), (params) => lossOf(mixerReference(values, mask, params, options, shape)), {
+        atol: 2e-4,
+        rtol: 2e-3,
+      });
+      expect(checked.length).toBe(store.variables().length);
+      tf.dispose([w, x, m, y]);
       store.dispose();
     });
   }

@@ -14,7 +14,8 @@ import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { seededUniform } from '../support/random.js';
 import { tinyConfig } from '../encoder/fixtures.js';
-import { maxAbsDiff } from './spectral-reference.js';
+import { assertGradcheck } from '../support/gradcheck.js';
+import { denseIrfft, denseRfft, expectParamGradients, maxAbsDiff, readParams } from './spectral-reference.js';
 
 interface FilterCase {
   batch: number;
@@ -34,6 +35,59 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/mixers/gfnet-refere
 };
 
 const EPS = 1e-6;
+
+/** Complex DFT (inverse: IDFT), norm 'ortho', of n values. */
+function denseDft(re: Float64Array, im: Float64Array, inverse: boolean): { re: Float64Array; im: Float64Array } {
+  const n = re.length;
+  const out = { re: new Float64Array(n), im: new Float64Array(n) };
+  for (let k = 0; k < n; k++) {
+    for (let t = 0; t < n; t++) {
+      const angle = ((inverse ? 2 : -2) * Math.PI * k * t) / n;
+      out.re[k]! += (re[t]! * Math.cos(angle) - im[t]! * Math.sin(angle)) / Math.sqrt(n);
+      out.im[k]! += (re[t]! * Math.sin(angle) + im[t]! * Math.cos(angle)) / Math.sqrt(n);
+    }
+  }
+  return out;
+}
+
+/**
+ * The 2-D global filter in float64 from DFT sums: x [B, rows * cols, D] (row-major grid), filter
+ * parts [rows, cols/2 + 1, D] (channels 'model'): rfft along each row, DFT down each column,
+ * times the filter, IDFT down each column, irfft along each row.
+ */
+function gridReference(x: ArrayLike<number>, params: Record<string, Float64Array>, batch: number, rows: number, cols: number, width: number): Float64Array {
+  const bins = Math.floor(cols / 2) + 1;
+  const real = params['mixer/filter/real']!;
+  const imag = params['mixer/filter/imag']!;
+  const out = new Float64Array(batch * rows * cols * width);
+  const at = (b: number, r: number, c: number, ch: number) => ((b * rows + r) * cols + c) * width + ch;
+  for (let b = 0; b < batch; b++) {
+    for (let ch = 0; ch < width; ch++) {
+      // [rows][bins] half spectra of the rows.
+      const spectra = Array.from({ length: rows }, (_, r) => denseRfft(Array.from({ length: cols }, (_, c) => x[at(b, r, c, ch)]!), 'ortho'));
+      const filtered = Array.from({ length: rows }, () => ({ re: new Float64Array(bins), im: new Float64Array(bins) }));
+      for (let k = 0; k < bins; k++) {
+        const down = denseDft(Float64Array.from(spectra, (s) => s.re[k]!), Float64Array.from(spectra, (s) => s.im[k]!), false);
+        for (let r = 0; r < rows; r++) {
+          const f = (r * bins + k) * width + ch;
+          const [zr, zi] = [down.re[r]! * real[f]! - down.im[r]! * imag[f]!, down.re[r]! * imag[f]! + down.im[r]! * real[f]!];
+          down.re[r] = zr;
+          down.im[r] = zi;
+        }
+        const back = denseDft(down.re, down.im, true);
+        for (let r = 0; r < rows; r++) {
+          filtered[r]!.re[k] = back.re[r]!;
+          filtered[r]!.im[k] = back.im[r]!;
+        }
+      }
+      for (let r = 0; r < rows; r++) {
+        const row = denseIrfft(filtered[r]!.re, filtered[r]!.im, cols, 'ortho');
+        for (let c = 0; c < cols; c++) out[at(b, r, c, ch)] = row[c]!;
+      }
+    }
+  }
+  return out;
+}
 
 function std(values: Float32Array, around = 0): number {
   return Math.sqrt(values.reduce((a, v) => a + (v - around) ** 2, 0) / values.length);
@@ -68,6 +122,29 @@ describe('gfnet: the 2-D grid and the reference block', () => {
       store.dispose();
     });
   }
+
+  it('has gradients for the input and both 2-D filter parts that match finite differences', () => {
+    for (const [rows, cols] of [[3, 4], [2, 5]] as const) {
+      const [B, D] = [2, 3];
+      const n = rows * cols;
+      const store = new ParamStore(12);
+      const mixer = gfnet.create(mixerArgs(store, n, D, 1), { ...gfnet.defaults, impl: 'reference', initNoise: 0.5, grid: [rows, cols] });
+      const weights = seededUniform(`gfnet-grid-w-${cols}`, B * n * D);
+      const values = seededUniform(`gfnet-grid-x-${cols}`, B * n * D);
+      const lossOf = (y: Float64Array) => y.reduce((sum, v, i) => sum + v * weights[i]!, 0);
+      const w = tf.tensor3d(Float32Array.from(weights), [B, n, D]);
+      const x = tf.tensor3d(Float32Array.from(values), [B, n, D]);
+      const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(mixer.apply(input as tf.Tensor3D, null, inferenceContext()), w));
+      // The reference itself first: the same values as the mixer.
+      const y = mixer.apply(x, null, inferenceContext());
+      expect(maxAbsDiff(y.dataSync(), gridReference(values, readParams(store), B, rows, cols, D))).toBeLessThan(1e-5);
+      assertGradcheck(loss, [x], { reference: (xs) => lossOf(gridReference(xs, readParams(store), B, rows, cols, D)) });
+      const checked = expectParamGradients(store, () => loss(x), (params) => lossOf(gridReference(values, params, B, rows, cols, D)));
+      expect(checked).toEqual(['mixer/filter/real', 'mixer/filter/imag']);
+      tf.dispose([w, x, y]);
+      store.dispose();
+    }
+  });
 
   it('refuses a grid that does not hold the sequence, and a CLS token', () => {
     const store = new ParamStore(1);
