@@ -8,7 +8,9 @@ import { selectBackend } from '../../src/backend/index.js';
 import { s4d, type S4dOptions } from '../../src/mixers/s4d.js';
 import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
-import { maxAbsDiff } from './spectral-reference.js';
+import { assertGradcheck } from '../support/gradcheck.js';
+import { seededUniform } from '../support/random.js';
+import { expectParamGradients, geluExact, maxAbsDiff, readParams } from './spectral-reference.js';
 
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/mixers/s4d-bidirectional-reference.json', import.meta.url), 'utf8')) as {
   batch: number;
@@ -33,6 +35,64 @@ const NAMES: Record<string, string> = {
   'output/kernel': 'mixer/output/kernel',
   'output/bias': 'mixer/output/bias',
 };
+
+/**
+ * The mixer with shared dt and A in float64, written from the formulas: kernels
+ * K_c[l] = 2 Re sum_n C_cn (exp(dt A_n) - 1) / A_n exp(dt A_n l) for c = forward, backward; then
+ * y_t = sum_{s <= t} K_f[t - s] u_s + sum_{s > t} K_b[s - t - 1] u_s + D u_t, GELU, Dense, GLU.
+ */
+function sharedReference(x: ArrayLike<number>, params: Record<string, Float64Array>, batch: number, length: number, channels: number): Float64Array {
+  const p = (name: string) => params[`mixer/${name}`]!;
+  const modes = p('forward/aImag').length / channels;
+  const kernel = (direction: string): Float64Array => {
+    const k = new Float64Array(channels * length);
+    for (let h = 0; h < channels; h++) {
+      const dt = Math.exp(p('forward/logDt')[h]!);
+      for (let n = 0; n < modes; n++) {
+        const aRe = -Math.exp(p('forward/logAReal')[h * modes + n]!);
+        const aIm = p('forward/aImag')[h * modes + n]!;
+        const eRe = Math.exp(dt * aRe) * Math.cos(dt * aIm) - 1;
+        const eIm = Math.exp(dt * aRe) * Math.sin(dt * aIm);
+        const norm = aRe * aRe + aIm * aIm;
+        const fRe = (eRe * aRe + eIm * aIm) / norm;
+        const fIm = (eIm * aRe - eRe * aIm) / norm;
+        const cRe = p(`${direction}/cRe`)[h * modes + n]!;
+        const cIm = p(`${direction}/cIm`)[h * modes + n]!;
+        const wRe = cRe * fRe - cIm * fIm;
+        const wIm = cRe * fIm + cIm * fRe;
+        for (let l = 0; l < length; l++) {
+          const mag = Math.exp(dt * aRe * l);
+          k[h * length + l]! += 2 * mag * (wRe * Math.cos(dt * aIm * l) - wIm * Math.sin(dt * aIm * l));
+        }
+      }
+    }
+    return k;
+  };
+  const forward = kernel('forward');
+  const backward = kernel('backward');
+  const out = new Float64Array(batch * length * channels);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < length; t++) {
+      const act = new Float64Array(channels);
+      for (let h = 0; h < channels; h++) {
+        const u = (s: number) => x[(b * length + s) * channels + h]!;
+        let y = p('D')[h]! * u(t);
+        for (let s = 0; s < length; s++) y += s <= t ? forward[h * length + t - s]! * u(s) : backward[h * length + s - t - 1]! * u(s);
+        act[h] = geluExact(y);
+      }
+      for (let c = 0; c < channels; c++) {
+        let value = p('output/bias')[c]!;
+        let gate = p('output/bias')[channels + c]!;
+        for (let h = 0; h < channels; h++) {
+          value += act[h]! * p('output/kernel')[h * 2 * channels + c]!;
+          gate += act[h]! * p('output/kernel')[h * 2 * channels + channels + c]!;
+        }
+        out[(b * length + t) * channels + c] = value / (1 + Math.exp(-gate));
+      }
+    }
+  }
+  return out;
+}
 
 function build(impl: S4dOptions['impl']) {
   const store = new ParamStore(2);
@@ -77,18 +137,24 @@ describe("s4d impl 'reference': bidirectional with shared dt and A", () => {
     store.dispose();
   });
 
-  it('trains dt and A through both directions: their gradients are the sum of each direction', () => {
+  it('has gradients for the input and every parameter, the shared dt and A included, that match finite differences', () => {
     const { store, mixer } = build('reference');
-    const x = tf.tensor3d(Float32Array.from(fixture.x), [fixture.batch, fixture.length, fixture.channels]);
-    const logDt = store.get('mixer/forward/logDt');
-    const { value, grads } = tf.variableGrads(() => tf.sum(mixer.apply(x, null, inferenceContext())), [logDt]);
-    const withBoth = grads[logDt.name]!.dataSync().slice();
-    tf.dispose([value, grads[logDt.name]!]);
-    // Silencing the backward C leaves only the forward direction's share of the gradient.
-    for (const name of ['mixer/backward/cRe', 'mixer/backward/cIm']) store.get(name).assign(tf.zeros(store.get(name).shape));
-    const forwardOnly = tf.variableGrads(() => tf.sum(mixer.apply(x, null, inferenceContext())), [logDt]);
-    expect(maxAbsDiff(withBoth, forwardOnly.grads[logDt.name]!.dataSync())).toBeGreaterThan(1e-4);
-    tf.dispose([x, forwardOnly.value, forwardOnly.grads[logDt.name]!]);
+    for (const [key, entry] of Object.entries(fixture.params)) store.get(NAMES[key]!).assign(tf.tensor(Float32Array.from(entry.values), entry.shape));
+    const { batch, length, channels } = fixture;
+    const weights = seededUniform('s4d-ref-w', batch * length * channels);
+    const lossOf = (y: Float64Array) => y.reduce((sum, v, i) => sum + v * weights[i]!, 0);
+    const w = tf.tensor3d(Float32Array.from(weights), [batch, length, channels]);
+    const x = tf.tensor3d(Float32Array.from(fixture.x), [batch, length, channels]);
+    const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(mixer.apply(input as tf.Tensor3D, null, inferenceContext()), w));
+    // The float64 reference agrees with the numpy port first.
+    expect(maxAbsDiff(sharedReference(fixture.x, readParams(store), batch, length, channels), fixture.y)).toBeLessThan(1e-5);
+    assertGradcheck(loss, [x], { reference: (xs) => lossOf(sharedReference(xs, readParams(store), batch, length, channels)), atol: 2e-4, rtol: 2e-3 });
+    const checked = expectParamGradients(store, () => loss(x), (params) => lossOf(sharedReference(fixture.x, params, batch, length, channels)), {
+      atol: 2e-4,
+      rtol: 2e-3,
+    });
+    expect(checked.sort()).toEqual(Object.values(NAMES).sort());
+    tf.dispose([w, x]);
     store.dispose();
   });
 });
