@@ -36,7 +36,8 @@ export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderB
   const recipe: BlockRecipe = mixer.blockRecipe ?? {};
   const mixerResidual = recipe.mixerResidual ?? true;
   if (!mixerResidual && (options.style !== 'pre-ln' || mixer.ownsResidual)) {
-    throw new Error(`a block without a residual around its mixer (GFNet's) needs pre-ln blocks and a mixer that leaves the residual to the block; got ${options.style}`);
+    const got = mixer.ownsResidual ? 'a mixer that owns its residual' : `${options.style} blocks`;
+    throw new Error(`a block without a residual around its mixer (GFNet's) needs pre-ln blocks and a mixer that leaves the residual to the block; got ${got}`);
   }
   const mixerDropout = (t: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D =>
     recipe.mixerDropout === false ? t : dropout(t, options.dropout, ctx);
