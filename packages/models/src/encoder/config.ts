@@ -189,6 +189,7 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
       attentionDropout: config.attentionDropout,
       params: noParams,
       layer,
+      hasCls: config.pool === 'cls',
       rope: config.positions === 'rope',
     };
     const problem = positiveInteger(seqLen)
