@@ -12,6 +12,8 @@ import { lraSoftmaxAttention, maskedBias, paddingPairs } from './lra-attention.j
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface LongformerOptions {
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null means dModel. */
+  qkvDim: number | null;
   /** Keys per query in the sliding window (LRA: 512). */
   window: number;
   /**
@@ -31,7 +33,7 @@ interface Path {
 }
 
 function createLongformer(args: MixerArgs, options: LongformerOptions): Mixer {
-  const layout = headLayout(args, null);
+  const layout = headLayout(args, options.qkvDim);
   const path = (suffix: string): Path => ({
     query: headProjection(args, `query${suffix}`, layout),
     key: headProjection(args, `key${suffix}`, layout),
@@ -84,7 +86,7 @@ export const longformer: MixerSpec<LongformerOptions> = {
   title: 'Longformer (sliding window + global, LRA code)',
   paper: 'Beltagy, Peters and Cohan, "Longformer: The Long-Document Transformer", arXiv:2004.05150, 2020 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
-  defaults: { window: 512, globalTokens: 0, impl: 'lra' },
+  defaults: { window: 512, globalTokens: 0, qkvDim: null, impl: 'lra' },
   choices: { impl: ['lra'] },
   create: createLongformer,
   validate(args, options) {
@@ -92,6 +94,6 @@ export const longformer: MixerSpec<LongformerOptions> = {
     if (!Number.isInteger(options.globalTokens) || options.globalTokens < 0) {
       return `globalTokens must be a non-negative integer, got ${options.globalTokens}`;
     }
-    return headLayoutProblem(args, null);
+    return headLayoutProblem(args, options.qkvDim);
   },
 };

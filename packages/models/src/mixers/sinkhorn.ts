@@ -25,6 +25,8 @@ import { lraSoftmaxAttention, maskedBias } from './lra-attention.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface SinkhornOptions {
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null means dModel. */
+  qkvDim: number | null;
   /** Positions per group S (LRA: 50); other lengths are extended to a multiple of it. */
   blockSize: number;
   /** Outputs of the sort net, cut to the number of groups (LRA: 25). */
@@ -34,7 +36,7 @@ export interface SinkhornOptions {
 }
 
 function createSinkhorn(args: MixerArgs, options: SinkhornOptions): Mixer {
-  const layout = headLayout(args, null);
+  const layout = headLayout(args, options.qkvDim);
   const { heads, headDim, width } = layout;
   const init = { bias: false, kernelInit: xavierUniform(), biasInit: normal(1e-6) };
   const query = dense(args.params, 'query', { inputDim: args.dModel, units: width, ...init });
@@ -114,7 +116,7 @@ export const sinkhorn: MixerSpec<SinkhornOptions> = {
   title: 'Sinkhorn Transformer (LRA code)',
   paper: 'Tay, Bahri, Yang, Metzler and Juan, "Sparse Sinkhorn Attention", ICML 2020 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
-  defaults: { blockSize: 50, maxNumBlocks: 25, impl: 'lra' },
+  defaults: { blockSize: 50, maxNumBlocks: 25, qkvDim: null, impl: 'lra' },
   choices: { impl: ['lra'] },
   create: createSinkhorn,
   validate(args, options) {
@@ -122,6 +124,6 @@ export const sinkhorn: MixerSpec<SinkhornOptions> = {
     if (!Number.isInteger(options.maxNumBlocks) || options.maxNumBlocks < 1) {
       return `maxNumBlocks must be a positive integer, got ${options.maxNumBlocks}`;
     }
-    return headLayoutProblem(args, null);
+    return headLayoutProblem(args, options.qkvDim);
   },
 };

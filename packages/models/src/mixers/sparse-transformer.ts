@@ -11,12 +11,14 @@ import { fixedPattern, type FixedPatternOptions } from './sparse-transformer-pat
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface SparseTransformerOptions extends FixedPatternOptions {
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null means dModel. */
+  qkvDim: number | null;
   /** Implementation followed: LRA's code (the only one). */
   impl: 'lra';
 }
 
 function createSparseTransformer(args: MixerArgs, options: SparseTransformerOptions): Mixer {
-  const layout = headLayout(args, null);
+  const layout = headLayout(args, options.qkvDim);
   const query = headProjection(args, 'query', layout);
   const key = headProjection(args, 'key', layout);
   const value = headProjection(args, 'value', layout);
@@ -62,7 +64,7 @@ export const sparseTransformer: MixerSpec<SparseTransformerOptions> = {
   title: 'Sparse Transformer (fixed pattern, LRA code)',
   paper: 'Child, Gray, Radford and Sutskever, "Generating Long Sequences with Sparse Transformers", arXiv:1904.10509, 2019 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
-  defaults: { blockSize: 50, c: 10, impl: 'lra' },
+  defaults: { blockSize: 50, c: 10, qkvDim: null, impl: 'lra' },
   choices: { impl: ['lra'] },
   create: createSparseTransformer,
   validate(args, options) {
@@ -70,6 +72,6 @@ export const sparseTransformer: MixerSpec<SparseTransformerOptions> = {
     if (!Number.isInteger(options.c) || options.c < 0 || options.c > options.blockSize) {
       return `c must be an integer in [0, blockSize ${options.blockSize}], got ${options.c}`;
     }
-    return headLayoutProblem(args, null);
+    return headLayoutProblem(args, options.qkvDim);
   },
 };

@@ -16,6 +16,8 @@ import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 export type SynthesizerMode = 'random' | 'factorized_random' | 'dense' | 'dense+random' | 'dense+factorized_random';
 
 export interface SynthesizerOptions {
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null means dModel. */
+  qkvDim: number | null;
   /** Which synthetic scores are added: LRA's mode strings ('random' in LRA's runs). */
   mode: SynthesizerMode;
   /** Rank of 'factorized_random' (LRA's k = 32). */
@@ -30,7 +32,7 @@ export interface SynthesizerOptions {
 }
 
 function createSynthesizer(args: MixerArgs, options: SynthesizerOptions): Mixer {
-  const layout = headLayout(args, null);
+  const layout = headLayout(args, options.qkvDim);
   const { heads, headDim } = layout;
   // LRA's max_length: the synthetic matrices cover the longest input the model takes.
   const maxLength = args.seqLen;
@@ -108,11 +110,11 @@ export const synthesizer: MixerSpec<SynthesizerOptions> = {
   title: 'Synthesizer (random + dot product, LRA code)',
   paper: 'Tay, Bahri, Metzler, Juan, Zhao and Zheng, "Synthesizer: Rethinking Self-Attention for Transformer Models", ICML 2021 (as run in Tay et al., LRA, ICLR 2021)',
   kind: 'attention',
-  defaults: { mode: 'random', k: 32, ignoreDotProduct: false, impl: 'lra' },
+  defaults: { mode: 'random', k: 32, ignoreDotProduct: false, qkvDim: null, impl: 'lra' },
   choices: { mode: ['random', 'factorized_random', 'dense', 'dense+random', 'dense+factorized_random'], impl: ['lra'] },
   create: createSynthesizer,
   validate(args, options) {
     if (!Number.isInteger(options.k) || options.k < 1) return `k must be a positive integer, got ${options.k}`;
-    return headLayoutProblem(args, null);
+    return headLayoutProblem(args, options.qkvDim);
   },
 };

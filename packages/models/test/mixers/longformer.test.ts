@@ -5,7 +5,7 @@ import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { longformer } from '../../src/mixers/longformer.js';
 import { slidingWindow, windowReach } from '../../src/mixers/longformer-pattern.js';
-import { buildFromCase, caseInput, caseMask, fixtureError, lraFixtureCases } from './support/lra-fixture.js';
+import { buildFromCase, caseInput, caseMask, fixtureError, lraFixtureCases } from './support/lra-code-fixture.js';
 import {
   expectDropoutInTrainingOnly,
   expectGradientsMatch,
@@ -22,7 +22,7 @@ const oneGlobal = cases.find((c) => c.options.globalTokens === 1)!;
 
 describe('longformer window', () => {
   it("is LRA's: 512 keys, 255 before the query and 256 after it", () => {
-    expect(longformer.defaults).toEqual({ window: 512, globalTokens: 0, impl: 'lra' });
+    expect(longformer.defaults).toEqual({ window: 512, globalTokens: 0, qkvDim: null, impl: 'lra' });
     expect(windowReach(512)).toEqual({ before: 255, after: 256 });
     expect(windowReach(5)).toEqual({ before: 2, after: 2 });
     const n = 6;

@@ -4,7 +4,7 @@ import { selectBackend } from '../../src/backend/index.js';
 import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { sinkhorn } from '../../src/mixers/sinkhorn.js';
-import { buildFromCase, caseMask, fixtureError, lraFixtureCases } from './support/lra-fixture.js';
+import { buildFromCase, caseMask, fixtureError, lraFixtureCases } from './support/lra-code-fixture.js';
 import {
   expectDropoutInTrainingOnly,
   expectGradientsMatch,
@@ -29,7 +29,7 @@ const maxDiff = (a: Float32Array, b: Float32Array): number => Math.max(...Array.
 
 describe('sinkhorn defaults', () => {
   it("are LRA's: block size 50, a sort net of 25 outputs, softmax sorting", () => {
-    expect(sinkhorn.defaults).toEqual({ blockSize: 50, maxNumBlocks: 25, impl: 'lra' });
+    expect(sinkhorn.defaults).toEqual({ blockSize: 50, maxNumBlocks: 25, qkvDim: null, impl: 'lra' });
   });
 });
 

@@ -5,7 +5,7 @@ import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { sparseTransformer } from '../../src/mixers/sparse-transformer.js';
 import { fixedPattern, fixedPatternAllows } from '../../src/mixers/sparse-transformer-pattern.js';
-import { buildFromCase, caseInput, fixtureError, lraFixtureCases } from './support/lra-fixture.js';
+import { buildFromCase, caseInput, fixtureError, lraFixtureCases } from './support/lra-code-fixture.js';
 import {
   expectDropoutInTrainingOnly,
   expectGradientsMatch,
@@ -22,7 +22,7 @@ const withoutCls = cases.find((c) => !c.hasCls)!;
 
 describe('sparse-transformer pattern', () => {
   it("is LRA's run: Fixed1(50) or Fixed2(50, c 10), both causal", () => {
-    expect(sparseTransformer.defaults).toEqual({ blockSize: 50, c: 10, impl: 'lra' });
+    expect(sparseTransformer.defaults).toEqual({ blockSize: 50, c: 10, qkvDim: null, impl: 'lra' });
     const lra = { blockSize: 50, c: 10 };
     // Own block, causal.
     expect(fixedPatternAllows(73, 50, lra)).toBe(true);

@@ -4,7 +4,7 @@ import { selectBackend } from '../../src/backend/index.js';
 import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { synthesizer } from '../../src/mixers/synthesizer.js';
-import { buildFromCase, fixtureError, lraFixtureCases } from './support/lra-fixture.js';
+import { buildFromCase, fixtureError, lraFixtureCases } from './support/lra-code-fixture.js';
 import {
   expectDropoutInTrainingOnly,
   expectGradientsMatch,
@@ -26,7 +26,7 @@ describe('synthesizer defaults and parameters', () => {
   });
 
   it("are LRA's run: mode 'random' added to the dot product", () => {
-    expect(synthesizer.defaults).toEqual({ mode: 'random', k: 32, ignoreDotProduct: false, impl: 'lra' });
+    expect(synthesizer.defaults).toEqual({ mode: 'random', k: 32, ignoreDotProduct: false, qkvDim: null, impl: 'lra' });
   });
 
   it('holds one [H, N, N] random matrix per layer, xavier-uniform over its fans', () => {

@@ -10,6 +10,7 @@ import {
   publishedScore,
   type PublishedScore,
 } from './published.js';
+import { buildLraComparison, LRA_PRESET, type LraComparisonRow } from './lra-comparison.js';
 import { mean, median, sampleStd } from './sample-stats.js';
 
 /** Spread over seeds, in percent. */
@@ -36,10 +37,18 @@ export interface LeaderboardEntry {
   runDirs: string[];
   /** Test accuracy of each run's best validation checkpoint, %. */
   testAccuracy: SeedStats;
+  /**
+   * Test accuracy of each run's last checkpoint, %, which LRA's released code reports; null when
+   * a run's report predates the field.
+   */
+  testAccuracyLast: SeedStats | null;
   bestValAccuracy: SeedStats;
   majorityRate: number;
   published: PublishedScore | null;
-  /** Mean test accuracy minus the published one, in points; null without a published number. */
+  /**
+   * Mean test accuracy minus the published one, in points; null without a published number, and
+   * for every preset but lra (smaller models trained for less compare with nothing published).
+   */
   diffToPublished: number | null;
   /** Medians over the runs, each run's own figure timed after warm-up. */
   speed: { stepsPerSec: number; tokensPerSec: number };
@@ -85,6 +94,8 @@ export interface Leaderboard {
   entries: LeaderboardEntry[];
   summary: SummaryRow[];
   unfinished: UnfinishedRun[];
+  /** LRA's Table 1 models, each beside its published row (see lra-comparison.ts). */
+  lraComparison: LraComparisonRow[];
 }
 
 export const CONVENTIONS: Leaderboard['conventions'] = {
@@ -100,7 +111,7 @@ export const CONVENTIONS: Leaderboard['conventions'] = {
   averageTasks: LRA_AVERAGE_TASKS,
   published:
     "LRA paper Table 1 and later results as listed in docs/LRA.md, all at LRA's full settings; 'not published' where no number exists; " +
-    'runs of the small or tiny presets are smaller models trained for less, so their gap to a published number says little about the mixer',
+    'runs of the small or tiny presets are smaller models trained for less: they are marked with their preset and no difference to a published number is computed for them',
 };
 
 function seedStats(values: number[]): SeedStats {
@@ -160,6 +171,8 @@ export function buildEntries(runs: readonly FinishedRun[]): LeaderboardEntry[] {
     const first = g.runs[0]!.report;
     const runsSorted = [...g.runs].sort((a, b) => a.report.seed - b.report.seed || a.dir.localeCompare(b.dir));
     const test = seedStats(runsSorted.map((x) => x.report.metrics.test.accuracy * 100));
+    const lasts = runsSorted.map((x) => x.report.metrics.testLast);
+    const testLast = lasts.every((l) => l !== undefined) ? seedStats(lasts.map((l) => l!.accuracy * 100)) : null;
     const published = publishedScore(first.mixer, first.task);
     const seeds = runsSorted.map((x) => x.report.seed);
     const warnings: string[] = [];
@@ -176,10 +189,11 @@ export function buildEntries(runs: readonly FinishedRun[]): LeaderboardEntry[] {
       seeds,
       runDirs: runsSorted.map((x) => x.dir),
       testAccuracy: test,
+      testAccuracyLast: testLast,
       bestValAccuracy: seedStats(runsSorted.map((x) => x.report.metrics.best.valAccuracy * 100)),
       majorityRate: mean(runsSorted.map((x) => x.report.metrics.test.majorityRate * 100)),
       published,
-      diffToPublished: published && published.accuracy !== null ? test.mean - published.accuracy : null,
+      diffToPublished: first.preset === LRA_PRESET && published && published.accuracy !== null ? test.mean - published.accuracy : null,
       speed: {
         stepsPerSec: median(runsSorted.map((x) => x.report.speed.stepsPerSec)),
         tokensPerSec: median(runsSorted.map((x) => x.report.speed.tokensPerSec)),
@@ -237,5 +251,6 @@ export function buildLeaderboard(found: FoundRuns, roots: readonly string[]): Le
     entries,
     summary: buildSummary(entries),
     unfinished: [...found.unfinished].sort((a, b) => a.dir.localeCompare(b.dir)),
+    lraComparison: buildLraComparison(found.finished),
   };
 }

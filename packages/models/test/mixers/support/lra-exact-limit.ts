@@ -6,7 +6,7 @@ import { inferenceContext } from '../../../src/nn/context.js';
 import type { Mixer } from '../../../src/mixers/types.js';
 import type { ParamStore } from '../../../src/nn/params.js';
 import { referenceAttention } from '../attention-reference.js';
-import type { LraFixtureCase } from './lra-fixture.js';
+import type { LraFixtureCase } from './lra-code-fixture.js';
 
 const kernel = (store: ParamStore, name: string): Float64Array => Float64Array.from(store.get(`mixer/${name}/kernel`).dataSync());
 

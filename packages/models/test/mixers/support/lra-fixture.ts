@@ -1,60 +1,29 @@
-// Runs a mixer on a case of the numpy port of LRA's code (scripts/fixtures/lra_new_mixers.py):
-// the case's weights, by our parameter names, replace the mixer's initial ones, and the output on
-// the case's input and padding mask is compared with numpy's.
+// Reading the numpy references of the LRA variants (scripts/fixtures/lra_attention_b.py): the
+// JSON files, and loading their weights into a mixer's parameters by name.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { expect } from 'vitest';
-import { inferenceContext } from '../../../src/nn/context.js';
-import { ParamStore } from '../../../src/nn/params.js';
-import type { MixerSpec } from '../../../src/mixers/types.js';
+import type { ParamStore } from '../../../src/nn/params.js';
 
-export interface LraFixtureCase {
-  name: string;
-  options: Record<string, unknown>;
-  hasCls: boolean;
-  batch: number;
-  length: number;
-  /** The length the mixer is built for (>= length where the mixer takes shorter inputs). */
-  seqLen: number;
-  dModel: number;
-  heads: number;
-  weights: Record<string, { shape: number[]; values: number[] }>;
-  x: number[];
-  mask: number[];
-  expected: number[];
+export function readLraFixture<T>(mixer: string): T {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/mixers/lra-${mixer}.json`, import.meta.url), 'utf8')) as T;
 }
 
-export function lraFixtureCases(mixer: string): LraFixtureCase[] {
-  const url = new URL(`../../fixtures/mixers/lra-${mixer}.json`, import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { cases: LraFixtureCase[] }).cases;
-}
-
-/** The mixer of a case on a fresh store, its parameters set to the case's weights. */
-export function buildFromCase<O extends object>(spec: MixerSpec<O>, c: LraFixtureCase, attentionDropout = 0) {
-  const store = new ParamStore(7);
-  const args = { dModel: c.dModel, heads: c.heads, seqLen: c.seqLen, dropout: 0, attentionDropout, params: store.scope('mixer'), layer: 0, hasCls: c.hasCls };
-  const options = { ...spec.defaults, ...c.options } as O;
-  expect(spec.validate?.(args, options) ?? null).toBeNull();
-  const mixer = spec.create(args, options);
-  // Every parameter comes from the case, so none is left unchecked.
-  expect(store.variables().map((p) => p.name).sort()).toEqual(Object.keys(c.weights).sort());
-  for (const [name, { shape, values }] of Object.entries(c.weights)) {
-    expect(store.get(name).shape, name).toEqual(shape);
-    tf.tidy(() => store.get(name).assign(tf.tensor(Float32Array.from(values), shape)));
+/** Assigns every fixture weight to the store's parameter of that name; every parameter must be given. */
+export function loadWeights(store: ParamStore, params: Record<string, number[]>): void {
+  const names = store.variables().map((p) => p.name).sort();
+  if (JSON.stringify(names) !== JSON.stringify(Object.keys(params).sort())) {
+    throw new Error(`fixture weights ${Object.keys(params).sort().join(', ')} do not match the mixer's ${names.join(', ')}`);
   }
-  return { store, mixer };
+  for (const [name, values] of Object.entries(params)) {
+    const variable = store.get(name);
+    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
+  }
 }
 
-export const caseInput = (c: LraFixtureCase): tf.Tensor3D => tf.tensor3d(Float32Array.from(c.x), [c.batch, c.length, c.dModel]);
-export const caseMask = (c: LraFixtureCase): tf.Tensor2D => tf.tensor2d(Float32Array.from(c.mask), [c.batch, c.length]);
-
-/** Largest |mixer output - numpy's| on the case (every position, padded ones included). */
-export function fixtureError<O extends object>(spec: MixerSpec<O>, c: LraFixtureCase): number {
-  const { store, mixer } = buildFromCase(spec, c);
-  const y = tf.tidy(() => mixer.apply(caseInput(c), caseMask(c), inferenceContext()).dataSync());
-  store.dispose();
-  expect(y.length).toBe(c.expected.length);
+/** Largest |a - b|. */
+export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
   let worst = 0;
-  for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i]! - c.expected[i]!));
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
   return worst;
 }

@@ -8,7 +8,7 @@ import type { MixerSpec } from '../../../src/mixers/types.js';
 import { assertGradcheck } from '../../support/gradcheck.js';
 import { seededUniform } from '../../support/random.js';
 import { tensorsLeaked } from './leaks.js';
-import { buildFromCase, caseInput, caseMask, type LraFixtureCase } from './lra-fixture.js';
+import { buildFromCase, caseInput, caseMask, type LraFixtureCase } from './lra-code-fixture.js';
 import { paramGradcheck } from './param-gradcheck.js';
 
 /**
