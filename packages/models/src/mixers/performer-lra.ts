@@ -41,11 +41,21 @@ export function lraKernelAttention(phiQ: tf.Tensor3D, phiK: tf.Tensor3D, v: tf.T
   return tf.tidy(() => {
     const numerator = tf.matMul(phiQ, tf.matMul(phiK, v, true, false));
     let normaliser: tf.Tensor = tf.sum(tf.mul(phiQ, tf.sum(phiK, 1, true)), 2, true);
-    if (stabiliser > 0) {
-      normaliser = tf.where(tf.lessEqual(tf.abs(normaliser), stabiliser), tf.add(normaliser, 2 * stabiliser), normaliser);
-    }
+    if (stabiliser > 0) normaliser = guardNormaliser(normaliser, stabiliser);
     return tf.div(numerator, normaliser) as tf.Tensor3D;
   });
+}
+
+/**
+ * r + 2 s where |r| <= s, with the identity as gradient: the step's derivative is zero, as jax
+ * differentiates it (tfjs has no gradient for the comparison).
+ */
+function guardNormaliser(r: tf.Tensor, stabiliser: number): tf.Tensor {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const input = args[0] as tf.Tensor;
+    const small = tf.cast(tf.lessEqual(tf.abs(input), stabiliser), 'float32');
+    return { value: tf.add(input, tf.mul(small, 2 * stabiliser)), gradFunc: (dy: tf.Tensor | tf.Tensor[]) => dy as tf.Tensor };
+  })(r);
 }
 
 /** LRA's default: relu(x) + 1e-3 features of the unscaled queries and keys [BH, N, d]. */
