@@ -61,7 +61,7 @@ describe("linformer impl 'lra' (wasm)", () => {
     const { store } = build(8, 2, seqLen);
     const e = store.get('mixer/compress');
     expect(e.shape).toEqual([16, seqLen]);
-    const values = e.dataSync();
+    const values = Float64Array.from(e.dataSync());
     const limit = Math.sqrt(6 / (seqLen + 16));
     expect(Math.max(...Array.from(values, Math.abs))).toBeLessThanOrEqual(limit);
     const std = Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);

@@ -76,6 +76,32 @@ describe("local impl 'lra' (wasm)", () => {
     }
   });
 
+  it('masks by contiguous chunks of the mask, not by the strided groups it attends in', () => {
+    // N 7, blockSize 3: groups {0, 3, 6}, {1, 4, 7}, {2, 5, 8}; mask chunks {0, 1, 2}, {3, 4, 5},
+    // {6, 7, 8}. Padding at position 1 masks member 1 of group 0 (position 3, a real token) and
+    // leaves position 1 itself a key of group 1, read by position 4.
+    const [N, D] = [7, 4];
+    const { store, mixer } = build(D, 2, N, 3);
+    const mask = tf.tensor2d([[1, 0, 1, 1, 1, 1, 1]]);
+    const x = Float32Array.from(seededUniform('local-lra-chunks', N * D));
+    const outputs = (values: Float32Array) => mixer.apply(tf.tensor3d(values, [1, N, D]), mask, inferenceContext()).dataSync();
+    const changedAt = (position: number): number[] => {
+      const changed = Float32Array.from(x);
+      for (let c = 0; c < D; c++) changed[position * D + c] += 0.5;
+      const [before, after] = [outputs(x), outputs(changed)];
+      return Array.from({ length: N }, (_, i) => i).filter((i) =>
+        Array.from({ length: D }, (_, c) => c).some((c) => Math.abs(after[i * D + c]! - before[i * D + c]!) > 1e-6),
+      );
+    };
+    // Position 3's only reader is itself (its row is masked whole: uniform over its group).
+    expect(changedAt(3)).toEqual([3]);
+    // The padded position 1 is read by the members of its group.
+    expect(changedAt(1)).toEqual([1, 4]);
+    expect(changedAt(0)).toEqual([0, 3, 6]);
+    mask.dispose();
+    store.dispose();
+  });
+
   it('resolves blockSize 50 by default, validates it, and keeps the clean default', () => {
     expect(resolveMixerOptions('local', { impl: 'lra' })).toEqual({ window: 32, impl: 'lra', blockSize: 50 });
     expect(resolveMixerOptions('local')).toEqual({ window: 32, impl: 'clean', blockSize: 50 });
