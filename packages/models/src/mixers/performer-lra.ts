@@ -15,7 +15,9 @@
 // their distribution instead (orthogonal Gaussian rows rescaled by chi-distributed norms, as
 // performer-features.ts draws them), from a generator seeded by the same query sum, the layer and
 // the model seed: as in LRA, the same input gets the same features and another input new ones.
-// Tests hand fixed features in through createPerformerLra's drawFeatures.
+// Tests hand fixed features in through createPerformerLra's drawFeatures. A step split into
+// micro-batches sums each micro-batch's queries, so each draws its own features (in LRA the whole
+// batch shares one draw); the features carry no gradient, in LRA as here.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { favorFeatures } from './favor-feature-map.js';
