@@ -8,7 +8,8 @@ import { ParamStore } from '../../src/nn/params.js';
 import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { tensorsLeaked } from './support/leaks.js';
-import { caseInput, caseMask, loadLraWeights, lraCases, maxAbsDiff, type LraCase } from './support/lra-fixture.js';
+import { caseInput, caseMask, loadCaseWeights, lraCases, type LraCase } from './support/lra-cases.js';
+import { maxAbsError } from './support/lra-fixture.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
@@ -21,7 +22,7 @@ function build(dModel: number, heads: number, seqLen: number, impl: LinearOption
 
 function loaded(c: LraCase, impl: LinearOptions['impl'] = 'lra') {
   const built = build(c.dModel, c.heads, c.length, impl);
-  loadLraWeights(built.store, 'mixer', c);
+  loadCaseWeights(built.store, c);
   return built;
 }
 
@@ -36,9 +37,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const { store, mixer } = loaded(c);
         const y = tf.tidy(() => mixer.apply(caseInput(c), caseMask(c), inferenceContext()));
         expect(y.shape).toEqual([c.batch, c.length, c.dModel]);
-        expect(maxAbsDiff(y.dataSync(), c.expected)).toBeLessThan(1e-5);
+        expect(maxAbsError(y.dataSync(), c.expected)).toBeLessThan(1e-5);
         const unmasked = tf.tidy(() => mixer.apply(caseInput(c), null, inferenceContext()).dataSync());
-        expect(maxAbsDiff(unmasked, y.dataSync())).toBe(0);
+        expect(maxAbsError(unmasked, y.dataSync())).toBe(0);
         y.dispose();
         store.dispose();
       }
@@ -57,11 +58,11 @@ describe("linear impl 'lra' (wasm)", () => {
     const clean = loaded(c, 'clean');
     const run = (mixer: typeof lra.mixer, masked: boolean) =>
       tf.tidy(() => mixer.apply(caseInput(c), masked ? caseMask(c) : null, inferenceContext()).dataSync());
-    expect(maxAbsDiff(run(lra.mixer, false), run(clean.mixer, false))).toBe(0);
-    expect(maxAbsDiff(run(lra.mixer, true), run(clean.mixer, true))).toBeGreaterThan(1e-3);
+    expect(maxAbsError(run(lra.mixer, false), run(clean.mixer, false))).toBe(0);
+    expect(maxAbsError(run(lra.mixer, true), run(clean.mixer, true))).toBeGreaterThan(1e-3);
     // attentionDropout is 0.5, yet training changes nothing: there are no weights to drop.
     const trained = tf.tidy(() => lra.mixer.apply(caseInput(c), caseMask(c), trainingContext(3, 1)).dataSync());
-    expect(maxAbsDiff(trained, c.expected)).toBeLessThan(1e-5);
+    expect(maxAbsError(trained, c.expected)).toBeLessThan(1e-5);
     lra.store.dispose();
     clean.store.dispose();
   });

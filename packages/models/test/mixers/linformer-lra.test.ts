@@ -8,7 +8,8 @@ import { ParamStore } from '../../src/nn/params.js';
 import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { tensorsLeaked } from './support/leaks.js';
-import { caseInput, caseMask, loadLraWeights, lraCases, maxAbsDiff } from './support/lra-fixture.js';
+import { caseInput, caseMask, loadCaseWeights, lraCases } from './support/lra-cases.js';
+import { maxAbsError } from './support/lra-fixture.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
@@ -28,12 +29,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it("equals the numpy port of LRA's Linformer, full-length and shorter inputs, the mask ignored", () => {
       for (const c of lraCases('linformer')) {
         const { store, mixer } = build(c.dModel, c.heads, c['seqLen'] as number, { k: c['k'] as number });
-        loadLraWeights(store, 'mixer', c);
+        loadCaseWeights(store, c);
         const y = tf.tidy(() => mixer.apply(caseInput(c), caseMask(c), inferenceContext()));
         expect(y.shape).toEqual([c.batch, c.length, c.dModel]);
-        expect(maxAbsDiff(y.dataSync(), c.expected)).toBeLessThan(1e-5);
+        expect(maxAbsError(y.dataSync(), c.expected)).toBeLessThan(1e-5);
         const unmasked = tf.tidy(() => mixer.apply(caseInput(c), null, inferenceContext()).dataSync());
-        expect(maxAbsDiff(unmasked, y.dataSync())).toBe(0);
+        expect(maxAbsError(unmasked, y.dataSync())).toBe(0);
         y.dispose();
         store.dispose();
       }
@@ -80,11 +81,11 @@ describe("linformer impl 'lra' (wasm)", () => {
   it('drops attention weights in training only', () => {
     const c = lraCases('linformer')[0]!;
     const { store, mixer } = build(c.dModel, c.heads, c['seqLen'] as number, { k: c['k'] as number }, 0.5);
-    loadLraWeights(store, 'mixer', c);
+    loadCaseWeights(store, c);
     const a = mixer.apply(caseInput(c), caseMask(c), inferenceContext()).dataSync();
-    expect(maxAbsDiff(a, c.expected)).toBeLessThan(1e-5);
+    expect(maxAbsError(a, c.expected)).toBeLessThan(1e-5);
     const b = mixer.apply(caseInput(c), caseMask(c), trainingContext(2, 1)).dataSync();
-    expect(maxAbsDiff(a, b)).toBeGreaterThan(1e-3);
+    expect(maxAbsError(a, b)).toBeGreaterThan(1e-3);
     store.dispose();
   });
 

@@ -9,7 +9,8 @@ import { ParamStore } from '../../src/nn/params.js';
 import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { tensorsLeaked } from './support/leaks.js';
-import { caseInput, caseMask, loadLraWeights, lraCases, maxAbsDiff } from './support/lra-fixture.js';
+import { caseInput, caseMask, loadCaseWeights, lraCases } from './support/lra-cases.js';
+import { maxAbsError } from './support/lra-fixture.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
@@ -29,13 +30,13 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it("equals the numpy port of LRA's local attention (strided groups, contiguously blocked mask)", () => {
       for (const c of lraCases('local')) {
         const { store, mixer } = build(c.dModel, c.heads, c.length, c['blockSize'] as number);
-        loadLraWeights(store, 'mixer', c);
+        loadCaseWeights(store, c);
         const y = tf.tidy(() => mixer.apply(caseInput(c), caseMask(c), inferenceContext()));
         expect(y.shape).toEqual([c.batch, c.length, c.dModel]);
-        expect(maxAbsDiff(y.dataSync(), c.expected)).toBeLessThan(1e-5);
+        expect(maxAbsError(y.dataSync(), c.expected)).toBeLessThan(1e-5);
         // No mask is LRA's all-real mask.
         const unmasked = tf.tidy(() => mixer.apply(caseInput(c), null, inferenceContext()).dataSync());
-        expect(maxAbsDiff(unmasked, c['expectedUnmasked'] as number[])).toBeLessThan(1e-5);
+        expect(maxAbsError(unmasked, c['expectedUnmasked'] as number[])).toBeLessThan(1e-5);
         y.dispose();
         store.dispose();
       }
@@ -114,11 +115,11 @@ describe("local impl 'lra' (wasm)", () => {
   it('drops attention weights in training only', () => {
     const c = lraCases('local')[0]!;
     const { store, mixer } = build(c.dModel, c.heads, c.length, c['blockSize'] as number, 0.5);
-    loadLraWeights(store, 'mixer', c);
+    loadCaseWeights(store, c);
     const a = mixer.apply(caseInput(c), caseMask(c), inferenceContext()).dataSync();
-    expect(maxAbsDiff(a, c.expected)).toBeLessThan(1e-5);
+    expect(maxAbsError(a, c.expected)).toBeLessThan(1e-5);
     const b = mixer.apply(caseInput(c), caseMask(c), trainingContext(2, 1)).dataSync();
-    expect(maxAbsDiff(a, b)).toBeGreaterThan(1e-3);
+    expect(maxAbsError(a, b)).toBeGreaterThan(1e-3);
     store.dispose();
   });
 

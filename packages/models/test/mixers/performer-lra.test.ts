@@ -15,7 +15,8 @@ import { ParamStore } from '../../src/nn/params.js';
 import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { tensorsLeaked } from './support/leaks.js';
-import { caseInput, caseMask, loadLraWeights, lraCases, maxAbsDiff, type LraCase } from './support/lra-fixture.js';
+import { caseInput, caseMask, loadCaseWeights, lraCases, type LraCase } from './support/lra-cases.js';
+import { maxAbsError } from './support/lra-fixture.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
 
@@ -41,7 +42,7 @@ function loaded(c: LraCase, draw?: LraFeatureDraw) {
   const args = argsFor(c.dModel, c.heads, c.length, store);
   const fixed: LraFeatureDraw = () => Float32Array.from(c['projection'] as number[]);
   const mixer = options.lraKernel === 'relu' ? performer.create(args, options) : createPerformerLra(args, options, draw ?? fixed);
-  loadLraWeights(store, 'mixer', c);
+  loadCaseWeights(store, c);
   return { store, mixer };
 }
 
@@ -58,10 +59,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const { store, mixer } = loaded(c);
         const y = tf.tidy(() => mixer.apply(caseInput(c), caseMask(c), inferenceContext()));
         expect(y.shape).toEqual([c.batch, c.length, c.dModel]);
-        expect(maxAbsDiff(y.dataSync(), c.expected)).toBeLessThan(1e-5);
+        expect(maxAbsError(y.dataSync(), c.expected)).toBeLessThan(1e-5);
         // LRA's fast attention never sees the mask.
         const unmasked = tf.tidy(() => mixer.apply(caseInput(c), null, inferenceContext()).dataSync());
-        expect(maxAbsDiff(unmasked, y.dataSync())).toBe(0);
+        expect(maxAbsError(unmasked, y.dataSync())).toBe(0);
         y.dispose();
         store.dispose();
       }
@@ -105,7 +106,7 @@ describe("performer impl 'lra' (wasm)", () => {
     }
     const a = mixer.apply(x, null, inferenceContext()).dataSync();
     const b = mixer.apply(x, null, trainingContext(1, 5)).dataSync();
-    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(maxAbsError(a, b)).toBe(0);
     const shifted = tf.add(x, 0.25) as tf.Tensor3D;
     mixer.apply(shifted, null, inferenceContext()).dispose();
     expect(Number.isInteger(seeds[0])).toBe(true);
@@ -125,7 +126,7 @@ describe("performer impl 'lra' (wasm)", () => {
     const a = mixer.apply(x, null, inferenceContext()).dataSync();
     const b = mixer.apply(x, null, inferenceContext()).dataSync();
     expect(Array.from(a).every(Number.isFinite)).toBe(true);
-    expect(maxAbsDiff(a, b)).toBe(0);
+    expect(maxAbsError(a, b)).toBe(0);
     x.dispose();
     store.dispose();
   });

@@ -31,12 +31,13 @@ describe('mixer registry', () => {
   });
 
   it('merges options over the defaults', () => {
-    expect(resolveMixerOptions('attention')).toEqual({ qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null });
+    expect(resolveMixerOptions('attention')).toEqual({ qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' });
     expect(resolveMixerOptions('attention', { positions: 'rope', qkvDim: 64 })).toEqual({
       qkvDim: 64,
       positions: 'rope',
       bias: false,
       implementation: 'auto', blockSize: null, keyBlockSize: null,
+      impl: 'clean',
     });
     // The defaults object itself is never modified.
     expect(attention.defaults.positions).toBe('none');
@@ -77,7 +78,7 @@ describe('mixer catalog', () => {
       paper: attention.paper,
       kind: 'attention',
       block: 'pre-ln',
-      defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null },
+      defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' },
       params: 4 * 16 * 16,
       problem: null,
     });

@@ -41,6 +41,11 @@ export interface ModelConfig {
 export interface TrainConfig {
   batchSize: number;
   steps: number;
+  /**
+   * The schedule's base factor, LRA's `learning_rate`: the rate itself under 'constant' and
+   * 'cosine', but under 'rsqrt' the rate is lr / sqrt(max(step, warmup)), so LRA's 0.05 with
+   * 1,000 warm-up steps peaks at 0.05 / sqrt(1000) = 1.6e-3. `lra train` logs the peak rate.
+   */
   lr: number;
   schedule: ScheduleName;
   warmup: number;

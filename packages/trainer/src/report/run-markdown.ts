@@ -39,7 +39,8 @@ export function comparisonSentence(r: RunReport): string {
  */
 export function renderRunMarkdown(r: RunReport, metrics: RunMetrics, plots: Partial<Record<PlotName, string>> = PLOT_FILES): string {
   const published = publishedScore(r.mixer, r.task);
-  const rejected = r.backendInfo.rejected.map((x) => `${x.name}: ${x.reason}`).join('; ');
+  // Each reason names its backend build ("webgpu: no Vulkan loader", "tensorflow-gpu not installed").
+  const rejected = r.backendInfo.rejected.map((x) => x.reason).join('; ');
   const lines: string[] = [];
   lines.push(`# ${taskTitle(r.task)} / ${r.mixer} (${r.preset} preset, seed ${r.seed})`, '');
   lines.push(
@@ -48,7 +49,7 @@ export function renderRunMarkdown(r: RunReport, metrics: RunMetrics, plots: Part
       ['mixer', r.mixer],
       ['preset', r.preset],
       ['seed', String(r.seed)],
-      ['backend', `${r.backend} (requested ${r.backendInfo.requested}${r.backendInfo.device ? `, on ${r.backendInfo.device}` : ''}): ${r.backendInfo.reason}`],
+      ['backend', `${r.backendInfo.label ?? r.backend} (requested ${r.backendInfo.requested}${r.backendInfo.device ? `, on ${r.backendInfo.device}` : ''}): ${r.backendInfo.reason}`],
       ...(rejected ? ([['backends not used', rejected]] as Array<[string, string]>) : []),
       ['parameters', integer(r.params)],
       ['steps', integer(r.steps)],

@@ -46,8 +46,8 @@ const metricLines = (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    // Speed differs from run to run; everything else must not.
-    .map(({ stepsPerSec: _s, tokensPerSec: _t, ...rest }) => rest);
+    // Speed and the time stamps differ from run to run; everything else must not.
+    .map(({ stepsPerSec: _s, tokensPerSec: _t, time: _time, ...rest }) => rest);
 
 describe('train (listops, attention, wasm)', () => {
   beforeAll(async () => {

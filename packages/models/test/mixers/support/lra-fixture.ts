@@ -1,45 +1,27 @@
-// Fixtures of LRA's own attention code (scripts/fixtures/lra_attention_a.py, a numpy port of the
-// Flax sources): the cases of one mixer, and loading a case's weights into a mixer's parameters.
+// Reading the numpy references of the LRA variants (scripts/fixtures/lra_attention_b.py): the
+// JSON files, and loading their weights into a mixer's parameters by name.
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { ParamStore } from '../../../src/nn/params.js';
 
-export interface LraCase {
-  batch: number;
-  length: number;
-  dModel: number;
-  heads: number;
-  /** [B, N, D] and [B, N] (1 = real token), row-major. */
-  x: number[];
-  mask: number[];
-  /** Flattened parameters by their names inside the mixer's scope. */
-  weights: Record<string, number[]>;
-  /** LRA's output [B, N, D] for x and mask. */
-  expected: number[];
-  [option: string]: unknown;
+export function readLraFixture<T>(mixer: string): T {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/mixers/lra-${mixer}.json`, import.meta.url), 'utf8')) as T;
 }
 
-export function lraCases(mixer: 'local' | 'linformer' | 'linear' | 'performer'): LraCase[] {
-  const url = new URL(`../../fixtures/mixers/lra-${mixer}.json`, import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { cases: LraCase[] }).cases;
-}
-
-/** Assigns every weight of the case to `<scope>/<name>`; throws when a shape's size differs. */
-export function loadLraWeights(store: ParamStore, scope: string, c: LraCase): void {
-  for (const [name, values] of Object.entries(c.weights)) {
-    const variable = store.get(`${scope}/${name}`);
-    if (variable.size !== values.length) {
-      throw new Error(`${name}: ${values.length} fixture values for a parameter of shape [${variable.shape}]`);
-    }
-    tf.tidy(() => variable.assign(tf.tensor(Float32Array.from(values), variable.shape)));
+/** Assigns every fixture weight to the store's parameter of that name; every parameter must be given. */
+export function loadWeights(store: ParamStore, params: Record<string, number[]>): void {
+  const names = store.variables().map((p) => p.name).sort();
+  if (JSON.stringify(names) !== JSON.stringify(Object.keys(params).sort())) {
+    throw new Error(`fixture weights ${Object.keys(params).sort().join(', ')} do not match the mixer's ${names.join(', ')}`);
+  }
+  for (const [name, values] of Object.entries(params)) {
+    const variable = store.get(name);
+    tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
   }
 }
 
-export const caseInput = (c: LraCase): tf.Tensor3D => tf.tensor3d(Float32Array.from(c.x), [c.batch, c.length, c.dModel]);
-export const caseMask = (c: LraCase): tf.Tensor2D => tf.tensor2d(Float32Array.from(c.mask), [c.batch, c.length]);
-
-/** max |a - b| over all elements. */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Largest |a - b|. */
+export function maxAbsError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
