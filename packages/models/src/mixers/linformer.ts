@@ -27,6 +27,8 @@ export interface LinformerOptions {
   k: number | null;
   /** 'clean' as above; 'lra' reproduces LRA's code (see the top of this file). */
   impl: 'clean' | 'lra';
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null: dModel. */
+  qkvDim: number | null;
 }
 
 /** k when the options leave it null: the paper's 256, or LRA's low_rank_features 16. */
@@ -41,15 +43,16 @@ export function linformerRows(seqLen: number, options: { k: number | null; impl?
 
 function createLinformer(args: MixerArgs, options: LinformerOptions): Mixer {
   const { dModel, heads, seqLen } = args;
-  const headDim = dModel / heads;
+  const qkv = options.qkvDim ?? dModel;
+  const headDim = qkv / heads;
   const lra = options.impl === 'lra';
   const rows = linformerRows(seqLen, options);
   const init = { bias: false, kernelInit: xavierUniform() };
-  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: dModel, ...init });
+  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: qkv, ...init });
   const query = project('query');
   const key = project('key');
   const value = project('value');
-  const output = project('output');
+  const output = dense(args.params, 'output', { inputDim: qkv, units: dModel, ...init });
   // xavier-uniform's limit is symmetric in the two fans, so E [k, N] draws as LRA's [N, k] does.
   const compress = args.params.add('compress', [rows, seqLen], lra ? xavierUniform() : normal(0.02));
 
@@ -75,7 +78,7 @@ function createLinformer(args: MixerArgs, options: LinformerOptions): Mixer {
         const e = (length === seqLen ? compress : tf.slice(compress, [0, 0], [rows, length])) as tf.Tensor2D;
         // One 2-D product per projection: E [k, N] @ K [N, B*D], tokens leading.
         const compressTokens = (t: tf.Tensor) =>
-          tf.reshape(tf.matMul(e, tf.reshape(tf.transpose(t, [1, 0, 2]), [length, batch * dModel]) as tf.Tensor2D), [rows, batch, heads, headDim]);
+          tf.reshape(tf.matMul(e, tf.reshape(tf.transpose(t, [1, 0, 2]), [length, batch * qkv]) as tf.Tensor2D), [rows, batch, heads, headDim]);
         const kT3 = tf.reshape(tf.transpose(compressTokens(k), [1, 2, 3, 0]), [batch * heads, headDim, rows]) as tf.Tensor3D;
         const v3 = tf.reshape(tf.transpose(compressTokens(v), [1, 2, 0, 3]), [batch * heads, rows, headDim]) as tf.Tensor3D;
         const q3 = tf.reshape(tf.transpose(tf.reshape(q, [batch, length, heads, headDim]), [0, 2, 1, 3]), [batch * heads, length, headDim]) as tf.Tensor3D;
@@ -83,7 +86,7 @@ function createLinformer(args: MixerArgs, options: LinformerOptions): Mixer {
         const mixed = tf.reshape(tf.transpose(tf.reshape(tf.matMul(weights, v3), [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
           length,
-          dModel,
+          qkv,
         ]) as tf.Tensor3D;
         return output.apply(mixed);
       });
@@ -97,12 +100,14 @@ export const linformer: MixerSpec<LinformerOptions> = {
   paper: 'Wang, Li, Khabsa, Fang and Ma, "Linformer: Self-Attention with Linear Complexity", arXiv:2006.04768, 2020',
   kind: 'attention',
   // k null: 256 with impl 'clean', 16 with impl 'lra'; a k the config sets applies to both.
-  defaults: { k: null, impl: 'clean' },
+  defaults: { k: null, impl: 'clean', qkvDim: null },
   choices: { impl: ['clean', 'lra'] },
   create: createLinformer,
   validate(args, options) {
     if (options.k !== null && (!Number.isInteger(options.k) || options.k < 1)) return `k must be a positive integer, got ${options.k}`;
-    if (args.dModel % args.heads !== 0) return `dModel ${args.dModel} is not divisible by ${args.heads} heads`;
+    const qkv = options.qkvDim ?? args.dModel;
+    if (!Number.isInteger(qkv) || qkv < 1) return `qkvDim must be a positive integer, got ${options.qkvDim}`;
+    if (qkv % args.heads !== 0) return `${options.qkvDim === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
     return null;
   },
 };

@@ -28,18 +28,21 @@ export function lraLocalPaddedLength(length: number, blockSize: number): number 
 
 export interface LocalLraOptions {
   blockSize: number;
+  /** LRA's qkv_dim: the width of queries, keys and values; null: dModel. */
+  qkvDim: number | null;
 }
 
 export function createLocalLra(args: MixerArgs, options: LocalLraOptions): Mixer {
   const { dModel, heads } = args;
-  const headDim = dModel / heads;
+  const qkv = options.qkvDim ?? dModel;
+  const headDim = qkv / heads;
   const size = options.blockSize;
   const init = { bias: false, kernelInit: xavierUniform() };
-  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: dModel, ...init });
+  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: qkv, ...init });
   const query = project('query');
   const key = project('key');
   const value = project('value');
-  const output = project('output');
+  const output = dense(args.params, 'output', { inputDim: qkv, units: dModel, ...init });
 
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
@@ -66,8 +69,8 @@ export function createLocalLra(args: MixerArgs, options: LocalLraOptions): Mixer
         const probabilities = tf.softmax(tf.reshape(scores, [batch * groups * heads, size, size]));
         const weights = dropout(probabilities, args.attentionDropout, ctx) as tf.Tensor3D;
         const mixed = tf.reshape(tf.matMul(weights, v3 as tf.Tensor3D), [batch, groups, heads, size, headDim]);
-        const positions = tf.reshape(tf.transpose(mixed, [0, 3, 1, 2, 4]), [batch, padded, dModel]);
-        return output.apply(tf.slice(positions, [0, 0, 0], [batch, length, dModel]) as tf.Tensor3D);
+        const positions = tf.reshape(tf.transpose(mixed, [0, 3, 1, 2, 4]), [batch, padded, qkv]);
+        return output.apply(tf.slice(positions, [0, 0, 0], [batch, length, qkv]) as tf.Tensor3D);
       });
     },
   };

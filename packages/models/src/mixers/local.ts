@@ -25,6 +25,8 @@ export interface LocalOptions {
   impl: 'clean' | 'lra';
   /** impl 'lra' only: positions per group (LRA's block_size). */
   blockSize: number;
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null: dModel. */
+  qkvDim: number | null;
 }
 
 /** The largest kept offset: |i - j| <= radius exactly when |i - j| < w / 2. */
@@ -55,15 +57,16 @@ function withNeighbours(x: tf.Tensor3D, blocks: number): tf.Tensor3D {
 function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
   if (options.impl === 'lra') return createLocalLra(args, options);
   const { dModel, heads } = args;
-  const headDim = dModel / heads;
+  const qkv = options.qkvDim ?? dModel;
+  const headDim = qkv / heads;
   const radius = localRadius(options.window);
   const block = Math.max(1, radius);
   const init = { bias: false, kernelInit: xavierUniform() };
-  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: dModel, ...init });
+  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: qkv, ...init });
   const query = project('query');
   const key = project('key');
   const value = project('value');
-  const output = project('output');
+  const output = dense(args.params, 'output', { inputDim: qkv, units: dModel, ...init });
 
   /**
    * Band softmax weights [B*H*nb, P, 3P] (before dropout; query p of block b against keys
@@ -84,7 +87,7 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
       headDim,
     ]) as tf.Tensor3D;
     const context = (t: tf.Tensor): tf.Tensor => {
-      const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * dModel]);
+      const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * qkv]);
       return tf.reshape(withNeighbours(padded as tf.Tensor3D, blocks), [batch, blocks, 3 * block, heads, headDim]);
     };
     const kT3 = tf.reshape(tf.transpose(context(key.apply(x)), [0, 3, 1, 4, 2]), [batch * heads * blocks, headDim, 3 * block]) as tf.Tensor3D;
@@ -109,7 +112,7 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
         const merged = tf.reshape(tf.transpose(tf.slice(mixed, [0, 0, 0, 0], [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
           length,
-          dModel,
+          qkv,
         ]) as tf.Tensor3D;
         return output.apply(merged);
       });
@@ -155,12 +158,14 @@ export const local: MixerSpec<LocalOptions> = {
   title: 'Local (sliding-window) attention',
   paper: 'Tay et al., "Long Range Arena: A Benchmark for Efficient Transformers", ICLR 2021 (local attention baseline)',
   kind: 'attention',
-  defaults: { window: 32, impl: 'clean', blockSize: 50 },
+  defaults: { window: 32, impl: 'clean', blockSize: 50, qkvDim: null },
   choices: { impl: ['clean', 'lra'] },
   create: createLocal,
   validate(args, options) {
     if (!Number.isInteger(options.window) || options.window < 1) return `window must be a positive integer, got ${options.window}`;
-    if (args.dModel % args.heads !== 0) return `dModel ${args.dModel} is not divisible by ${args.heads} heads`;
+    const qkv = options.qkvDim ?? args.dModel;
+    if (!Number.isInteger(qkv) || qkv < 1) return `qkvDim must be a positive integer, got ${options.qkvDim}`;
+    if (qkv % args.heads !== 0) return `${options.qkvDim === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
     if (!Number.isInteger(options.blockSize) || options.blockSize < 1) {
       return `blockSize must be a positive integer, got ${options.blockSize}`;
     }

@@ -116,6 +116,8 @@ export const performer: MixerSpec<PerformerOptions> = {
     'Choromanski, Likhosherstov, Dohan, Song, Gane, Sarlos, Hawkins, Davis, Mohiuddin, Kaiser, Belanger, Colwell and Weller, "Rethinking Attention with Performers", ICLR 2021',
   kind: 'attention',
   defaults: { qkvDim: null, features: 256, redrawEvery: 1000, impl: 'clean', lraKernel: 'relu' },
+  // null: features drawn once, never redrawn.
+  nullable: ['redrawEvery'],
   choices: { impl: ['clean', 'lra'], lraKernel: ['relu', 'softmax'] },
   rope: true,
   create: createPerformer,
