@@ -16,8 +16,9 @@ export interface MixerSummary {
   /** Why it cannot, or null. */
   problem: string | null;
   /**
-   * The implementations its `impl` option offers: 'clean' (the paper's method as written) and/or
-   * 'lra' (as the Long Range Arena's code builds it). A mixer without the option is clean only.
+   * The implementations its `impl` option offers: 'clean' (the paper's method as written), 'lra'
+   * (as the Long Range Arena's code builds it), 'reference' (as its authors' code builds it). A
+   * mixer without the option is clean only.
    */
   implementations: string[];
 }

@@ -104,6 +104,8 @@ export interface MixerSpec<O extends object> {
   kind: MixerKind;
   /** Every option with its default: the option keys and their value types are read from here. */
   defaults: O;
+  /** Options that also take null (with a non-null default; a null default is nullable already). */
+  nullable?: readonly (keyof O)[];
   /** Allowed values of string options, checked when options are resolved. */
   choices?: { readonly [K in keyof O]?: readonly O[K][] };
   /** The block style its paper uses; default pre-ln. */

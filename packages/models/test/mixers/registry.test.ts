@@ -71,6 +71,11 @@ describe('mixer registry', () => {
     );
     expect(() => resolveMixerOptions('nope', {})).toThrow('unknown mixer "nope"');
   });
+
+  it('takes null for an option its mixer declares nullable, and only there', () => {
+    expect(resolveMixerOptions('performer', { redrawEvery: null }).redrawEvery).toBeNull();
+    expect(() => resolveMixerOptions('performer', { features: null })).toThrow('option "features" of mixer performer must be a finite number, got null');
+  });
 });
 
 describe('mixer catalog', () => {

@@ -1,5 +1,6 @@
 import { cell, rate } from './format.js';
 import type { Leaderboard, LeaderboardEntry, SeedStats, SummaryRow } from './leaderboard.js';
+import { LRA_PARAM_BUDGET } from './mixer-params.js';
 import { LRA_PRESET, type LraComparisonCell, type LraComparisonRow } from './lra-comparison.js';
 import { formatPublished, isLraTask, LRA_TASKS, NOT_PUBLISHED, TASK_TITLES } from './published.js';
 
@@ -68,8 +69,15 @@ function lraComparisonTable(rows: readonly LraComparisonRow[]): string[] {
   return lines;
 }
 
+/** "1.02", or "2.49 (over 1.1)": LRA compares models within 10% of the Transformer's size. */
+function budgetCell(ratio: number | null): string {
+  if (ratio === null) return '-';
+  return ratio > LRA_PARAM_BUDGET ? `${ratio.toFixed(2)} (over ${LRA_PARAM_BUDGET})` : ratio.toFixed(2);
+}
+
 function taskTable(entries: readonly LeaderboardEntry[]): string[] {
-  const header = ['mixer', 'preset', 'runs (seeds)', 'test acc. % (mean ± sd)', 'best val. % (mean)', 'last ckpt test % (mean)', 'published %', 'diff. (points)', 'majority %', 'steps/s', 'tokens/s', 'backend', 'params', 'config'];
+  // Steps beside the preset: runs of different lengths are different experiments, never averaged.
+  const header = ['mixer', 'preset', 'steps', 'runs (seeds)', 'test acc. % (mean ± sd)', 'best val. % (mean)', 'last ckpt test % (mean)', 'published %', 'diff. (points)', 'majority %', 'steps/s', 'tokens/s', 'backend', 'params', 'params / Transformer', 'config'];
   const lines = [row(header), row(header.map(() => '---'))];
   for (const e of entries) {
     const published = e.published ? `${formatPublished(e.published)} (${e.published.model})` : NOT_PUBLISHED;
@@ -77,6 +85,7 @@ function taskTable(entries: readonly LeaderboardEntry[]): string[] {
       row([
         experimentName(e),
         e.preset,
+        e.steps.map((n) => n.toLocaleString('en-US')).join(', '),
         `${e.testAccuracy.n} (${e.seeds.join(', ')})`,
         formatStats(e.testAccuracy),
         meanOnly(e.bestValAccuracy),
@@ -88,6 +97,7 @@ function taskTable(entries: readonly LeaderboardEntry[]): string[] {
         rate(e.speed.tokensPerSec),
         e.backends.join(', '),
         e.params.map((p) => p.toLocaleString('en-US')).join(', '),
+        budgetCell(e.paramsRatio),
         e.configHash,
       ]),
     );

@@ -11,7 +11,19 @@ import {
   type PublishedScore,
 } from './published.js';
 import { buildLraComparison, LRA_PRESET, type LraComparisonRow } from './lra-comparison.js';
+import { transformerParams } from './mixer-params.js';
 import { mean, median, sampleStd } from './sample-stats.js';
+
+const transformerParamsCache = new Map<string, number>();
+
+/** params over the base Transformer's (null without a tfjs backend to build it on, or for an unknown task). */
+function ratioToTransformer(task: string, preset: string, params: number): number | null {
+  const key = `${task}\u0000${preset}`;
+  const base = transformerParamsCache.get(key) ?? transformerParams(task, preset);
+  if (base === null) return null;
+  transformerParamsCache.set(key, base);
+  return params / base;
+}
 
 /** Spread over seeds, in percent. */
 export interface SeedStats {
@@ -54,6 +66,11 @@ export interface LeaderboardEntry {
   speed: { stepsPerSec: number; tokensPerSec: number };
   backends: string[];
   params: number[];
+  /**
+   * The largest of `params` over the base Transformer's at the same task and preset: LRA compares
+   * models of about equal size (at most 1.1); null where the Transformer cannot be built here.
+   */
+  paramsRatio: number | null;
   steps: number[];
   warnings: string[];
 }
@@ -200,6 +217,7 @@ export function buildEntries(runs: readonly FinishedRun[]): LeaderboardEntry[] {
       },
       backends: uniqueSorted(runsSorted.map((x) => x.report.backend)),
       params: uniqueSorted(runsSorted.map((x) => x.report.params)),
+      paramsRatio: ratioToTransformer(first.task, first.preset, Math.max(...runsSorted.map((x) => x.report.params))),
       steps: uniqueSorted(runsSorted.map((x) => x.report.steps)),
       warnings,
     });
