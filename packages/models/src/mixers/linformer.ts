@@ -107,7 +107,7 @@ export const linformer: MixerSpec<LinformerOptions> = {
     if (options.k !== null && (!Number.isInteger(options.k) || options.k < 1)) return `k must be a positive integer, got ${options.k}`;
     const qkv = options.qkvDim ?? args.dModel;
     if (!Number.isInteger(qkv) || qkv < 1) return `qkvDim must be a positive integer, got ${options.qkvDim}`;
-    if (qkv % args.heads !== 0) return `${options.qkvDim === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
+    if (qkv % args.heads !== 0) return `${(options.qkvDim ?? null) === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
     return null;
   },
 };

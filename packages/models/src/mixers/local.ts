@@ -165,7 +165,7 @@ export const local: MixerSpec<LocalOptions> = {
     if (!Number.isInteger(options.window) || options.window < 1) return `window must be a positive integer, got ${options.window}`;
     const qkv = options.qkvDim ?? args.dModel;
     if (!Number.isInteger(qkv) || qkv < 1) return `qkvDim must be a positive integer, got ${options.qkvDim}`;
-    if (qkv % args.heads !== 0) return `${options.qkvDim === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
+    if (qkv % args.heads !== 0) return `${(options.qkvDim ?? null) === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
     if (!Number.isInteger(options.blockSize) || options.blockSize < 1) {
       return `blockSize must be a positive integer, got ${options.blockSize}`;
     }

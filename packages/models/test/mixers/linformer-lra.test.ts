@@ -48,7 +48,7 @@ describe("linformer impl 'lra' (wasm)", () => {
   });
 
   it('defaults k to 16 rows (256 for clean), never capped at the length, unless k is set', () => {
-    expect(resolveMixerOptions('linformer', { impl: 'lra' })).toEqual({ k: null, impl: 'lra' });
+    expect(resolveMixerOptions('linformer', { impl: 'lra' })).toEqual({ k: null, impl: 'lra', qkvDim: null });
     expect(linformerRows(7, resolveMixerOptions('linformer', { impl: 'lra' }))).toBe(16);
     expect(linformerRows(4001, resolveMixerOptions('linformer', { impl: 'lra' }))).toBe(16);
     expect(linformerRows(7, resolveMixerOptions('linformer', { impl: 'lra', k: 32 }))).toBe(32);

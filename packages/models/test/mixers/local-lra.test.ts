@@ -104,8 +104,8 @@ describe("local impl 'lra' (wasm)", () => {
   });
 
   it('resolves blockSize 50 by default, validates it, and keeps the clean default', () => {
-    expect(resolveMixerOptions('local', { impl: 'lra' })).toEqual({ window: 32, impl: 'lra', blockSize: 50 });
-    expect(resolveMixerOptions('local')).toEqual({ window: 32, impl: 'clean', blockSize: 50 });
+    expect(resolveMixerOptions('local', { impl: 'lra' })).toEqual({ window: 32, impl: 'lra', blockSize: 50, qkvDim: null });
+    expect(resolveMixerOptions('local')).toEqual({ window: 32, impl: 'clean', blockSize: 50, qkvDim: null });
     expect(() => resolveMixerOptions('local', { impl: 'flax' })).toThrow('option "impl" of mixer local must be one of "clean", "lra"');
     const args = { dModel: 8, heads: 2, seqLen: 9, dropout: 0, attentionDropout: 0, layer: 0, params: new ParamStore(1) };
     expect(local.validate!(args, { ...local.defaults, impl: 'lra', blockSize: 0 })).toBe('blockSize must be a positive integer, got 0');
