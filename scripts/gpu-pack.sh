@@ -5,6 +5,7 @@
 #   gpu-pack/app.tar.xz     the built packages (dist, bin, bench) and the pruned production node_modules
 #   gpu-pack/debs/*.deb     the Vulkan and GL loader packages (apt-get download, amd64)
 #   gpu-pack/manifest.json  versions, sizes and sha256 of the files above
+#   gpu-pack/SHA256SUMS     the same hashes, for sha256sum -c; node.stamp: node.xz's version and source hash
 # The folder and the tracked files travel together to the GPU machine, where both must fit in
 # 64 MiB: the build fails, saying so, when they do not.
 set -euo pipefail
@@ -80,6 +81,8 @@ const { files: appFiles, bytes: appBytes } = JSON.parse(summary);
 const manifest = { node: nodeVersion, platform: `${process.platform}-${process.arch}`, app: { files: appFiles, unpackedBytes: appBytes }, files, builtAt: new Date().toISOString() };
 writeFileSync(join(pack, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 EOF
+
+(cd "$PACK" && sha256sum node.xz app.tar.xz manifest.json debs/*.deb >SHA256SUMS)
 
 # Sizes: the pack, and the pack with the tracked files that travel beside it.
 pack_bytes=$(find "$PACK" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')

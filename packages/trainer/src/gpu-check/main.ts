@@ -5,11 +5,14 @@
 //   record --name N --command C --limit-s S --wall-s S --exit-code E --output FILE [--result FILE]
 //          [--run DIR]... [--skipped WHY] --to FILE       one step's JSON (step-record.ts)
 //   summary --to FILE [--info JSON] STEP_JSON...          the summary of the steps' JSON files
+//   group --name N --to FILE STEP_JSON...                 several steps' JSON as one file
+//   until-step --step N --run DIR -- COMMAND...           runs COMMAND until DIR's metrics reach step N
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { BACKEND_REQUESTS, type BackendRequest } from '@lra/models';
 import { adapterReport } from './adapter-report.js';
 import { runNumericChecks } from './numeric-checks.js';
+import { runUntilStep } from './stop-after-step.js';
 import { buildStepRecord, type StepRecord, type StepRecordInput } from './step-record.js';
 import { summarizeSteps } from './summary.js';
 
@@ -67,6 +70,20 @@ async function main(argv: string[]): Promise<number> {
     const info = values.info === undefined ? {} : (JSON.parse(values.info) as Record<string, unknown>);
     writeJson(values.to, summarizeSteps(steps, info));
     return 0;
+  }
+  if (command === 'group') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { to: { type: 'string' }, name: { type: 'string' } } });
+    if (values.to === undefined || values.name === undefined) throw new Error('group: --name and --to are required');
+    const steps = positionals.map((path) => JSON.parse(readFileSync(path, 'utf8')) as StepRecord);
+    writeJson(values.to, { step: values.name, ok: steps.length > 0 && steps.every((s) => s.ok), steps });
+    return 0;
+  }
+  if (command === 'until-step') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { step: { type: 'string' }, run: { type: 'string' } } });
+    if (values.run === undefined) throw new Error('until-step: --run is required');
+    const result = await runUntilStep(positionals, values.run, numberOf('step', values.step));
+    process.stderr.write(`gpu-check: ${result.stoppedAt === null ? `the command ended by itself (exit ${result.exitCode})` : `stopped at step ${result.stoppedAt}`}\n`);
+    return result.exitCode;
   }
   process.stderr.write('usage: main.js adapter|numeric [--backend B] | record ... | summary ... (see the header of gpu-check/main.ts)\n');
   return 2;
