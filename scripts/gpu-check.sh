@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/gpu-check.sh [--dry-run] [--out DIR] [--pack DIR] [--work DIR]
+# scripts/gpu-check.sh [--dry-run] [--out DIR] [--pack DIR] [--work DIR] [--only STEP,...]
 #
 # The GPU check in one command, on a machine with a GPU and without network access or Node.js
 # (docs/gpu.md): unpacks gpu-pack/ (make gpu-pack), installs the Vulkan loader from it where the
@@ -15,6 +15,10 @@
 # and OUT/logs.tar.xz (every step's full output): seven files, within what a device call returns.
 # The limits add up to about nine minutes; GPU_CHECK_BUDGET_S (default 540) caps the whole run,
 # shortening or skipping the steps that come last.
+#
+# --only adapter,numeric,bench,peer,listops runs those steps alone (a rerun of the ones that failed).
+# GPU_CHECK_BACKEND (default webgpu) names the tfjs backend of the steps: wasm rehearses the whole
+# sequence on a machine without a GPU.
 #
 # --dry-run (any machine): checks the pack's files against its manifest, unpacks it, runs Node
 # from it, `lra --help` and a one-cell wasm benchmark from the unpacked project, loads the WebGPU
@@ -33,6 +37,8 @@ LIMIT_BYTES=$((64 * 1024 * 1024))
 BENCH_MIXERS=attention,fnet,fftnet,hyena
 PEER_MIXERS=attention,fnet,fftnet
 LENGTHS=1024,4096,16384
+BACKEND=${GPU_CHECK_BACKEND:-webgpu}
+ONLY=adapter,numeric,bench,peer,listops
 
 while (($# > 0)); do
   case $1 in
@@ -40,7 +46,8 @@ while (($# > 0)); do
     --out) OUT_DIR=$2; shift ;;
     --pack) PACK=$2; shift ;;
     --work) WORK=$2; shift ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) ONLY=$2; shift ;;
+    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-check: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -117,7 +124,8 @@ step() {
 gpu_name=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)
 loader_before=$(ldconfig -p 2>/dev/null | grep -c 'libvulkan.so.1' || true)
 loader_from_pack=false
-if ((DRY_RUN == 0)) && ((loader_before == 0)); then
+# Only where there is a GPU: the packages unpack into /, which no other machine should get.
+if ((DRY_RUN == 0)) && ((loader_before == 0)) && [[ -n $gpu_name ]]; then
   # The device recipe: these loader packages unpack into / (other packages must not).
   for deb in "$PACK"/debs/*.deb; do dpkg -x "$deb" / || die "dpkg -x $deb failed"; done
   ldconfig
@@ -140,41 +148,57 @@ if ((DRY_RUN == 1)); then
   step dry-loader-debs 30 log bash -c 'for f in "$0"/debs/*.deb; do dpkg-deb -c "$f"; done | grep -E "libvulkan\.so\.1|libGLdispatch" || { echo "no libvulkan.so.1 in the packages"; exit 1; }' "$PACK"
   steps=(dry-help dry-wasm dry-webgpu-modules dry-loader-debs)
 else
-  step adapter 45 json "${CHECK[@]}" adapter --backend webgpu
-  step numeric 60 json "${CHECK[@]}" numeric --backend webgpu
-  step bench 140 json "${LRA[@]}" bench --backend webgpu --mixers "$BENCH_MIXERS" --lengths "$LENGTHS" --warmup 1 --repeats 3 --budget-ms 20000 --json
-  if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    step peer 60 json python3 "$APP/packages/trainer/bench/peer/peer.py" --device cuda --mixers "$PEER_MIXERS" --lengths "$LENGTHS" --warmup 1 --repeats 3 --budget-ms 20000
-  else
-    : >"$WORK/logs/peer.log"
-    "${CHECK[@]}" record --name peer --command python3 --to "$WORK/steps/peer.json" --output "$WORK/logs/peer.log" \
-      --limit-s 0 --wall-s 0 --exit-code 0 --skipped "python3 has no torch that sees a CUDA device"
-    RECORDED+=("$WORK/steps/peer.json")
+  wanted() { [[ ,$ONLY, == *,$1,* ]]; }
+  steps=()
+  if wanted adapter; then
+    step adapter 45 json "${CHECK[@]}" adapter --backend "$BACKEND"
+    steps+=(adapter)
   fi
-  # ListOps, generated: the tiny preset generates its own short set; small and lra read a set of
-  # 2,000/200/200 full-length examples prepared in a data root of their own.
-  step listops-data 30 log "${LRA[@]}" data prepare --task listops --generate --generator '{"counts":{"train":2000,"val":200,"test":200}}' --out "$WORK/data-long"
-  STEP_RUNS=("$WORK/runs/tiny-fftnet")
-  step listops-tiny 75 log "${LRA[@]}" train --task listops --mixer fftnet --preset tiny --backend webgpu --data-dir "$WORK/data-tiny" --out "$WORK/runs/tiny-fftnet"
-  STEP_RUNS=("$WORK/runs/small-fftnet")
-  step listops-small 45 log "${LRA[@]}" train --task listops --mixer fftnet --preset small --backend webgpu --data-dir "$WORK/data-long" \
-    --out "$WORK/runs/small-fftnet" --steps 100 --set train.evalEvery=100 train.evalBatches=2 train.logEvery=25
-  for mixer in fftnet attention; do
-    STEP_RUNS=("$WORK/runs/lra-$mixer")
-    step "listops-lra50-$mixer" 45 log "${CHECK[@]}" until-step --step 50 --run "$WORK/runs/lra-$mixer" -- \
-      "${LRA[@]}" train --task listops --mixer "$mixer" --preset lra --backend webgpu --data-dir "$WORK/data-long" --out "$WORK/runs/lra-$mixer" --set train.logEvery=50
-  done
-  steps=(adapter numeric bench peer)
-  "${CHECK[@]}" group --name listops --to "$OUT_DIR/listops.json" \
-    "$WORK"/steps/listops-data.json "$WORK"/steps/listops-tiny.json "$WORK"/steps/listops-small.json \
-    "$WORK"/steps/listops-lra50-fftnet.json "$WORK"/steps/listops-lra50-attention.json
+  if wanted numeric; then
+    step numeric 60 json "${CHECK[@]}" numeric --backend "$BACKEND"
+    steps+=(numeric)
+  fi
+  if wanted bench; then
+    step bench 140 json "${LRA[@]}" bench --backend "$BACKEND" --mixers "$BENCH_MIXERS" --lengths "$LENGTHS" --warmup 1 --repeats 3 --budget-ms 20000 --json
+    steps+=(bench)
+  fi
+  if wanted peer; then
+    if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+      step peer 60 json python3 "$APP/packages/trainer/bench/peer/peer.py" --device cuda --mixers "$PEER_MIXERS" --lengths "$LENGTHS" --warmup 1 --repeats 3 --budget-ms 20000
+    else
+      : >"$WORK/logs/peer.log"
+      "${CHECK[@]}" record --name peer --command python3 --to "$WORK/steps/peer.json" --output "$WORK/logs/peer.log" \
+        --limit-s 0 --wall-s 0 --exit-code 0 --skipped "python3 has no torch that sees a CUDA device"
+      RECORDED+=("$WORK/steps/peer.json")
+    fi
+    steps+=(peer)
+  fi
+  if wanted listops; then
+    # ListOps, generated: the tiny preset generates its own short set; small and lra read a set
+    # of 2,000/200/200 full-length examples prepared in a data root of their own.
+    step listops-data 30 log "${LRA[@]}" data prepare --task listops --generate --generator '{"counts":{"train":2000,"val":200,"test":200}}' --out "$WORK/data-long"
+    STEP_RUNS=("$WORK/runs/tiny-fftnet")
+    step listops-tiny 75 log "${LRA[@]}" train --task listops --mixer fftnet --preset tiny --backend "$BACKEND" --data-dir "$WORK/data-tiny" --out "$WORK/runs/tiny-fftnet"
+    STEP_RUNS=("$WORK/runs/small-fftnet")
+    step listops-small 45 log "${LRA[@]}" train --task listops --mixer fftnet --preset small --backend "$BACKEND" --data-dir "$WORK/data-long" \
+      --out "$WORK/runs/small-fftnet" --steps 100 --set train.evalEvery=100 train.evalBatches=2 train.logEvery=25
+    for mixer in fftnet attention; do
+      STEP_RUNS=("$WORK/runs/lra-$mixer")
+      step "listops-lra50-$mixer" 45 log "${CHECK[@]}" until-step --step 50 --run "$WORK/runs/lra-$mixer" -- \
+        "${LRA[@]}" train --task listops --mixer "$mixer" --preset lra --backend "$BACKEND" --data-dir "$WORK/data-long" --out "$WORK/runs/lra-$mixer" --set train.logEvery=50
+    done
+    "${CHECK[@]}" group --name listops --to "$OUT_DIR/listops.json" \
+      "$WORK"/steps/listops-data.json "$WORK"/steps/listops-tiny.json "$WORK"/steps/listops-small.json \
+      "$WORK"/steps/listops-lra50-fftnet.json "$WORK"/steps/listops-lra50-attention.json
+  fi
 fi
 
 for name in "${steps[@]}"; do cp "$WORK/steps/$name.json" "$OUT_DIR/$name.json"; done
-info=$("$NODE" -e 'const [dry, gpu, loader, node, packBytes, budget, start] = process.argv.slice(1);
-  console.log(JSON.stringify({ dryRun: dry === "1", gpu: gpu || null, vulkanLoader: loader, vkDriverFiles: process.env.VK_DRIVER_FILES ?? null,
-    node, packBytes: Number(packBytes), budgetS: Number(budget), startedAt: new Date(Number(start) * 1000).toISOString() }))' \
-  "$DRY_RUN" "$gpu_name" "$loader_state" "$actual_node" "$pack_bytes" "$BUDGET_S" "$START")
+info=$("$NODE" -e 'const [dry, backend, gpu, loader, node, packBytes, budget, start] = process.argv.slice(1);
+  console.log(JSON.stringify({ dryRun: dry === "1", backend: dry === "1" ? null : backend, gpu: gpu || null, vulkanLoader: loader, vkDriverFiles: process.env.VK_DRIVER_FILES ?? null,
+    node, packBytes: Number(packBytes), budgetS: Number(budget), startedAt: new Date(Number(start) * 1000).toISOString(),
+    wallS: Math.round(Date.now() / 1000 - Number(start)) }))' \
+  "$DRY_RUN" "$BACKEND" "$gpu_name" "$loader_state" "$actual_node" "$pack_bytes" "$BUDGET_S" "$START")
 "${CHECK[@]}" summary --to "$OUT_DIR/summary.json" --info "$info" "${RECORDED[@]}"
 tar -C "$WORK" -cJf "$OUT_DIR/logs.tar.xz" logs
 ok=$("$NODE" -p "require('$OUT_DIR/summary.json').ok")

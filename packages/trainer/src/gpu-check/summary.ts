@@ -27,7 +27,7 @@ export function summarizeSteps(steps: readonly StepRecord[], info: Record<string
   return {
     ...info,
     ok: lines.length > 0 && lines.every((l) => l.ok),
-    wallS: lines.reduce((t, l) => t + l.wallS, 0),
+    stepsWallS: lines.reduce((t, l) => t + l.wallS, 0),
     steps: lines,
   };
 }

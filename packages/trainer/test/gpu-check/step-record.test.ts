@@ -62,10 +62,10 @@ describe('the summary', () => {
   it('is ok only when every step is, and lists each with how it ended', () => {
     const ok = buildStepRecord({ ...base, exitCode: 0, output: '' });
     const late = buildStepRecord({ ...base, name: 'peer', exitCode: 124, output: '', wallS: 60 });
-    expect(summarizeSteps([ok], { gpu: 'H100' })).toMatchObject({ gpu: 'H100', ok: true, wallS: 12.5, steps: [{ step: 'bench', ok: true }] });
+    expect(summarizeSteps([ok], { gpu: 'H100' })).toMatchObject({ gpu: 'H100', ok: true, stepsWallS: 12.5, steps: [{ step: 'bench', ok: true }] });
     const summary = summarizeSteps([ok, late]);
     expect(summary.ok).toBe(false);
-    expect(summary.wallS).toBe(72.5);
+    expect(summary.stepsWallS).toBe(72.5);
     expect(summary.steps[1]).toEqual({ step: 'peer', ok: false, exitCode: 124, timedOut: true, wallS: 60, limitS: 140 });
     expect(summarizeSteps([]).ok).toBe(false);
   });
