@@ -28,7 +28,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PACK=$ROOT/gpu-pack
-OUT_DIR=${OUT:-$ROOT/gpu-check-out}
+OUT_DIR=${OUT:-$ROOT/runs/gpu-check}
 WORK=${TMPDIR:-/tmp}/lra-gpu-check
 DRY_RUN=0
 BUDGET_S=${GPU_CHECK_BUDGET_S:-540}
