@@ -7,11 +7,11 @@
 #   adapter   which adapter Dawn finds, its limits, a matrix product checked and timed (webgpu)
 #   numeric   spectral ops against dense transforms, four mixers' logits and a training step
 #             against tfjs's cpu backend (webgpu)
-#   bench     lra bench --backend webgpu, attention/fnet/fftnet/hyena at 1024, 4096, 16384
+#   bench     lra bench --backend webgpu, fnet/fftnet/hyena/attention at 1024 and 4096, then at 16384
 #   peer      the PyTorch peer on cuda, attention/fnet/fftnet at the same lengths (when torch sees a GPU)
 #   listops   generated ListOps: a tiny and a small run (accuracy, steps/s), and the first 50 steps
 #             of the lra preset for fftnet and attention (steps/s, ETA, memory)
-# Each step writes OUT/<step>.json (listops one file for its five parts), then OUT/summary.json
+# Each step writes OUT/<step>.json (bench one file for its two parts, listops for its five), then OUT/summary.json
 # and OUT/logs.tar.xz (every step's full output): seven files, within what a device call returns.
 # The limits add up to about nine minutes; GPU_CHECK_BUDGET_S (default 540) caps the whole run,
 # shortening or skipping the steps that come last.
@@ -34,9 +34,12 @@ DRY_RUN=0
 BUDGET_S=${GPU_CHECK_BUDGET_S:-540}
 LIMIT_BYTES=$((64 * 1024 * 1024))
 # Lengths and mixers of the speed steps (the issue's cells).
-BENCH_MIXERS=attention,fnet,fftnet,hyena
+# Attention last: a cell that hangs or exhausts the device costs only the cells after it.
+BENCH_MIXERS=fnet,fftnet,hyena,attention
 PEER_MIXERS=attention,fnet,fftnet
-LENGTHS=1024,4096,16384
+SHORT_LENGTHS=1024,4096
+LONG_LENGTH=16384
+LENGTHS=$SHORT_LENGTHS,$LONG_LENGTH
 BACKEND=${GPU_CHECK_BACKEND:-webgpu}
 ONLY=adapter,numeric,bench,peer,listops
 
@@ -159,8 +162,12 @@ else
     steps+=(numeric)
   fi
   if wanted bench; then
-    step bench 140 json "${LRA[@]}" bench --backend "$BACKEND" --mixers "$BENCH_MIXERS" --lengths "$LENGTHS" --warmup 1 --repeats 3 --budget-ms 20000 --json
-    steps+=(bench)
+    # Plain mode, every cell in a process of its own; 16384 in a step of its own, so a cell that
+    # hangs or exhausts the device (attention's 16K x 16K scores) costs only the cells after it.
+    # Rows logged before a kill stay in the record's log.
+    step bench-short 70 json "${LRA[@]}" bench --backend "$BACKEND" --mixers "$BENCH_MIXERS" --lengths "$SHORT_LENGTHS" --warmup 1 --repeats 3 --json
+    step bench-long 70 json "${LRA[@]}" bench --backend "$BACKEND" --mixers "$BENCH_MIXERS" --lengths "$LONG_LENGTH" --warmup 1 --repeats 3 --json
+    "${CHECK[@]}" group --name bench --to "$OUT_DIR/bench.json" "$WORK"/steps/bench-short.json "$WORK"/steps/bench-long.json
   fi
   if wanted peer; then
     if python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
@@ -175,17 +182,19 @@ else
   fi
   if wanted listops; then
     # ListOps, generated: the tiny preset generates its own short set; small and lra read a set
-    # of 2,000/200/200 full-length examples prepared in a data root of their own.
-    step listops-data 30 log "${LRA[@]}" data prepare --task listops --generate --generator '{"counts":{"train":2000,"val":200,"test":200}}' --out "$WORK/data-long"
+    # of 2,000/200/200 full-length examples (the generator's own default is 96,000 training
+    # examples, minutes to make), prepared in a data root of their own and named by --set.
+    counts='{"counts":{"train":2000,"val":200,"test":200}}'
+    step listops-data 30 log "${LRA[@]}" data prepare --task listops --generate --generator "$counts" --out "$WORK/data-long"
     STEP_RUNS=("$WORK/runs/tiny-fftnet")
     step listops-tiny 75 log "${LRA[@]}" train --task listops --mixer fftnet --preset tiny --backend "$BACKEND" --data-dir "$WORK/data-tiny" --out "$WORK/runs/tiny-fftnet"
     STEP_RUNS=("$WORK/runs/small-fftnet")
     step listops-small 45 log "${LRA[@]}" train --task listops --mixer fftnet --preset small --backend "$BACKEND" --data-dir "$WORK/data-long" \
-      --out "$WORK/runs/small-fftnet" --steps 100 --set train.evalEvery=100 train.evalBatches=2 train.logEvery=25
+      --out "$WORK/runs/small-fftnet" --steps 100 --set "data.generator=$counts" train.evalEvery=100 train.evalBatches=2 train.logEvery=25
     for mixer in fftnet attention; do
       STEP_RUNS=("$WORK/runs/lra-$mixer")
       step "listops-lra50-$mixer" 45 log "${CHECK[@]}" until-step --step 50 --run "$WORK/runs/lra-$mixer" -- \
-        "${LRA[@]}" train --task listops --mixer "$mixer" --preset lra --backend "$BACKEND" --data-dir "$WORK/data-long" --out "$WORK/runs/lra-$mixer" --set train.logEvery=50
+        "${LRA[@]}" train --task listops --mixer "$mixer" --preset lra --backend "$BACKEND" --data-dir "$WORK/data-long" --out "$WORK/runs/lra-$mixer" --set "data.generator=$counts" train.logEvery=50
     done
     "${CHECK[@]}" group --name listops --to "$OUT_DIR/listops.json" \
       "$WORK"/steps/listops-data.json "$WORK"/steps/listops-tiny.json "$WORK"/steps/listops-small.json \
