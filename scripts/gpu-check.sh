@@ -50,7 +50,7 @@ while (($# > 0)); do
     --pack) PACK=$2; shift ;;
     --work) WORK=$2; shift ;;
     --only) ONLY=$2; shift ;;
-    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set /{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-check: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
