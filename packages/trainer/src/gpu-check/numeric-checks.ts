@@ -188,6 +188,7 @@ async function modelChecks(backend: BackendRequest, references: Map<string, { ou
   const results: CheckResult[] = [];
   for (const mixer of CHECKED_MIXERS) {
     const reference = references.get(mixer)!;
+    // One model build gives both checks, so the logits check's ms includes the training step.
     let outputs: ModelOutputs | null = null;
     const load = async () => {
       outputs ??= (await modelOutputs(mixer, reference.weights)).outputs;
