@@ -8,6 +8,9 @@
 #   make mixers | make test | make bench      make analyze RUN=runs/x [SPLIT=test] [BATCHES=2]
 #   make ablate TASK=listops|image [PRESET=tiny] [WORKERS=2]   spectral-filter ablation grid (experiments/ablations/):
 #              lra sweep --analyze, then lra report --ablation (table; ablation.{md,html} and chart in the results folder)
+#   make gpu-pack      gpu-pack/ (git-ignored): Node (xz), the built project with its production node_modules and the
+#              Vulkan loader packages, under 64 MiB with the tracked files; scripts/gpu-check.sh runs it on a GPU (docs/gpu.md)
+#   make test-gpu-pack make gpu-pack, then scripts/gpu-check.sh --dry-run (unpacks it, runs lra from it on wasm); not in make test
 
 TASK    ?= listops
 MIXER   ?= attention
@@ -17,6 +20,7 @@ LRA     := node packages/trainer/bin/lra.js
 
 opt = $(if $(2),$(1) $(2))
 
+.PHONY: gpu-pack test-gpu-pack
 .PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate
 
 build:
@@ -86,3 +90,11 @@ lint-docker:
 
 clean:
 	rm -rf packages/*/dist packages/*/tsconfig.tsbuildinfo
+
+# The GPU check's pack and its rehearsal here (docs/gpu.md). GPU_CHECK_OUT: where the dry run writes.
+gpu-pack: build
+	scripts/gpu-pack.sh
+
+GPU_CHECK_OUT ?= runs/gpu-check-dry
+test-gpu-pack: gpu-pack
+	scripts/gpu-check.sh --dry-run --out $(GPU_CHECK_OUT)
