@@ -1,0 +1,115 @@
+// The user docs stand alone: every file or folder they link to or mention exists in the
+// repository, and none cites a document a clone does not have.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findBrokenReferences } from './doc-links.js';
+
+const root = resolve(__dirname, '../../../..');
+
+/** README.md, docs/*.md, experiments/ and docker/ READMEs, and each package's README. */
+function userDocs(): string[] {
+  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  const packages = readdirSync(join(root, 'packages')).map((p) => `packages/${p}/README.md`);
+  return ['README.md', ...docs, 'experiments/README.md', 'docker/README.md', ...packages];
+}
+
+describe('links in the user docs', () => {
+  const files = userDocs();
+
+  it('covers the three reference documents', () => {
+    expect(files).toEqual(expect.arrayContaining(['docs/lra.md', 'docs/design.md', 'docs/mixers.md']));
+  });
+
+  it.each(files)('%s: every link and repository path it mentions exists', (file) => {
+    const broken = findBrokenReferences(root, file, readFileSync(join(root, file), 'utf8'));
+    expect(broken.map((b) => `${b.file}:${b.line}: ${b.reference}: ${b.reason}`)).toEqual([]);
+  });
+});
+
+describe('no source file cites a document outside the repository', () => {
+  // The contributor documents these names stand for are not part of the repository; code cites
+  // docs/lra.md, docs/design.md or docs/mixers.md instead.
+  const outside = /\b(?:DESIGN|MIXERS|LRA|TFJS|STYLE)\.md\b|\.\.\/shared\b|shared\/docs\b/;
+  const self = ['doc-links.ts', 'links.test.ts'];
+
+  function sources(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sources(path);
+      return /\.(ts|js|py|json)$/.test(entry.name) && !self.includes(entry.name) ? [path] : [];
+    });
+  }
+
+  it('in packages/, scripts/ and experiments/', () => {
+    const files = ['packages', 'scripts', 'experiments'].flatMap((d) => sources(join(root, d)));
+    expect(files.length).toBeGreaterThan(100);
+    const citing = files.flatMap((path) =>
+      readFileSync(path, 'utf8')
+        .split('\n')
+        .flatMap((text, i) => (outside.test(text) ? [`${path.slice(root.length + 1)}:${i + 1}: ${text.trim()}`] : [])),
+    );
+    expect(citing).toEqual([]);
+  });
+});
+
+describe('the reference checker', () => {
+  const repo = '/repo';
+  const present = new Set([
+    '/repo/README.md',
+    '/repo/docs',
+    '/repo/docs/lra.md',
+    '/repo/docs/figures',
+    '/repo/docs/figures/a.svg',
+    '/repo/packages',
+    '/repo/packages/models',
+    '/repo/packages/models/README.md',
+    '/repo/experiments',
+    '/repo/experiments/README.md',
+  ]);
+  const exists = (path: string): boolean => present.has(path);
+  const check = (file: string, text: string): string[] =>
+    findBrokenReferences(repo, file, text, exists).map((b) => `${b.line}: ${b.reference}: ${b.reason}`);
+
+  it('accepts links relative to the document and mentions relative to the root', () => {
+    const text = [
+      'See [the tasks](lra.md#tasks), ![chart](figures/a.svg "a chart") and [home](../README.md).',
+      'Mixers live in `packages/models/` (packages/models/README.md); the docs in docs/lra.md.',
+      '[ref]: ../experiments/README.md',
+    ].join('\n');
+    expect(check('docs/speed.md', text)).toEqual([]);
+  });
+
+  it('ignores URLs, run outputs, data paths and placeholders', () => {
+    const text = [
+      '[LRA](https://github.com/google-research/long-range-arena/blob/main/docs/x.md), <https://arxiv.org/abs/2011.04006>',
+      'writes runs/listops/report.json and datasets/cache/listops/',
+      'experiments/lra/<task>/base.json, packages/*/README.md, docs/{a,b}.md, [anchor](#tasks), mailto:x@y.z',
+    ].join('\n');
+    expect(check('README.md', text)).toEqual([]);
+  });
+
+  it('reports contributor documents that are not in the repository', () => {
+    expect(check('docs/speed.md', 'The classifier of `lra bench` (DESIGN.md) and MIXERS.md.\nSee README.md.')).toEqual([
+      '1: DESIGN.md: no such document beside this one or at the repository root',
+      '1: MIXERS.md: no such document beside this one or at the repository root',
+    ]);
+  });
+
+  it('reports paths that leave the repository, linked or mentioned', () => {
+    expect(check('experiments/README.md', "`../shared`'s LRA table and [design](../../shared/docs/DESIGN.md)")).toEqual([
+      '1: ../../shared/docs/DESIGN.md: points outside the repository',
+      '1: ../shared: no such path in the repository',
+    ]);
+  });
+
+  it('reports missing link targets and mentions, with their lines', () => {
+    const text = 'intro\n[missing](mixers.md) and docs/design.md, packages/models/src/gone.ts.\n[x]: ./nowhere/';
+    expect(check('docs/lra.md', text)).toEqual([
+      '2: mixers.md: link target does not exist',
+      '2: docs/design.md: no such path in the repository (mentions are read from the repository root)',
+      '2: packages/models/src/gone.ts.: no such path in the repository (mentions are read from the repository root)',
+      '3: ./nowhere/: link target does not exist',
+    ]);
+  });
+});
