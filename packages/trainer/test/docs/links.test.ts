@@ -7,11 +7,11 @@ import { findBrokenReferences } from './doc-links.js';
 
 const root = resolve(__dirname, '../../../..');
 
-/** README.md, docs/*.md, experiments/ and docker/ READMEs, and each package's README. */
+/** README.md, docs/*.md, the experiments/, docker/ and datasets/ READMEs, and each package's README. */
 function userDocs(): string[] {
   const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
   const packages = readdirSync(join(root, 'packages')).map((p) => `packages/${p}/README.md`);
-  return ['README.md', ...docs, 'experiments/README.md', 'docker/README.md', ...packages];
+  return ['README.md', ...docs, 'experiments/README.md', 'docker/README.md', 'datasets/README.md', ...packages];
 }
 
 describe('links in the user docs', () => {
