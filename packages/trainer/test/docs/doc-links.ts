@@ -2,9 +2,10 @@
 // links and images (resolved against the document's folder), plain or backticked mentions of a
 // repository path such as docs/x.md or packages/models/src (resolved against the repository
 // root), upper-case document names such as README.md (the document's folder or the root), and
-// any path that climbs out of the repository (../shared). A user reads the docs in a clone of
-// the repository, so nothing else is there for them to open.
-import { existsSync } from 'node:fs';
+// any path that climbs out of the repository (../shared), and #anchors that name no heading of
+// the markdown file they point into. A user reads the docs in a clone of the repository, so
+// nothing else is there for them to open.
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 
 export interface BrokenReference {
@@ -40,21 +41,46 @@ function bare(path: string): string {
   return path.replace(/[#?].*$/, '').replace(/[.:]+$/, '');
 }
 
+/**
+ * The anchors of a markdown document's headings as GitHub makes them: lower case, punctuation
+ * other than hyphens and underscores dropped, spaces made hyphens, repeats numbered -1, -2, ...
+ */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+    if (!heading) continue;
+    const base = heading[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    anchors.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return anchors;
+}
+
 function insideRepository(root: string, absolute: string): boolean {
   const rel = relative(root, absolute);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-/**
- * Every broken reference of one document. `file` is the document's path relative to `root`;
- * `exists` answers for an absolute path (the file system by default, a set in unit tests).
- */
-export function findBrokenReferences(
-  root: string,
-  file: string,
-  text: string,
-  exists: (absolute: string) => boolean = existsSync,
-): BrokenReference[] {
+/** How the checker sees the repository: the file system by default, a fake in unit tests. */
+export interface RepositoryView {
+  exists(absolute: string): boolean;
+  /** The text of a markdown file that exists. */
+  read(absolute: string): string;
+}
+
+const fileSystem: RepositoryView = { exists: existsSync, read: (path) => readFileSync(path, 'utf8') };
+
+/** Every broken reference of one document; `file` is its path relative to `root`. */
+export function findBrokenReferences(root: string, file: string, text: string, view: RepositoryView = fileSystem): BrokenReference[] {
+  const exists = (path: string): boolean => view.exists(path);
   const broken: BrokenReference[] = [];
   const folder = dirname(resolve(root, file));
   const check = (line: number, reference: string, absolute: string, missing: string): void => {
@@ -68,10 +94,16 @@ export function findBrokenReferences(
     const definition = REFERENCE_DEFINITION.exec(raw);
     if (definition) links.push(definition[1]!);
     for (const target of links) {
-      if (hasScheme(target) || target.startsWith('#')) continue;
+      if (hasScheme(target)) continue;
       const path = bare(target);
-      if (path === '') continue;
-      check(line, target, resolve(folder, decodeURI(path)), 'link target does not exist');
+      const absolute = path === '' ? resolve(root, file) : resolve(folder, decodeURI(path));
+      if (path !== '') check(line, target, absolute, 'link target does not exist');
+      const anchor = /#(.+)$/.exec(target)?.[1];
+      if (anchor === undefined || !absolute.endsWith('.md')) continue;
+      // A link into this document reads its own text; one into another needs that file.
+      if (path !== '' && (!insideRepository(root, absolute) || !exists(absolute))) continue;
+      const anchors = headingAnchors(path === '' ? text : view.read(absolute));
+      if (!anchors.has(decodeURIComponent(anchor))) broken.push({ file, line, reference: target, reason: 'no heading has this anchor' });
     }
 
     // Plain mentions: in the text without links' targets and URLs, so neither is read twice.

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findBrokenReferences } from './doc-links.js';
+import { findBrokenReferences, headingAnchors, type RepositoryView } from './doc-links.js';
 
 const root = resolve(__dirname, '../../../..');
 
@@ -67,9 +67,12 @@ describe('the reference checker', () => {
     '/repo/experiments',
     '/repo/experiments/README.md',
   ]);
-  const exists = (path: string): boolean => present.has(path);
+  const texts: Record<string, string> = {
+    '/repo/docs/lra.md': '# The LRA\n\n## Tasks\n\n### `lra data inspect --json`\n\n```sh\n# not a heading\n```\n',
+  };
+  const view: RepositoryView = { exists: (path) => present.has(path), read: (path) => texts[path] ?? '' };
   const check = (file: string, text: string): string[] =>
-    findBrokenReferences(repo, file, text, exists).map((b) => `${b.line}: ${b.reference}: ${b.reason}`);
+    findBrokenReferences(repo, file, text, view).map((b) => `${b.line}: ${b.reference}: ${b.reason}`);
 
   it('accepts links relative to the document and mentions relative to the root', () => {
     const text = [
@@ -84,7 +87,7 @@ describe('the reference checker', () => {
     const text = [
       '[LRA](https://github.com/google-research/long-range-arena/blob/main/docs/x.md), <https://arxiv.org/abs/2011.04006>',
       'writes runs/listops/report.json and datasets/cache/listops/',
-      'experiments/lra/<task>/base.json, packages/*/README.md, docs/{a,b}.md, [anchor](#tasks), mailto:x@y.z',
+      'experiments/lra/<task>/base.json, packages/*/README.md, docs/{a,b}.md, mailto:x@y.z',
     ].join('\n');
     expect(check('README.md', text)).toEqual([]);
   });
@@ -101,6 +104,24 @@ describe('the reference checker', () => {
       '1: ../../shared/docs/DESIGN.md: points outside the repository',
       '1: ../shared: no such path in the repository',
     ]);
+  });
+
+  it('checks #anchors against the headings of the file they point into', () => {
+    const text = [
+      '## Usage',
+      '[a](lra.md#tasks) [b](lra.md#lra-data-inspect---json) [c](#usage) [d](lra.md#the-lra)',
+      '[e](lra.md#not-a-heading) [f](#nowhere) [g](../README.md#missing)',
+    ].join('\n');
+    expect(check('docs/design.md', text)).toEqual([
+      '3: lra.md#not-a-heading: no heading has this anchor',
+      '3: #nowhere: no heading has this anchor',
+      '3: ../README.md#missing: no heading has this anchor',
+    ]);
+  });
+
+  it('makes anchors as GitHub does: lower case, punctuation dropped, repeats numbered', () => {
+    const anchors = headingAnchors('# Design: layout\n## `fnet`: FNet\n## Notes\n## Notes\n### S4D-Lin (v2)');
+    expect([...anchors]).toEqual(['design-layout', 'fnet-fnet', 'notes', 'notes-1', 's4d-lin-v2']);
   });
 
   it('reports missing link targets and mentions, with their lines', () => {
