@@ -21,7 +21,7 @@ describe('docs/mixers.md', () => {
   it.each(mixerNames.map((name) => [name]))('has a section on %s naming every option', (name) => {
     const section = mixerSection(name);
     expect(section, `no "### \`${name}\`" section`).not.toBeNull();
-    const options = Object.keys(getMixer(name).defaults as Record<string, unknown>);
+    const options = Object.keys(getMixer(name).defaults);
     expect(options.filter((option) => !section!.includes(`\`${option}\``))).toEqual([]);
     expect(section).toMatch(/Check \(`[\w-]+\.test\.ts`\)/);
   });
