@@ -9,6 +9,7 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts'],
     environment: 'node',
     reporters: ['default', './scripts/vitest-summary.ts'],
+    setupFiles: ['./scripts/vitest-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -102,6 +102,12 @@ export interface TaskSpec<N extends string = string> {
   /** Two documents per example (retrieval). */
   pair: boolean;
   padId: 0;
+  /**
+   * The token id of the source value 0 (grey level 0) for image tasks, whose ids are value + 1.
+   * LRA's models treat value 0 as padding (transformer.py masks inputs == 0); with the config's
+   * data.zeroIsPadding the model's mask does the same. Absent where no value maps to an id of its own.
+   */
+  zeroValueId?: number;
   splits: readonly SplitName[];
   /** The task's folder(s) inside the release root, e.g. ['listops-1000']. */
   sourceFolders: readonly string[];

@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../types.js';
 import { makePathfinderGenerator } from './pathfinder/generator.js';
 import {
+  PATHFINDER_TOKEN_OFFSET,
   PATHFINDER_VOCAB_SIZE,
   PATHFINDER_VOCAB_VERSION,
   pathfinderLayout,
@@ -20,6 +21,7 @@ export const pathfinder: TaskSpec<'pathfinder'> = {
   numClasses: 2,
   pair: false,
   padId: 0,
+  zeroValueId: PATHFINDER_TOKEN_OFFSET,
   splits: ['train', 'val', 'test'],
   sourceFolders: [pathfinderLayout.folder],
   vocabVersion: PATHFINDER_VOCAB_VERSION,

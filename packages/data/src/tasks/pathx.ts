@@ -1,6 +1,6 @@
 import type { TaskSpec } from '../types.js';
 import { makePathfinderGenerator } from './pathfinder/generator.js';
-import { PATHFINDER_VOCAB_SIZE, PATHFINDER_VOCAB_VERSION, pathxLayout, readPathfinderSplit, readPathfinderSplitInto } from './pathfinder/reader.js';
+import { PATHFINDER_TOKEN_OFFSET, PATHFINDER_VOCAB_SIZE, PATHFINDER_VOCAB_VERSION, pathxLayout, readPathfinderSplit, readPathfinderSplitInto } from './pathfinder/reader.js';
 
 /**
  * Path-X: Pathfinder at 128x128, read as 16,384 pixels (grey level + 1). The release's
@@ -14,6 +14,7 @@ export const pathx: TaskSpec<'pathx'> = {
   numClasses: 2,
   pair: false,
   padId: 0,
+  zeroValueId: PATHFINDER_TOKEN_OFFSET,
   splits: ['train', 'val', 'test'],
   sourceFolders: [pathxLayout.folder],
   vocabVersion: PATHFINDER_VOCAB_VERSION,

@@ -9,16 +9,20 @@ import { findVulkanLoader } from './vulkan.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
+/** Which build of a backend: 'tensorflow' is libtensorflow's GPU build or its CPU build. */
+export type BackendLabel = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendChoice {
   name: BackendName;
   /** The name tfjs knows the backend by (tf.getBackend()). */
   tfjsBackend: string;
+  /** The build that loaded (tensorflow-gpu and tensorflow are both `name` tensorflow). */
+  label: BackendLabel;
   requested: BackendRequest;
   /** Why this one: requested explicitly, or the first that loaded and why the better ones did not. */
   reason: string;
-  /** Every backend tried before this one, and why it could not be used. */
-  rejected: Array<{ name: BackendName; reason: string }>;
+  /** Every backend tried before this one, and why it could not be used (the reason names it). */
+  rejected: Array<{ name: BackendName; label: BackendLabel; reason: string }>;
   /** The device it computes on, where known. */
   device?: string;
 }
@@ -36,6 +40,7 @@ type Attempt =
 
 interface Candidate {
   name: BackendName;
+  label: BackendLabel;
   load(): Promise<Attempt>;
 }
 
@@ -181,11 +186,11 @@ async function loadWebgpu(): Promise<Attempt> {
 
 /** Candidates in order of preference, each tried only if the ones before it failed. */
 const CANDIDATES: readonly Candidate[] = [
-  { name: 'tensorflow', load: loadTensorflowGpu },
-  { name: 'tensorflow', load: loadTensorflowCpu },
-  { name: 'webgpu', load: loadWebgpu },
-  { name: 'wasm', load: () => activate('wasm', 'wasm', describeMachine().cpu) },
-  { name: 'cpu', load: () => activate('cpu', 'cpu', describeMachine().cpu) },
+  { name: 'tensorflow', label: 'tensorflow-gpu', load: loadTensorflowGpu },
+  { name: 'tensorflow', label: 'tensorflow', load: loadTensorflowCpu },
+  { name: 'webgpu', label: 'webgpu', load: loadWebgpu },
+  { name: 'wasm', label: 'wasm', load: () => activate('wasm', 'wasm', describeMachine().cpu) },
+  { name: 'cpu', label: 'cpu', load: () => activate('cpu', 'cpu', describeMachine().cpu) },
 ];
 
 function isBackendRequest(request: string): request is BackendRequest {
@@ -206,11 +211,11 @@ export async function selectBackend(
   }
   quietTfjs();
   const candidates = CANDIDATES.filter((c) => request === 'auto' || c.name === request);
-  const rejected: Array<{ name: BackendName; reason: string }> = [];
+  const rejected: BackendChoice['rejected'] = [];
   for (const candidate of candidates) {
     const attempt = await candidate.load();
     if (!attempt.ok) {
-      rejected.push({ name: candidate.name, reason: attempt.reason });
+      rejected.push({ name: candidate.name, label: candidate.label, reason: attempt.reason });
       continue;
     }
     registerProjectKernels(attempt.tfjsBackend);
@@ -220,13 +225,13 @@ export async function selectBackend(
       ? (why === '' ? 'most preferred backend available' : `first that loaded: ${why}`)
       : (why === '' ? 'requested explicitly' : `requested explicitly: ${why}`);
     const choice: BackendChoice = {
-      name: candidate.name, tfjsBackend: attempt.tfjsBackend, requested: request, reason, rejected,
+      name: candidate.name, label: candidate.label, tfjsBackend: attempt.tfjsBackend, requested: request, reason, rejected,
     };
     if (attempt.device !== undefined) choice.device = attempt.device;
-    opts.log?.(
-      `backend ${choice.name} (${request}): ${why === '' ? reason : why}`,
-      { ...choice },
-    );
+    // One short line (every command logs it); why each better backend did not load is in the
+    // line's fields and in each run's report.md.
+    const notAvailable = rejected.length === 0 ? '' : `; not available: ${rejected.map((r) => r.label).join(', ')}`;
+    opts.log?.(`backend ${choice.label} (${request}${notAvailable})`, { ...choice });
     return choice;
   }
   throw new Error(

@@ -6,7 +6,7 @@ import { dropout } from '../nn/dropout.js';
 import { feedForward } from '../nn/feed-forward.js';
 import { layerNorm } from '../nn/layer-norm.js';
 import type { ParamScope } from '../nn/params.js';
-import type { BlockStyle, Mixer } from '../mixers/types.js';
+import type { BlockRecipe, BlockStyle, Mixer } from '../mixers/types.js';
 
 export interface EncoderBlockOptions {
   style: BlockStyle;
@@ -28,24 +28,36 @@ export interface EncoderBlock {
  * with no LayerNorm, dropout or residual of the block around it: h = mix(x), then the style's
  * feed-forward half (pre-ln: h + FF(LN(h)); post-ln: LN(h + FF(h))).
  * FF ends in its own dropout, as LRA's MlpBlock.
+ * A mixer's blockRecipe (its authors' block) can leave out the mixer's dropout (FNet, GFNet),
+ * the residual around the mixer (GFNet: x + FF(LN(mix(LN(x))))), and change the feed-forward's
+ * initialisation and hidden dropout (FNet).
  */
 export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderBlockOptions): EncoderBlock {
+  const recipe: BlockRecipe = mixer.blockRecipe ?? {};
+  const mixerResidual = recipe.mixerResidual ?? true;
+  if (!mixerResidual && (options.style !== 'pre-ln' || mixer.ownsResidual)) {
+    const got = mixer.ownsResidual ? 'a mixer that owns its residual' : `${options.style} blocks`;
+    throw new Error(`a block without a residual around its mixer (GFNet's) needs pre-ln blocks and a mixer that leaves the residual to the block; got ${got}`);
+  }
+  const mixerDropout = (t: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D =>
+    recipe.mixerDropout === false ? t : dropout(t, options.dropout, ctx);
   // A mixer that owns its residual normalises inside itself: a norm here would be a dead parameter.
   const mixerNorm = mixer.ownsResidual ? null : layerNorm(params, 'mixerNorm', options.dModel, options.layerNormEps);
   const ff = feedForward(params, 'feedForward', {
     dModel: options.dModel,
     mlpDim: options.mlpDim,
     dropout: options.dropout,
+    ...recipe.feedForward,
   });
   const ffNorm = layerNorm(params, 'feedForwardNorm', options.dModel, options.layerNormEps);
 
   /** The residual path at the mixer's output length: x, or the mixer's residual() of x or of its input. */
-  const residualFor = (x: tf.Tensor3D, mixerInput: tf.Tensor3D, mixed: tf.Tensor3D): tf.Tensor3D => {
+  const residualFor = (x: tf.Tensor3D, mixerInput: tf.Tensor3D, mixed: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor3D => {
     if (mixed.shape[1] === x.shape[1]) return x;
     if (!mixer.residual) {
       throw new Error(`the mixer returned length ${mixed.shape[1]} for ${x.shape[1]} but has no residual() to shorten its input`);
     }
-    return mixer.residual(mixer.residualFromMixerInput ? mixerInput : x);
+    return mixer.residual(mixer.residualFromMixerInput ? mixerInput : x, mask);
   };
 
   const feedForwardHalf = (h: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D =>
@@ -60,11 +72,13 @@ export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderB
         if (!mixerNorm) return feedForwardHalf(mixer.apply(x, mask, ctx), ctx);
         if (options.style === 'pre-ln') {
           const normed = mixerNorm.apply(x);
-          const mixed = dropout(mixer.apply(normed, mask, ctx), options.dropout, ctx);
-          return feedForwardHalf(tf.add(residualFor(x, normed, mixed), mixed) as tf.Tensor3D, ctx);
+          const mixed = mixerDropout(mixer.apply(normed, mask, ctx), ctx);
+          const residual = residualFor(x, normed, mixed, mask);
+          if (!mixerResidual) return tf.add(residual, ff.apply(ffNorm.apply(mixed), ctx)) as tf.Tensor3D;
+          return feedForwardHalf(tf.add(residual, mixed) as tf.Tensor3D, ctx);
         }
-        const mixed = dropout(mixer.apply(x, mask, ctx), options.dropout, ctx);
-        return feedForwardHalf(mixerNorm.apply(tf.add(residualFor(x, x, mixed), mixed) as tf.Tensor3D), ctx);
+        const mixed = mixerDropout(mixer.apply(x, mask, ctx), ctx);
+        return feedForwardHalf(mixerNorm.apply(tf.add(residualFor(x, x, mixed, mask), mixed) as tf.Tensor3D), ctx);
       });
     },
   };

@@ -23,7 +23,8 @@ import {
 import { collectingScope } from './collecting-scope.js';
 import { classifierHead, pairHead } from './head.js';
 import { recomputedBlock } from './recomputed-block.js';
-import { poolCls, poolMean } from './pooling.js';
+import { paddingMask } from './padding-mask.js';
+import { poolCls, poolMean, poolMeanAll } from './pooling.js';
 import { reversibleBlock } from './reversible-block.js';
 import { reversibleStack, type ReversibleBackward } from './reversible-stack.js';
 
@@ -121,7 +122,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       if (length > config.seqLen) {
         throw new Error(`input length ${length} exceeds the model's seqLen ${config.seqLen}`);
       }
-      let mask = tf.cast(tf.notEqual(tokens, 0), 'float32') as tf.Tensor2D;
+      let mask = paddingMask(tokens, config.paddingIds);
       let x = tokenEmbedding.apply(tokens);
       if (cls) {
         x = tf.concat([tf.tile(cls, [batch, 1, 1]), x], 1) as tf.Tensor3D;
@@ -140,7 +141,15 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
         if (blockMask && x.shape[1] !== blockMask.shape[1]) blockMask = null;
       }
       if (finalNorm) x = finalNorm.apply(x);
-      return config.pool === 'cls' ? poolCls(x) : poolMean(x, blockMask);
+      switch (config.pool) {
+        case 'cls':
+        case 'first':
+          return poolCls(x);
+        case 'mean-all':
+          return poolMeanAll(x);
+        case 'mean':
+          return poolMean(x, blockMask);
+      }
     };
 
     return {
@@ -157,7 +166,8 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
             throw new Error(`tokens has ${first.shape[0]} rows but tokens2 has ${second.shape[0]}`);
           }
           // One pass of the shared encoder over both documents: pad them to one length (padding
-          // changes nothing) and stack them along the batch.
+          // changes nothing but a 'mean-all' pool, and batches give both at one width) and stack
+          // them along the batch.
           const length = Math.max(first.shape[1], second.shape[1]);
           const padTo = (t: tf.Tensor2D): tf.Tensor2D =>
             t.shape[1] === length ? t : tf.pad(t, [[0, 0], [0, length - t.shape[1]]]);

@@ -5,7 +5,13 @@ import type { ParamScope } from '../nn/params.js';
 import { getMixer, isMixerName, mixerNames, resolveMixerOptions, type MixerName } from '../mixers/registry.js';
 import type { BlockStyle, MixerArgs, MixerSpec } from '../mixers/types.js';
 
-export type Pooling = 'cls' | 'mean';
+/**
+ * 'cls': a learned CLS token is prepended and read out. 'mean': the mean over real tokens.
+ * 'mean-all': the mean over every position, padding included (LRA's MEAN). 'first': position 0
+ * with no CLS token prepended (LRA's dual encoder, whose 'CLS' reads the first real token).
+ */
+export type Pooling = 'cls' | 'mean' | 'mean-all' | 'first';
+export const poolings: readonly Pooling[] = ['cls', 'mean', 'mean-all', 'first'];
 /** 'rope' adds no absolute positions: the mixer rotates queries and keys (MixerArgs.rope). */
 export type PositionEncoding = 'learned' | 'sinusoidal' | 'rope' | 'none';
 export type PairInteraction = 'concat' | 'nli';
@@ -47,12 +53,17 @@ export interface ClassifierConfig {
    * recompute and take no setting here.
    */
   recompute?: 'none' | 'block';
+  /**
+   * Token ids the padding mask treats as padding; default [0] (what batches are padded with), and
+   * 0 must be among them. LRA's image models also mask grey level 0: [0, <grey 0's id>].
+   */
+  paddingIds?: readonly number[];
 }
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible', 'recompute',
+  'layerNormEps', 'reversible', 'recompute', 'paddingIds',
 ]);
 
 export function blockStyleOf(config: ClassifierConfig): BlockStyle {
@@ -105,7 +116,17 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
     const rate = config[key];
     if (!(typeof rate === 'number' && rate >= 0 && rate < 1)) problems.push(`${key} must be in [0, 1), got ${JSON.stringify(rate)}`);
   }
-  if (config.pool !== 'cls' && config.pool !== 'mean') problems.push(`pool must be "cls" or "mean", got ${JSON.stringify(config.pool)}`);
+  if (!poolings.includes(config.pool)) problems.push(`pool must be ${poolings.map((p) => `"${p}"`).join(', ')}, got ${JSON.stringify(config.pool)}`);
+  if (config.paddingIds !== undefined) {
+    const ids = config.paddingIds;
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isInteger(id) && id >= 0)) {
+      problems.push(`paddingIds must be a list of token ids, got ${JSON.stringify(ids)}`);
+    } else if (!ids.includes(0)) {
+      problems.push(`paddingIds must include 0, the id batches are padded with; got ${JSON.stringify(ids)}`);
+    } else if (positiveInteger(config.vocabSize) && ids.some((id) => id >= config.vocabSize)) {
+      problems.push(`paddingIds must be below vocabSize ${config.vocabSize}, got ${JSON.stringify(ids)}`);
+    }
+  }
   if (!['learned', 'sinusoidal', 'rope', 'none'].includes(config.positions)) {
     problems.push(`positions must be "learned", "sinusoidal", "rope" or "none", got ${JSON.stringify(config.positions)}`);
   } else if (config.positions === 'sinusoidal' && positiveInteger(config.dModel) && config.dModel % 2 !== 0) {
@@ -168,6 +189,7 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
       attentionDropout: config.attentionDropout,
       params: noParams,
       layer,
+      hasCls: config.pool === 'cls',
       rope: config.positions === 'rope',
     };
     const problem = positiveInteger(seqLen)

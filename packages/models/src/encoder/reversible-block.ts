@@ -50,8 +50,17 @@ export function reversibleBlock(
   if (mixer.ownsResidual) {
     throw new Error('invalid classifier config: reversible blocks need a mixer that leaves the residual to the block, and this mixer owns its residual (its output LN(x + F(x)) cannot be inverted)');
   }
+  const recipe = mixer.blockRecipe ?? {};
+  if (recipe.mixerResidual === false) {
+    throw new Error('invalid classifier config: reversible blocks need a residual around the mixer, and this mixer\'s block has none (GFNet\'s x + FF(LN(mix(LN(x)))))');
+  }
   const mixerNorm = layerNorm(mixScope, 'mixerNorm', options.dModel, options.layerNormEps);
-  const ff = feedForward(feedForwardScope, 'feedForward', { dModel: options.dModel, mlpDim: options.mlpDim, dropout: options.dropout });
+  const ff = feedForward(feedForwardScope, 'feedForward', {
+    dModel: options.dModel,
+    mlpDim: options.mlpDim,
+    dropout: options.dropout,
+    ...recipe.feedForward,
+  });
   const ffNorm = layerNorm(feedForwardScope, 'feedForwardNorm', options.dModel, options.layerNormEps);
   return {
     mixer,
@@ -65,7 +74,7 @@ export function reversibleBlock(
         if (mixed.shape[1] !== x2.shape[1]) {
           throw new Error(`reversible blocks need a mixer that keeps the length; it returned ${mixed.shape[1]} for ${x2.shape[1]}`);
         }
-        return dropout(mixed, options.dropout, ctx);
+        return recipe.mixerDropout === false ? mixed : dropout(mixed, options.dropout, ctx);
       }),
     feedForward: (y1, ctx) => tf.tidy(() => ff.apply(ffNorm.apply(y1), ctx)),
   };

@@ -9,6 +9,7 @@ import { blockedAttention } from '../nn/flash-attention.js';
 import { normal, xavierUniform } from '../nn/initializers.js';
 import { applyRotary, rotaryTables, type RotaryTables } from '../nn/rotary.js';
 import type { MixerInspection } from '../analysis/inspection.js';
+import { uniformPaddedRows, withLraPaddedRows } from './attention-lra.js';
 import { attentionPlanProblem, planAttention, type AttentionImplementation } from './attention-plan.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
@@ -31,7 +32,20 @@ export interface AttentionOptions {
   /** Queries and keys per block of the blocked path; null: sized from the batch and length. */
   blockSize: number | null;
   keyBlockSize: number | null;
+  /**
+   * 'clean': padded queries attend to the real keys, like real ones. 'lra': what LRA's code
+   * (flax.deprecated.nn.SelfAttention) computes: a pair is masked unless both tokens are real, so
+   * a padded query's row is the mean of every value, padded ones included (attention-lra.ts).
+   * That row matters under LRA's mean pooling, which counts padding. Everything else is shared:
+   * LRA's projections have no bias either (bias=False), its dropout is on the weights as here
+   * (not broadcast), and its -1e10 key bias weighs padded keys of real queries 0 as -1e9 does.
+   * Under attention dropout LRA also drops a padded row's uniform weights; here that row keeps
+   * its expectation, since its weights never exist as a tensor on either path.
+   */
+  impl: 'clean' | 'lra';
 }
+
+type Heads = { q3: tf.Tensor3D; kT3: tf.Tensor3D; v3: tf.Tensor3D; keyBias: tf.Tensor2D | null };
 
 // Large and finite: -Infinity on a row whose keys are all padding would give 0/0 = NaN.
 export const MASKED_SCORE = -1e9;
@@ -67,7 +81,7 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
    * no transposeB, slow on wasm with small head widths), values [B*H, N, d] and the additive key
    * bias [B, N] (null without a mask). Call inside tf.tidy.
    */
-  const headsOf = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { q3: tf.Tensor3D; kT3: tf.Tensor3D; v3: tf.Tensor3D; keyBias: tf.Tensor2D | null } => {
+  const headsOf = (x: tf.Tensor3D, mask: tf.Tensor2D | null): Heads => {
     const [batch, length] = x.shape;
     if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
       throw new Error(`attention: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
@@ -89,9 +103,9 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
   };
 
   /** Softmax weights [B*H, N, N] (before dropout) and values [B*H, N, d] of x. Call inside tf.tidy. */
-  const weightsAndValues = (x: tf.Tensor3D, mask: tf.Tensor2D | null): { weights: tf.Tensor3D; v3: tf.Tensor3D } => {
+  const weightsAndValues = (x: tf.Tensor3D, mask: tf.Tensor2D | null, of: Heads = headsOf(x, mask)): { weights: tf.Tensor3D; v3: tf.Tensor3D } => {
     const [batch, length] = x.shape;
-    const { q3, kT3, v3, keyBias } = headsOf(x, mask);
+    const { q3, kT3, v3, keyBias } = of;
     let scores: tf.Tensor = tf.matMul(q3, kT3);
     if (keyBias) {
       scores = tf.reshape(tf.add(tf.reshape(scores, [batch, heads, length, length]), tf.reshape(keyBias, [batch, 1, 1, length])), [
@@ -104,8 +118,8 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
   };
 
   /** Attention of every head [B*H, N, d], blocked: its weights are never whole. Call inside tf.tidy. */
-  const blockedMix = (x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext, blocks: { queryBlock: number; keyBlock: number }): tf.Tensor3D => {
-    const { q3, kT3, v3, keyBias } = headsOf(x, mask);
+  const blockedMix = (of: Heads, ctx: ForwardContext, blocks: { queryBlock: number; keyBlock: number }): tf.Tensor3D => {
+    const { q3, kT3, v3, keyBias } = of;
     // The seed is drawn exactly where the dense path's dropout() draws it, so later seeds agree.
     const rate = args.attentionDropout;
     const drop = ctx.training && rate > 0 ? { rate, seed: ctx.nextSeed(), exampleOffset: ctx.examples?.offset ?? 0 } : null;
@@ -117,12 +131,14 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
       const [batch, length] = x.shape;
       const plan = planAttention(heads, length, options, forwardIsNested());
       return tf.tidy(() => {
+        const of = headsOf(x, mask);
         let mixed: tf.Tensor3D;
-        if (plan.kind === 'blocked') mixed = blockedMix(x, mask, ctx, plan);
+        if (plan.kind === 'blocked') mixed = blockedMix(of, ctx, plan);
         else {
-          const { weights: probabilities, v3 } = weightsAndValues(x, mask);
+          const { weights: probabilities, v3 } = weightsAndValues(x, mask, of);
           mixed = tf.matMul(dropout(probabilities, args.attentionDropout, ctx) as tf.Tensor3D, v3);
         }
+        if (options.impl === 'lra' && mask) mixed = withLraPaddedRows(mixed, of, mask, heads);
         const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
           length,
@@ -134,8 +150,9 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
     inspect(x: tf.Tensor3D, mask: tf.Tensor2D | null): MixerInspection {
       const [batch, length] = x.shape;
       const probabilities = tf.tidy(() => weightsAndValues(x, mask).weights);
-      const values = probabilities.dataSync() as Float32Array;
+      const values = (probabilities.dataSync() as Float32Array).slice();
       probabilities.dispose();
+      if (options.impl === 'lra' && mask) uniformPaddedRows(values, mask.dataSync() as Float32Array, heads, length);
       return {
         attention: {
           examples: batch,
@@ -155,8 +172,8 @@ export const attention: MixerSpec<AttentionOptions> = {
   title: 'Softmax attention',
   paper: 'Vaswani et al., "Attention Is All You Need", NeurIPS 2017',
   kind: 'attention',
-  defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null },
-  choices: { positions: ['none', 'rope'], implementation: ['auto', 'dense', 'blocked'] },
+  defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' },
+  choices: { positions: ['none', 'rope'], implementation: ['auto', 'dense', 'blocked'], impl: ['clean', 'lra'] },
   block: 'pre-ln',
   rope: true,
   linearMemory: true,

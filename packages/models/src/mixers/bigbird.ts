@@ -16,6 +16,7 @@ import { dropout } from '../nn/dropout.js';
 import type { UniformSource } from '../nn/initializers.js';
 import { DENSE_WEIGHTS_PER_EXAMPLE_BYTES } from './attention-plan.js';
 import { bigBirdBlockedHeads } from './bigbird-blocked.js';
+import { createLraBigBird, lraBigBirdProblem } from './bigbird-lra.js';
 import { MASKED_SCORE, middleSlots, padToBlocks } from './bigbird-slots.js';
 import { checkMask, headLayout, headLayoutProblem, headProjection, layerRandom, outputProjection } from './heads.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
@@ -36,6 +37,14 @@ export interface BigBirdOptions {
   implementation: 'auto' | 'dense' | 'blocked';
   /** Middle query blocks per chunk of the blocked path; null: sized from the batch. */
   chunkBlocks: number | null;
+  /**
+   * 'clean': the layout above. 'lra': what LRA's code computes (bigbird-lra.ts): random blocks
+   * drawn per head by numpy's generator seeded with the layer, only below token 1024 on long
+   * sequences; a tail of zero vectors to whole blocks (a whole block when N is a multiple) that
+   * counts as real; the reference's key sets for the second and second-last blocks; padded
+   * queries zeroed; no attention dropout. Both implementations serve it.
+   */
+  impl: 'clean' | 'lra';
 }
 
 /**
@@ -172,11 +181,11 @@ export const bigbird: MixerSpec<BigBirdOptions> = {
   paper:
     'Zaheer, Guruganesh, Dubey, Ainslie, Alberti, Ontanon, Pham, Ravula, Wang, Yang and Ahmed, "Big Bird: Transformers for Longer Sequences", NeurIPS 2020',
   kind: 'attention',
-  defaults: { qkvDim: null, blockSize: 64, randomBlocks: 3, implementation: 'auto', chunkBlocks: null },
-  choices: { implementation: ['auto', 'dense', 'blocked'] },
+  defaults: { qkvDim: null, blockSize: 64, randomBlocks: 3, implementation: 'auto', chunkBlocks: null, impl: 'clean' },
+  choices: { implementation: ['auto', 'dense', 'blocked'], impl: ['clean', 'lra'] },
   rope: true,
   linearMemory: true,
-  create: createBigBird,
+  create: (args, options) => (options.impl === 'lra' ? createLraBigBird(args, options) : createBigBird(args, options)),
   validate(args, options) {
     if (!Number.isInteger(options.blockSize) || options.blockSize < 1) {
       return `blockSize must be a positive integer, got ${options.blockSize}`;
@@ -187,6 +196,6 @@ export const bigbird: MixerSpec<BigBirdOptions> = {
     if (options.chunkBlocks !== null && !(Number.isInteger(options.chunkBlocks) && options.chunkBlocks >= 1)) {
       return `chunkBlocks must be a positive integer or null, got ${options.chunkBlocks}`;
     }
-    return headLayoutProblem(args, options.qkvDim);
+    return headLayoutProblem(args, options.qkvDim) ?? (options.impl === 'lra' ? lraBigBirdProblem(args.seqLen, args.heads, options, args.layer) : null);
   },
 };

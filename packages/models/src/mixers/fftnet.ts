@@ -3,12 +3,24 @@
 // base plus an MLP of the sequence's mean), passed through a magnitude nonlinearity and brought
 // back with irfft: a circular, non-causal convolution adapted to each input.
 //
-// Two published variants (option `variant`):
+// Three published variants (option `variant`):
 // - 'modrelu-177799f': W = base + tanh(MLP(c)), modReLU; the module returns LN(x + dropout(y))
 //   itself (own residual and post-norm), so the block only adds x + FF(LN(x)) after it.
 // - 'gelu-dcb3104': pre-LN (the block normalises, adds and drops out as usual); the MLP emits a
 //   scale and a bias: F * (base * (1 + scale)) + (baseBias + bias), the bias real (added to the
 //   real part), then z * GELU(|z|) / (|z| + 1e-6).
+// - 'wavelet-3960455': the last LRA module (lra/fftnet_modules.py at 3960455, combine_mode
+//   'gate'): the dcb3104 spectral path blended with a one-level Haar wavelet branch of the same
+//   normalised input, y = a wavelet + (1 - a) spectral, a = sigmoid(gate), gate init 0. The
+//   wavelet pairs positions (2i, 2i + 1): approx = GELU((e + o) / 2), detail = GELU((e - o) / 2),
+//   back e' = approx + detail, o' = approx - detail; an odd length's last position gives 0.
+//
+// Option `impl` (dcb3104 and 3960455; 177799f is its own module either way):
+// - 'clean' (default): the pre-LN block adds x + dropout(mix(LN(x))).
+// - 'reference': as the authors' code: the module normalises its input itself (its own
+//   LayerNorm, torch's eps 1e-5) and returns x + dropout(y), and the block adds x again
+//   (TransformerEncoderBlock: x = x + attention(x)), so the block's first half is 2x + dropout(y);
+//   the block then goes on with x + FF(LN(x)).
 // Ablation knobs: `filter` (none / static base only / adaptive), `activation` (auto = the
 // variant's own), `frequencyMask` (which bins reach the output).
 //
@@ -32,7 +44,9 @@ import type { AdaptiveFilterView, MixerInspection, SpectralFilterView } from '..
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface FftnetOptions {
-  variant: 'modrelu-177799f' | 'gelu-dcb3104';
+  variant: 'modrelu-177799f' | 'gelu-dcb3104' | 'wavelet-3960455';
+  /** 'clean': the block's own residual; 'reference': the authors' module residual (2x + y, see above). */
+  impl: 'clean' | 'reference';
   /** 'none': no filter; 'static': the learned base filter only; 'adaptive': base + MLP(mean). */
   filter: 'none' | 'static' | 'adaptive';
   /** 'auto': the variant's own (modrelu for 177799f, gelu-magnitude for dcb3104). */
@@ -89,6 +103,9 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
   const bins = frequencyBins(seqLen);
   const headDim = dModel / heads;
   const original = options.variant === 'modrelu-177799f';
+  const wavelet = options.variant === 'wavelet-3960455';
+  // dcb3104 and 3960455 as their code: own pre-norm, x + dropout(y) returned, x added again by the block.
+  const doubledResidual = !original && options.impl === 'reference';
   const activation = fftnetActivation(options);
   const p = args.params;
 
@@ -105,6 +122,9 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
   }
   const modreluBias = activation === 'modrelu' ? p.add('modreluBias', [heads, bins], constant(-0.1)) : null;
   const norm: LayerNorm | null = original ? layerNorm(p, 'norm', dModel, MODULE_NORM_EPS) : null;
+  const preNorm: LayerNorm | null = doubledResidual ? layerNorm(p, 'preNorm', dModel, MODULE_NORM_EPS) : null;
+  // sigmoid(0) = 1/2: both branches weigh alike at first.
+  const waveletGate = wavelet ? p.add('waveletGate', [1], zeros()) : null;
   const passMask = options.frequencyMask === 'full' ? null : frequencyMaskValues(options, bins);
 
   /** [H, F] parameter -> [1, F, H, 1], to broadcast over the spectrum [B, F, H, d]. */
@@ -171,11 +191,28 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
     return length === seqLen ? y : (tf.slice(y, [0, 0, 0], [batch, length, dModel]) as tf.Tensor3D);
   };
 
+  /** The mixing output y of the (normalised) input: the spectral path, blended with the wavelet branch. */
+  const mix = (x: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor3D => {
+    const spectral = spectralPath(x, mask);
+    if (!waveletGate) return spectral;
+    const alpha = tf.sigmoid(waveletGate);
+    // At the built length, as the spectral path: a shorter input is handled as if padded to it.
+    const [batch, length] = x.shape;
+    const local = haarWavelet(fitToLength(zeroPadding(x, mask), seqLen, 'fftnet'));
+    const waveletPart = length === seqLen ? local : tf.slice(local, [0, 0, 0], [batch, length, dModel]);
+    return tf.add(tf.mul(alpha, waveletPart), tf.mul(tf.sub(1, alpha), spectral)) as tf.Tensor3D;
+  };
+
   return {
-    ownsResidual: original,
+    ownsResidual: original || doubledResidual,
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {
-        const y = spectralPath(x, mask);
+        if (preNorm) {
+          // The module's x + dropout(y), plus the block's own x.
+          const y = mix(preNorm.apply(x), mask);
+          return tf.add(tf.mul(x, 2), dropout(y, args.dropout, ctx)) as tf.Tensor3D;
+        }
+        const y = mix(x, mask);
         return norm ? norm.apply(tf.add(x, dropout(y, args.dropout, ctx)) as tf.Tensor3D) : y;
       });
     },
@@ -208,7 +245,7 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
           return values;
         };
         const [scale, shift] = tf.tidy(() => {
-          const { scale: s, shift: b } = filterOf(context(x, mask));
+          const { scale: s, shift: b } = filterOf(context(preNorm ? preNorm.apply(x) : x, mask));
           return [tf.mul(s!, tf.ones([batch, 1, 1, 1])), b && !original ? tf.mul(b, tf.ones([batch, 1, 1, 1])) : null];
         });
         const view = (name: string, values: Float32Array): AdaptiveFilterView => ({
@@ -222,6 +259,25 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
   };
 }
 
+/**
+ * One level of the Haar wavelet along tokens, decomposed and rebuilt with a GELU on both bands
+ * (3960455's wavelet_transform): per pair (e, o) = (x_2i, x_2i+1), a = GELU((e + o) / 2),
+ * d = GELU((e - o) / 2), out = (a + d, a - d). An odd length's last position comes out 0.
+ */
+export function haarWavelet(x: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [batch, length, width] = x.shape;
+    const even = length - (length % 2);
+    if (even === 0) return tf.zerosLike(x);
+    const pairs = tf.reshape(tf.slice(x, [0, 0, 0], [batch, even, width]), [batch, even / 2, 2, width]);
+    const [e, o] = tf.split(pairs, 2, 2);
+    const approx = gelu(tf.mul(tf.add(e!, o!), 0.5));
+    const detail = gelu(tf.mul(tf.sub(e!, o!), 0.5));
+    const rebuilt = tf.reshape(tf.concat([tf.add(approx, detail), tf.sub(approx, detail)], 2), [batch, even, width]) as tf.Tensor3D;
+    return even === length ? rebuilt : (tf.concat([rebuilt, tf.zeros([batch, 1, width])], 1) as tf.Tensor3D);
+  });
+}
+
 function fractionProblem(name: string, value: number): string | null {
   return value > 0 && value <= 1 ? null : `${name} must be in (0, 1], got ${value}`;
 }
@@ -232,10 +288,11 @@ export const fftnet: MixerSpec<FftnetOptions> = {
   paper:
     'Fein-Ashley et al., "The FFT Strikes Back: An Efficient Alternative to Self-Attention", arXiv:2502.18394 ' +
     '(v1), 2025; later revised as SPECTRE ' +
-    '(jacobfa/fft: lra/fftnet_modules.py at commit 177799f, fftnet_modules.py at dcb3104)',
+    '(jacobfa/fft: lra/fftnet_modules.py at commit 177799f, fftnet_modules.py at dcb3104, lra/fftnet_modules.py at 3960455)',
   kind: 'spectral',
   defaults: {
     variant: 'modrelu-177799f',
+    impl: 'clean',
     filter: 'adaptive',
     activation: 'auto',
     frequencyMask: 'full',
@@ -244,7 +301,8 @@ export const fftnet: MixerSpec<FftnetOptions> = {
     bandHigh: 0.75,
   },
   choices: {
-    variant: ['modrelu-177799f', 'gelu-dcb3104'],
+    variant: ['modrelu-177799f', 'gelu-dcb3104', 'wavelet-3960455'],
+    impl: ['clean', 'reference'],
     filter: ['none', 'static', 'adaptive'],
     activation: ['auto', 'modrelu', 'gelu-magnitude', 'none'],
     frequencyMask: ['full', 'low-pass', 'high-pass', 'band'],

@@ -7,8 +7,18 @@
 // front afterwards; the residual path is the shortened input of the attention (the block's
 // normalised x in a pre-LN block); the padding mask is dropped after the DCT. The IDCT at the
 // shorter length is not rescaled (the reference does not), so the shortened tokens come out
-// about sqrt(N / keep) larger. Unlike the reference, padded positions are zeroed before the DCT,
-// so their contents reach no real token (their number still shapes the low-pass).
+// about sqrt(N / keep) larger.
+//
+// Two implementations (option `impl`):
+// - 'clean' (default): padded positions are zeroed before the DCT, in the attention's input and
+//   in the shortened residual alike, so their contents reach no real token (their number still
+//   shapes the low-pass). Attention as LRA's: projections without biases.
+// - 'reference': as LRA/code of LUMIA-Group/FourierTransformer (model.py, attention.py,
+//   attention_dct.py, model_wrapper.py): the DCT runs over padding as well (the code passes no
+//   mask to it), the Q/K/V/output projections have biases (torch's nn.Linear), and with a CLS
+//   token the first shortening layer drops the last position first, as the reference's
+//   append_cls does (it puts CLS in front and drops the last token to keep the length), so the
+//   DCT sees seqLen - 1 tokens and keeps ceil(seqLen * keep) of them.
 import * as tf from '@tensorflow/tfjs';
 import { dct, idct } from '../spectral/index.js';
 import { attention } from './attention.js';
@@ -20,6 +30,20 @@ export interface FourierTransformerOptions {
   layers: number[];
   /** Fraction of the DCT coefficients kept (the reference's dct_percentage). */
   keep: number;
+  /** 'clean': padding reaches no real token; 'reference': the authors' code (see above). */
+  impl: 'clean' | 'reference';
+}
+
+/** Whether the reference's append_cls applies: it drops the last position in the first shortening layer. */
+function dropsLast(options: FourierTransformerOptions, layer: number, hasCls: boolean): boolean {
+  return options.impl === 'reference' && hasCls && layer === Math.min(...options.layers);
+}
+
+/** x without its last position (the reference's append_cls keeps the length with CLS in front). */
+function withoutLast<T extends tf.Tensor>(t: T): T {
+  const size = t.shape.slice() as number[];
+  size[1] = size[1]! - 1;
+  return tf.slice(t, new Array<number>(t.rank).fill(0), size) as T;
 }
 
 /** Number of DCT coefficients kept of n positions (CLS included), at most the number of tokens. */
@@ -42,27 +66,36 @@ export function dctShorten(x: tf.Tensor3D, mask: tf.Tensor2D | null, keep: numbe
 }
 
 function createFourierTransformer(args: MixerArgs, options: FourierTransformerOptions): Mixer {
-  const attend = attention.create(args, attention.defaults);
+  const reference = options.impl === 'reference';
+  const attend = attention.create(args, { ...attention.defaults, bias: reference });
   if (!options.layers.includes(args.layer)) return attend;
   const hasCls = args.hasCls ?? false;
+  const dropLast = dropsLast(options, args.layer, hasCls);
+  /** The shortened sequence the attention and the residual both take. */
+  const shorten = (x: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor3D =>
+    tf.tidy(() => {
+      if (reference) return dctShorten(dropLast ? withoutLast(x) : x, null, options.keep, hasCls);
+      return dctShorten(x, mask, options.keep, hasCls);
+    });
   return {
     residualFromMixerInput: true,
-    residual: (x) => dctShorten(x, null, options.keep, hasCls),
+    residual: (x, mask) => shorten(x, mask ?? null),
     apply(x, mask, ctx) {
-      return tf.tidy(() => attend.apply(dctShorten(x, mask, options.keep, hasCls), null, ctx));
+      return tf.tidy(() => attend.apply(shorten(x, mask), null, ctx));
     },
     inspect(x, mask, ctx): MixerInspection {
-      const [batch, length, width] = x.shape;
+      const [batch, fullLength, width] = x.shape;
+      const length = dropLast ? fullLength - 1 : fullLength;
       const first = hasCls ? 1 : 0;
-      // The tokens' DCT energy per coefficient, as dctShorten sees them (padding zeroed).
+      // The tokens' DCT energy per coefficient, as the shortening sees them (clean: padding zeroed).
       const energy = tf.tidy(() => {
-        const masked = mask ? tf.mul(x, tf.expandDims(mask, 2)) : x;
-        const tokens = first ? tf.slice(masked, [0, first, 0], [batch, length - first, width]) : masked;
+        const seen = reference ? (dropLast ? withoutLast(x) : x) : mask ? tf.mul(x, tf.expandDims(mask, 2)) : x;
+        const tokens = first ? tf.slice(seen, [0, first, 0], [batch, length - first, width]) : seen;
         return tf.sum(tf.square(dct(tokens, { axis: 1 })), 2);
       });
       const coefficientEnergy = energy.dataSync() as Float32Array;
       energy.dispose();
-      const short = dctShorten(x, mask, options.keep, hasCls);
+      const short = shorten(x, mask);
       try {
         const inner = attend.inspect?.(short, null, ctx) ?? {};
         return {
@@ -83,7 +116,8 @@ export const fourierTransformer: MixerSpec<FourierTransformerOptions> = {
     'He, Chen, Li, Qu, Zhao, Huang, "Fourier Transformer: Fast Long Range Modeling by Removing Sequence ' +
     'Redundancy with FFT Operator", Findings of ACL 2023',
   kind: 'spectral',
-  defaults: { layers: [0], keep: 0.2 },
+  defaults: { layers: [0], keep: 0.2, impl: 'clean' },
+  choices: { impl: ['clean', 'reference'] },
   // Its attention takes the encoder's rotary positions.
   rope: true,
   create: createFourierTransformer,
@@ -94,8 +128,14 @@ export const fourierTransformer: MixerSpec<FourierTransformerOptions> = {
     if (!options.layers.every((l) => Number.isInteger(l) && l >= 0)) {
       return `layers must hold block indices (integers >= 0), got ${JSON.stringify(options.layers)}`;
     }
-    if (options.layers.includes(args.layer) && args.seqLen - (args.hasCls ? 1 : 0) < 1) {
+    const dropped = dropsLast(options, args.layer, args.hasCls ?? false) ? 1 : 0;
+    if (options.layers.includes(args.layer) && args.seqLen - dropped - (args.hasCls ? 1 : 0) < 1) {
       return `nothing to shorten at length ${args.seqLen}`;
+    }
+    // The reference drops the last token before the first layer; here the first shortening
+    // layer does it, which is the same only when no plain attention layer comes before it.
+    if (options.impl === 'reference' && args.hasCls && args.layer === 0 && !options.layers.includes(0)) {
+      return `impl 'reference' with a CLS token drops the last token in the first layer, so layers must include 0, got ${JSON.stringify(options.layers)}`;
     }
     return null;
   },
@@ -104,6 +144,7 @@ export const fourierTransformer: MixerSpec<FourierTransformerOptions> = {
     const layer = context?.layer ?? 0;
     const hasCls = context?.hasCls ?? false;
     if (!options.layers.includes(layer)) return n;
-    return keptCoefficients(n, options.keep, hasCls) + (hasCls ? 1 : 0);
+    const length = dropsLast(options, layer, hasCls) ? n - 1 : n;
+    return keptCoefficients(length, options.keep, hasCls) + (hasCls ? 1 : 0);
   },
 };

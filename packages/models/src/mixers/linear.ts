@@ -4,6 +4,11 @@
 // As the reference code: no 1/sqrt(d) scaling, and 1e-6 added to the normaliser. There is no
 // attention matrix, so attentionDropout does not apply. Rotary positions (encoder positions 'rope')
 // rotate q and k before the feature map, which does not make phi(q).phi(k) relative.
+//
+// impl 'lra' is the Long Range Arena's own code (models/linear_transformer/linear_attention.py),
+// the model behind the LRA paper's Table 1 row: the same elu + 1 kernel, eps 1e-6 and no
+// attention dropout, but the padding mask is never applied, so padded keys enter the summary and
+// the normaliser like real ones. It has no causal form (LRA's code ignores causal_mask).
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import {
@@ -21,6 +26,8 @@ export interface LinearOptions {
   qkvDim: number | null;
   /** Each query sees only keys at or before its position (prefix sums of the summaries). */
   causal: boolean;
+  /** 'clean' masks padded keys; 'lra' reproduces LRA's code, which attends to them too. */
+  impl: 'clean' | 'lra';
 }
 
 // fast-transformers' eps: keeps the normaliser positive when every key is padding.
@@ -100,7 +107,7 @@ function createLinear(args: MixerArgs, options: LinearOptions): Mixer {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, _ctx: ForwardContext): tf.Tensor3D {
       checkMask('linear', x, mask);
       return tf.tidy(() => {
-        const keyMask = mask ? keyMaskPerHead(mask, layout.heads) : null;
+        const keyMask = mask && options.impl !== 'lra' ? keyMaskPerHead(mask, layout.heads) : null;
         const mixed = linearAttentionHeads(query.heads(x), key.heads(x), value.heads(x), keyMask, options.causal);
         return output(mixed);
       });
@@ -114,8 +121,12 @@ export const linear: MixerSpec<LinearOptions> = {
   paper:
     'Katharopoulos, Vyas, Pappas and Fleuret, "Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention", ICML 2020',
   kind: 'attention',
-  defaults: { qkvDim: null, causal: false },
+  defaults: { qkvDim: null, causal: false, impl: 'clean' },
+  choices: { impl: ['clean', 'lra'] },
   rope: true,
   create: createLinear,
-  validate: (args, options) => headLayoutProblem(args, options.qkvDim),
+  validate(args, options) {
+    if (options.impl === 'lra' && options.causal) return "impl 'lra' has no causal form: LRA's linear attention ignores causal_mask";
+    return headLayoutProblem(args, options.qkvDim);
+  },
 };

@@ -2,6 +2,12 @@
 // attends to the keys j with |i - j| < window / 2. Computed in blocks, so memory is O(N window)
 // rather than O(N^2): the sequence is cut into blocks of at least the window radius, and each
 // query block attends to its own and its two neighbouring key blocks, masked to the exact band.
+//
+// impl 'lra' is the Long Range Arena's own local attention (local-lra.ts), the model behind the
+// LRA paper's Table 1 row: softmax attention within strided groups of blockSize positions (50,
+// LRA's default, which no LRA config changes), not within a window; `window` does not apply to it.
+// The band above is what "local attention" means elsewhere; both exist so that our results can be
+// compared with the paper's numbers and with a sliding window.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
@@ -9,11 +15,18 @@ import { dropout } from '../nn/dropout.js';
 import { xavierUniform } from '../nn/initializers.js';
 import { MASKED_SCORE } from './attention.js';
 import type { MixerInspection } from '../analysis/inspection.js';
+import { createLocalLra } from './local-lra.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface LocalOptions {
   /** Window width w: keys with |i - j| < w / 2 are kept. */
   window: number;
+  /** 'clean' is the band above; 'lra' reproduces LRA's code (see the top of this file). */
+  impl: 'clean' | 'lra';
+  /** impl 'lra' only: positions per group (LRA's block_size). */
+  blockSize: number;
+  /** Width of queries, keys and values over all heads (LRA's qkv_dim); null: dModel. */
+  qkvDim: number | null;
 }
 
 /** The largest kept offset: |i - j| <= radius exactly when |i - j| < w / 2. */
@@ -42,16 +55,18 @@ function withNeighbours(x: tf.Tensor3D, blocks: number): tf.Tensor3D {
 }
 
 function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
+  if (options.impl === 'lra') return createLocalLra(args, options);
   const { dModel, heads } = args;
-  const headDim = dModel / heads;
+  const qkv = options.qkvDim ?? dModel;
+  const headDim = qkv / heads;
   const radius = localRadius(options.window);
   const block = Math.max(1, radius);
   const init = { bias: false, kernelInit: xavierUniform() };
-  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: dModel, ...init });
+  const project = (name: string): Dense => dense(args.params, name, { inputDim: dModel, units: qkv, ...init });
   const query = project('query');
   const key = project('key');
   const value = project('value');
-  const output = project('output');
+  const output = dense(args.params, 'output', { inputDim: qkv, units: dModel, ...init });
 
   /**
    * Band softmax weights [B*H*nb, P, 3P] (before dropout; query p of block b against keys
@@ -72,7 +87,7 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
       headDim,
     ]) as tf.Tensor3D;
     const context = (t: tf.Tensor): tf.Tensor => {
-      const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * dModel]);
+      const padded = tf.reshape(tf.pad(t, [[0, 0], [block, block + tail], [0, 0]]), [batch, blocks + 2, block * qkv]);
       return tf.reshape(withNeighbours(padded as tf.Tensor3D, blocks), [batch, blocks, 3 * block, heads, headDim]);
     };
     const kT3 = tf.reshape(tf.transpose(context(key.apply(x)), [0, 3, 1, 4, 2]), [batch * heads * blocks, headDim, 3 * block]) as tf.Tensor3D;
@@ -97,7 +112,7 @@ function createLocal(args: MixerArgs, options: LocalOptions): Mixer {
         const merged = tf.reshape(tf.transpose(tf.slice(mixed, [0, 0, 0, 0], [batch, heads, length, headDim]), [0, 2, 1, 3]), [
           batch,
           length,
-          dModel,
+          qkv,
         ]) as tf.Tensor3D;
         return output.apply(merged);
       });
@@ -143,11 +158,17 @@ export const local: MixerSpec<LocalOptions> = {
   title: 'Local (sliding-window) attention',
   paper: 'Tay et al., "Long Range Arena: A Benchmark for Efficient Transformers", ICLR 2021 (local attention baseline)',
   kind: 'attention',
-  defaults: { window: 32 },
+  defaults: { window: 32, impl: 'clean', blockSize: 50, qkvDim: null },
+  choices: { impl: ['clean', 'lra'] },
   create: createLocal,
   validate(args, options) {
     if (!Number.isInteger(options.window) || options.window < 1) return `window must be a positive integer, got ${options.window}`;
-    if (args.dModel % args.heads !== 0) return `dModel ${args.dModel} is not divisible by ${args.heads} heads`;
+    const qkv = options.qkvDim ?? args.dModel;
+    if (!Number.isInteger(qkv) || qkv < 1) return `qkvDim must be a positive integer, got ${options.qkvDim}`;
+    if (qkv % args.heads !== 0) return `${options.qkvDim === null ? 'dModel' : 'qkvDim'} ${qkv} is not divisible by ${args.heads} heads`;
+    if (!Number.isInteger(options.blockSize) || options.blockSize < 1) {
+      return `blockSize must be a positive integer, got ${options.blockSize}`;
+    }
     return null;
   },
 };

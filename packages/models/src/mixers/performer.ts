@@ -14,6 +14,14 @@
 // redrawEvery is null (never redraw) or training ended before the first redraw.
 // There is no attention matrix, so attentionDropout does not apply. Rotary positions rotate q and
 // k before the feature map: the softmax kernel they estimate is then relative in expectation.
+//
+// impl 'lra' is the Long Range Arena's own Performer (performer-lra.ts), the model behind the LRA
+// paper's Table 1 row: by default a deterministic ReLU kernel (lraKernel 'relu', LRA's
+// 'generalized' attention, used for every task but ListOps), or FAVOR+ with features redrawn on
+// every call (lraKernel 'softmax'; LRA's ListOps config sets it with features: 2, which the
+// ListOps experiment must set too, since the default of `features` stays 256, as LRA's own
+// default nb_features). Both ignore the padding mask, as LRA's code does; redrawEvery does not
+// apply to them, and `features` only to 'softmax'.
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import {
@@ -25,66 +33,29 @@ import {
   layerRandom,
   outputProjection,
 } from './heads.js';
+import { favorFeatures } from './favor-feature-map.js';
 import { kernelAttention } from './linear.js';
 import { orthogonalGaussianFeatures } from './performer-features.js';
+import { createPerformerLra } from './performer-lra.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
+
+export { FAVOR_EPS, favorFeatures } from './favor-feature-map.js';
 
 export interface PerformerOptions {
   /** Width of queries, keys and values over all heads; null means dModel. */
   qkvDim: number | null;
-  /** Number of random features m (LRA's Performer: 256). */
+  /** Number of random features m (the reference's default: 256; LRA's ListOps: 2). */
   features: number;
-  /** Draw new features every this many training steps; null never redraws. */
+  /** Draw new features every this many training steps; null never redraws (impl 'clean'). */
   redrawEvery: number | null;
+  /** 'clean' FAVOR+ as above; 'lra' reproduces LRA's code (see the top of this file). */
+  impl: 'clean' | 'lra';
+  /** impl 'lra' only: 'relu' (LRA's default generalized attention) or 'softmax' (its FAVOR+). */
+  lraKernel: 'relu' | 'softmax';
 }
 
-// The reference's numerical stabiliser added to every feature.
-export const FAVOR_EPS = 1e-4;
 // Only matters when every key of a row is padding (0 / 0 otherwise).
 const NORMALISER_EPS = 1e-12;
-const MASKED_PROJECTION = -1e9;
-
-/**
- * The row maxima of x [rows, cols] ([rows, 1]), with the gradient sent to each row's first
- * maximal element, as jax and TensorFlow differentiate max. tfjs's own Max gradient (an equality
- * mask against the broadcast maxima) made a training step three times slower.
- */
-function rowMax(x: tf.Tensor2D): tf.Tensor2D {
-  const cols = x.shape[1];
-  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const input = args[0] as tf.Tensor;
-    (args[1] as tf.GradSaveFunc)([input]);
-    return {
-      value: tf.max(input, 1, true),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        // oneHot is made int32 and cast: the wasm backend's float32 OneHot writes integer bits.
-        tf.mul(tf.cast(tf.oneHot(tf.argMax(saved[0]!, 1), cols), 'float32'), dy as tf.Tensor),
-    };
-  })(x) as tf.Tensor2D;
-}
-
-/**
- * Positive softmax-kernel features of x [BH, N, d] for the feature matrix w [m, d].
- * keyMask [BH, N, 1] marks the real keys; null for queries and unmasked keys.
- */
-export function favorFeatures(x: tf.Tensor3D, w: tf.Tensor2D, isQuery: boolean, keyMask: tf.Tensor3D | null): tf.Tensor3D {
-  return tf.tidy(() => {
-    const [bh, n, d] = x.shape;
-    const m = w.shape[0];
-    const scaled = tf.mul(x, Math.pow(d, -0.25));
-    const projected = tf.reshape(tf.matMul(tf.reshape(scaled, [bh * n, d]), w, false, true), [bh, n, m]);
-    const halfNorm = tf.mul(tf.sum(tf.square(scaled), 2, true), 0.5);
-    let stabiliser: tf.Tensor;
-    if (isQuery) {
-      stabiliser = tf.reshape(rowMax(tf.reshape(projected, [bh * n, m])), [bh, n, 1]);
-    } else {
-      const candidates = keyMask ? tf.add(projected, tf.mul(tf.sub(1, keyMask), MASKED_PROJECTION)) : projected;
-      stabiliser = tf.reshape(rowMax(tf.reshape(candidates, [bh, n * m])), [bh, 1, 1]);
-    }
-    const features = tf.mul(tf.add(tf.exp(tf.sub(tf.sub(projected, halfNorm), stabiliser)), FAVOR_EPS), 1 / Math.sqrt(m));
-    return (keyMask ? tf.mul(features, keyMask) : features) as tf.Tensor3D;
-  });
-}
 
 /** FAVOR+ attention over heads: q, k, v [BH, N, d], features w [m, d], keyMask [BH, N, 1] or null. */
 export function favorAttentionHeads(
@@ -100,6 +71,7 @@ export function favorAttentionHeads(
 }
 
 function createPerformer(args: MixerArgs, options: PerformerOptions): Mixer {
+  if (options.impl === 'lra') return createPerformerLra(args, options);
   const layout = headLayout(args, options.qkvDim);
   const rotate = args.rope === true;
   const query = headProjection(args, 'query', layout, { rotate });
@@ -143,7 +115,10 @@ export const performer: MixerSpec<PerformerOptions> = {
   paper:
     'Choromanski, Likhosherstov, Dohan, Song, Gane, Sarlos, Hawkins, Davis, Mohiuddin, Kaiser, Belanger, Colwell and Weller, "Rethinking Attention with Performers", ICLR 2021',
   kind: 'attention',
-  defaults: { qkvDim: null, features: 256, redrawEvery: 1000 },
+  defaults: { qkvDim: null, features: 256, redrawEvery: 1000, impl: 'clean', lraKernel: 'relu' },
+  // null: features drawn once, never redrawn.
+  nullable: ['redrawEvery'],
+  choices: { impl: ['clean', 'lra'], lraKernel: ['relu', 'softmax'] },
   rope: true,
   create: createPerformer,
   validate(args, options) {

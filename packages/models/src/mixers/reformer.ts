@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
 import { checkMask, headLayout, headLayoutProblem, headProjection, outputProjection } from './heads.js';
+import { createLraReformer } from './reformer-lra.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface ReformerOptions {
@@ -26,6 +27,14 @@ export interface ReformerOptions {
   bucketSize: number;
   /** Hash rounds. */
   hashes: number;
+  /**
+   * 'clean': the trax/transformers Reformer above. 'lra': what LRA's code computes
+   * (reformer-lra.ts): keys are the raw shared queries, scores multiplied by sqrt(d), no self,
+   * padding or dropout masks, 10 buckets, 1 hash, chunks of N / 10, a hash rotation fixed for every
+   * layer and head, width dModel (qkvDim must be null or dModel), no output projection, and heads
+   * merged by LRA's plain reshape. bucketSize and hashes are not read.
+   */
+  impl: 'clean' | 'lra';
 }
 
 /** Score a token gives itself: it attends to itself only when no other key is available. */
@@ -243,9 +252,16 @@ export const reformer: MixerSpec<ReformerOptions> = {
   title: 'Reformer (LSH attention)',
   paper: 'Kitaev, Kaiser and Levskaya, "Reformer: The Efficient Transformer", ICLR 2020',
   kind: 'attention',
-  defaults: { qkvDim: null, bucketSize: 64, hashes: 2 },
-  create: createReformer,
+  defaults: { qkvDim: null, bucketSize: 64, hashes: 2, impl: 'clean' },
+  choices: { impl: ['clean', 'lra'] },
+  create: (args, options) => (options.impl === 'lra' ? createLraReformer(args) : createReformer(args, options)),
   validate(args, options) {
+    if (options.impl === 'lra') {
+      if (options.qkvDim !== null && options.qkvDim !== args.dModel) {
+        return `impl 'lra' projects to dModel ${args.dModel} (LRA's reformer ignores qkv_dim); qkvDim must be null or ${args.dModel}, got ${options.qkvDim}`;
+      }
+      return headLayoutProblem(args, null);
+    }
     if (!Number.isInteger(options.bucketSize) || options.bucketSize < 1) {
       return `bucketSize must be a positive integer, got ${options.bucketSize}`;
     }

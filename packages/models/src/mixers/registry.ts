@@ -69,7 +69,8 @@ export function resolveMixerOptions(name: string, partial: Record<string, unknow
     if (!known.includes(key)) {
       throw new Error(`unknown option "${key}" for mixer ${name}; known: ${known.join(', ') || '(none)'}`);
     }
-    const problem = typeProblem(defaults[key], value);
+    const nullable = ((spec.nullable ?? []) as readonly string[]).includes(key);
+    const problem = nullable && value === null ? null : typeProblem(defaults[key], value);
     if (problem) throw new Error(`option "${key}" of mixer ${name} ${problem}, got ${describeValue(value)}`);
     const allowed = choices[key];
     if (allowed && !allowed.includes(value)) {

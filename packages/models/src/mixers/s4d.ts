@@ -2,6 +2,15 @@
 // kernel is a Vandermonde product of the discretised (ZOH) diagonal state matrix. S4D-Lin
 // initialisation, GELU, then a pointwise Conv1d(H -> 2H) and a GLU, as state-spaces/s4
 // models/s4/s4d.py. Complex numbers are carried as (re, im) pairs of float32 tensors.
+//
+// Bidirectional S4D has two implementations (option `impl`):
+// - 'clean' (default): each direction has its own dt, A and C (parameters forward/* and
+//   backward/*).
+// - 'reference': as state-spaces/s4 (src/models/sequence/ss/standalone/s4d.py, S4D with
+//   bidirectional=True): the kernel gets two output channels, so only C is doubled; dt, A and B
+//   are shared by both directions (B is folded into C here, as in models/s4/s4d.py). Parameters
+//   forward/logDt, forward/logAReal, forward/aImag, forward/cRe, forward/cIm, and backward/cRe,
+//   backward/cIm only.
 import * as tf from '@tensorflow/tfjs';
 import { gelu } from '../nn/activations.js';
 import type { ForwardContext } from '../nn/context.js';
@@ -23,6 +32,8 @@ export interface S4dOptions {
    * S4D cannot carry information to a CLS token prepended at position 0.
    */
   bidirectional: boolean;
+  /** 'clean': a whole set of SSM parameters per direction; 'reference': the directions share dt and A (see above). */
+  impl: 'clean' | 'reference';
 }
 
 /** The SSM parameters of one set of kernels (one direction). */
@@ -82,9 +93,19 @@ export function s4dConvolution(forward: S4dKernelParams, backward: S4dKernelPara
   return toeplitzMatvec(tf.concat(parts, -1), u) as tf.Tensor3D;
 }
 
+// S4's LRA configs: SSM parameters without weight decay, at their own peak rate 1e-3.
+const SSM_PARAM = { decay: false, lr: 1e-3 };
+
+/** C: torch.randn(cfloat), real and imaginary parts each of variance 1/2. C decays as in s4d.py. */
+function outputProjection(scope: ParamScope, channels: number, modes: number): Pick<S4dKernelParams, 'cRe' | 'cIm'> {
+  return {
+    cRe: scope.add('cRe', [channels, modes], normal(Math.SQRT1_2)),
+    cIm: scope.add('cIm', [channels, modes], normal(Math.SQRT1_2)),
+  };
+}
+
 function kernelParams(scope: ParamScope, channels: number, modes: number, options: S4dOptions): S4dKernelParams {
-  // S4's LRA configs: SSM parameters without weight decay, at their own peak rate 1e-3.
-  const ssm = { decay: false, lr: 1e-3 };
+  const ssm = SSM_PARAM;
   const logDtInit = uniform(Math.log(options.dtMin), Math.log(options.dtMax));
   const aImagInit: Initializer = {
     description: 'pi * n (S4D-Lin)',
@@ -94,9 +115,7 @@ function kernelParams(scope: ParamScope, channels: number, modes: number, option
     logDt: scope.add('logDt', [channels], logDtInit, ssm),
     logAReal: scope.add('logAReal', [channels, modes], constant(Math.log(0.5)), ssm),
     aImag: scope.add('aImag', [channels, modes], aImagInit, ssm),
-    // torch.randn(cfloat): real and imaginary parts each of variance 1/2. C decays as in s4d.py.
-    cRe: scope.add('cRe', [channels, modes], normal(Math.SQRT1_2)),
-    cIm: scope.add('cIm', [channels, modes], normal(Math.SQRT1_2)),
+    ...outputProjection(scope, channels, modes),
   };
 }
 
@@ -104,7 +123,11 @@ function createS4d(args: MixerArgs, options: S4dOptions): Mixer {
   const { dModel } = args;
   const modes = options.dState / 2;
   const forward = kernelParams(args.params.scope('forward'), dModel, modes, options);
-  const backward = options.bidirectional ? kernelParams(args.params.scope('backward'), dModel, modes, options) : null;
+  const backward = !options.bidirectional
+    ? null
+    : options.impl === 'reference'
+      ? { ...forward, ...outputProjection(args.params.scope('backward'), dModel, modes) }
+      : kernelParams(args.params.scope('backward'), dModel, modes, options);
   const skip = args.params.add('D', [dModel], normal(1));
   // Conv1d(H, 2H, 1) with torch's default init U(+-1/sqrt(fanIn)).
   const bound = 1 / Math.sqrt(dModel);
@@ -170,7 +193,8 @@ export const s4d: MixerSpec<S4dOptions> = {
   title: 'S4D (diagonal state space, S4D-Lin)',
   paper: 'Gu, Gupta, Goel and Re, "On the Parameterization and Initialization of Diagonal State Space Models", NeurIPS 2022',
   kind: 'state-space',
-  defaults: { dState: 64, dtMin: 1e-3, dtMax: 1e-1, bidirectional: true },
+  defaults: { dState: 64, dtMin: 1e-3, dtMax: 1e-1, bidirectional: true, impl: 'clean' },
+  choices: { impl: ['clean', 'reference'] },
   create: createS4d,
   validate(_args, options) {
     if (!Number.isInteger(options.dState) || options.dState < 2 || options.dState % 2 !== 0) {

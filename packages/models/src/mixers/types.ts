@@ -4,6 +4,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { MixerInspection } from '../analysis/inspection.js';
 import type { ForwardContext } from '../nn/context.js';
+import type { Initializer } from '../nn/initializers.js';
 import type { ParamScope } from '../nn/params.js';
 
 export interface MixerArgs {
@@ -36,9 +37,10 @@ export interface Mixer {
   apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D;
   /**
    * Mixers that shorten the sequence map the block's input to their output length here, so the
-   * residual path can be added to their output.
+   * residual path can be added to their output. The block hands it the padding mask apply()
+   * got, so that the shortened residual can leave padding out exactly as the mixer does.
    */
-  residual?(x: tf.Tensor3D): tf.Tensor3D;
+  residual?(x: tf.Tensor3D, mask?: tf.Tensor2D | null): tf.Tensor3D;
   /**
    * Hand residual() what the mixer saw (LN(x) in a pre-LN block) instead of the block's input:
    * the Fourier Transformer's reference adds its shortened, normalised input. Default false.
@@ -51,12 +53,38 @@ export interface Mixer {
    */
   ownsResidual?: boolean;
   /**
+   * Where the block around this mixer departs from its style's usual block, to follow the
+   * mixer's authors' code (set by a mixer option, e.g. FNet's or GFNet's impl 'reference').
+   * Absent: the usual block.
+   */
+  blockRecipe?: BlockRecipe;
+  /**
    * What the mixer learned, seen on the input x (the same x and mask apply() takes): its
    * filters, attention weights or impulse responses as plain arrays, computed without dropout.
    * Only mixers with something to show implement it; analysis probes every mixer through its
    * Jacobian regardless. Leaves no tensors behind.
    */
   inspect?(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): MixerInspection;
+}
+
+/** A block as a mixer's authors wrote it, where it differs from LRA's (see encoder/block.ts). */
+export interface BlockRecipe {
+  /** false: no dropout on the mixer's output (FNet's and GFNet's blocks have none). Default true. */
+  mixerDropout?: boolean;
+  /**
+   * false: no residual around the mixer; the feed-forward's residual is the block's input,
+   * x + FF(LN(mix(LN(x)))) (GFNet's Block). Pre-LN blocks only. Default true.
+   */
+  mixerResidual?: boolean;
+  /** The feed-forward's parameters and dropout, where they are not LRA's MlpBlock's. */
+  feedForward?: {
+    kernelInit?: Initializer;
+    biasInit?: Initializer;
+    /** The output Dense's bias; default biasInit. */
+    outputBiasInit?: Initializer;
+    /** false: dropout only after the output Dense, none after the activation (FNet). Default true. */
+    hiddenDropout?: boolean;
+  };
 }
 
 /** What the encoder knows about a block when it asks for the block's output length. */
@@ -76,6 +104,8 @@ export interface MixerSpec<O extends object> {
   kind: MixerKind;
   /** Every option with its default: the option keys and their value types are read from here. */
   defaults: O;
+  /** Options that also take null (with a non-null default; a null default is nullable already). */
+  nullable?: readonly (keyof O)[];
   /** Allowed values of string options, checked when options are resolved. */
   choices?: { readonly [K in keyof O]?: readonly O[K][] };
   /** The block style its paper uses; default pre-ln. */

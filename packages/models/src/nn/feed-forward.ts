@@ -14,22 +14,35 @@ export interface FeedForwardOptions {
   kernelInit?: Initializer;
   /** Default normal(1e-6), as LRA's MlpBlock. */
   biasInit?: Initializer;
+  /** The output Dense's bias; default biasInit (FNet's output Dense keeps flax's zeros). */
+  outputBiasInit?: Initializer;
+  /** Dropout after the activation too (LRA's MlpBlock); false: only after the output Dense (FNet). Default true. */
+  hiddenDropout?: boolean;
 }
 
 export interface FeedForward {
   apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D;
 }
 
-/** LRA's MlpBlock: Dense(mlpDim) -> GELU -> dropout -> Dense(dModel) -> dropout. */
+/**
+ * LRA's MlpBlock: Dense(mlpDim) -> GELU -> dropout -> Dense(dModel) -> dropout. With
+ * hiddenDropout false, FNet's: Dense(mlpDim) -> GELU -> Dense(dModel) -> dropout.
+ */
 export function feedForward(params: ParamScope, name: string, options: FeedForwardOptions): FeedForward {
   const scope = params.scope(name);
   const init = { kernelInit: options.kernelInit ?? xavierUniform(), biasInit: options.biasInit ?? normal(1e-6) };
   const expand = dense(scope, 'expand', { inputDim: options.dModel, units: options.mlpDim, ...init });
-  const contract = dense(scope, 'contract', { inputDim: options.mlpDim, units: options.dModel, ...init });
+  const contract = dense(scope, 'contract', {
+    inputDim: options.mlpDim,
+    units: options.dModel,
+    kernelInit: init.kernelInit,
+    biasInit: options.outputBiasInit ?? init.biasInit,
+  });
   return {
     apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {
-        const hidden = dropout(gelu(expand.apply(x)), options.dropout, ctx);
+        const activated = gelu(expand.apply(x));
+        const hidden = options.hiddenDropout === false ? activated : dropout(activated, options.dropout, ctx);
         return dropout(contract.apply(hidden), options.dropout, ctx);
       });
     },

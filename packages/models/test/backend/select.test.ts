@@ -27,17 +27,17 @@ describe('selectBackend', () => {
       expect(PREFERENCE.indexOf(rejected.name)).toBeLessThan(PREFERENCE.indexOf(choice.name));
     }
     if (!installed('@tensorflow/tfjs-node-gpu')) {
-      expect(choice.rejected).toContainEqual({ name: 'tensorflow', reason: 'tensorflow-gpu not installed' });
+      expect(choice.rejected).toContainEqual({ name: 'tensorflow', label: 'tensorflow-gpu', reason: 'tensorflow-gpu not installed' });
     }
     if (!installed('@tensorflow/tfjs-node') && !installed('@tensorflow/tfjs-node-gpu')) {
-      expect(choice.rejected).toContainEqual({ name: 'tensorflow', reason: 'tensorflow not installed' });
+      expect(choice.rejected).toContainEqual({ name: 'tensorflow', label: 'tensorflow', reason: 'tensorflow not installed' });
     }
     if (PREFERENCE.indexOf(choice.name) > PREFERENCE.indexOf('webgpu')) {
       expect(choice.rejected.map((r) => r.name)).toContain('webgpu');
     }
     expect(log).toHaveBeenCalledTimes(1);
     const [line] = log.mock.calls[0] as [string, object];
-    expect(line).toBe(`backend ${choice.name} (auto): ${choice.rejected.map((r) => r.reason).join('; ') || choice.reason}`);
+    expect(line).toBe(`backend ${choice.label} (auto${choice.rejected.length ? `; not available: ${choice.rejected.map((r) => r.label).join(', ')}` : ''})`);
     expect(choice.reason).toContain(choice.rejected.map((r) => r.reason).join('; '));
   });
 
@@ -55,7 +55,7 @@ describe('selectBackend', () => {
     const choice = await selectBackend('cpu', { log });
     expect(choice.name).toBe('cpu');
     expect(tf.getBackend()).toBe('cpu');
-    expect(log.mock.calls).toEqual([['backend cpu (cpu): requested explicitly', expect.objectContaining({ name: 'cpu' })]]);
+    expect(log.mock.calls).toEqual([['backend cpu (cpu)', expect.objectContaining({ name: 'cpu', reason: 'requested explicitly' })]]);
   });
 
   it('keeps tfjs quiet: no "install our node backend" banner from the cpu backend', async () => {

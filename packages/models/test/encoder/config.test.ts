@@ -39,7 +39,7 @@ describe('classifier config validation', () => {
       'vocabSize must be a positive integer, got 0',
       'dModel must be a positive integer, got 7.5',
       'dropout must be in [0, 1), got 1',
-      'pool must be "cls" or "mean", got "max"',
+      'pool must be "cls", "mean", "mean-all", "first", got "max"',
       'positions must be "learned", "sinusoidal", "rope" or "none", got "rotary"',
       'pairInteraction must be "concat" or "nli", got "dot"',
       'layerNormEps must be positive, got 0',
@@ -73,6 +73,8 @@ describe('classifier config validation', () => {
     expect(blockStyleOf(tinyConfig({ block: 'post-ln' }))).toBe('post-ln');
     expect(encoderLength({ seqLen: 1000, pool: 'cls' })).toBe(1001);
     expect(encoderLength({ seqLen: 1000, pool: 'mean' })).toBe(1000);
+    expect(encoderLength({ seqLen: 1000, pool: 'mean-all' })).toBe(1000);
+    expect(encoderLength({ seqLen: 1000, pool: 'first' })).toBe(1000);
   });
 });
 

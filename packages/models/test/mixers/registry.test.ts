@@ -31,12 +31,13 @@ describe('mixer registry', () => {
   });
 
   it('merges options over the defaults', () => {
-    expect(resolveMixerOptions('attention')).toEqual({ qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null });
+    expect(resolveMixerOptions('attention')).toEqual({ qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' });
     expect(resolveMixerOptions('attention', { positions: 'rope', qkvDim: 64 })).toEqual({
       qkvDim: 64,
       positions: 'rope',
       bias: false,
       implementation: 'auto', blockSize: null, keyBlockSize: null,
+      impl: 'clean',
     });
     // The defaults object itself is never modified.
     expect(attention.defaults.positions).toBe('none');
@@ -61,6 +62,11 @@ describe('mixer registry', () => {
     );
     expect(() => resolveMixerOptions('nope', {})).toThrow('unknown mixer "nope"');
   });
+
+  it('takes null for an option its mixer declares nullable, and only there', () => {
+    expect(resolveMixerOptions('performer', { redrawEvery: null }).redrawEvery).toBeNull();
+    expect(() => resolveMixerOptions('performer', { features: null })).toThrow('option "features" of mixer performer must be a finite number, got null');
+  });
 });
 
 describe('mixer catalog', () => {
@@ -77,7 +83,7 @@ describe('mixer catalog', () => {
       paper: attention.paper,
       kind: 'attention',
       block: 'pre-ln',
-      defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null },
+      defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' },
       params: 4 * 16 * 16,
       problem: null,
     });

@@ -9,7 +9,7 @@ import { mixersCommand } from './commands/mixers.js';
 import { reportCommand } from './commands/report.js';
 import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
-import { reportFatal } from './errors.js';
+import { helpHint, reportFatal, usageMessage } from './errors.js';
 
 /** The `lra` program: one place that lists its commands; each command lives in its own file. */
 export async function main(argv: string[]): Promise<void> {
@@ -19,14 +19,15 @@ export async function main(argv: string[]): Promise<void> {
     .strict()
     .recommendCommands()
     .demandCommand(1, 'choose a command')
-    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    // The terminal's own width (words are never split by a narrower fixed width); unwrapped in a pipe.
+    .wrap(process.stdout.isTTY ? process.stdout.columns : null)
     .help()
     .alias('h', 'help')
-    .fail((msg, err, y) => {
+    // An argument error is an error like any other: one line, exit 1, and where the options are listed.
+    .fail((msg, err) => {
       if (err) reportFatal(err);
-      y.showHelp((text: string) => process.stderr.write(`${text}\n\n`));
-      process.stderr.write(`lra: error: ${msg}\n`);
-      process.exit(2);
+      process.stderr.write(`lra: error: ${usageMessage(msg)}\n${helpHint(argv)}\n`);
+      process.exit(1);
     });
   for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand]) cli = add(cli);
   await cli.parseAsync();

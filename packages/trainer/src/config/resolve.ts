@@ -1,9 +1,9 @@
 import { getTask } from '@lra/data';
 import { getMixer } from '@lra/models';
-import { join } from 'node:path';
 import { lraExperimentPath, readExperimentFile } from './experiment-file.js';
 import { deepMerge, parseSet } from './merge.js';
 import { commonDefaults, presetFor } from './presets.js';
+import { defaultRunDir } from './run-name.js';
 import { ConfigError, checkComplete, checkPartial } from './schema.js';
 
 export { readExperimentFile } from './experiment-file.js';
@@ -51,6 +51,8 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
     config = deepMerge(config, readExperimentFile(file));
     layers.push(file);
   }
+  // What the preset (and experiment file) say; the user's flags and --set below rename the run.
+  const baseline = config;
 
   const flags: Record<string, unknown> = {};
   if (req.steps !== undefined) flags.train = { steps: req.steps };
@@ -71,10 +73,13 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
   const c = config as ExperimentConfig;
   if (c.task !== req.task || c.mixer !== req.mixer)
     throw new ConfigError(c.task !== req.task ? 'task' : 'mixer', 'is chosen with --task/--mixer, not inside a config');
-  if (!c.out) c.out = join('runs', `${c.task}-${c.mixer}-${c.preset}-s${c.seed}`);
+  // false is the absence of the option: one config, one hash, one run name, whichever way it was said.
+  if (c.model?.reversible === false) delete c.model.reversible;
+  if (c.data?.zeroIsPadding === false) delete c.data.zeroIsPadding;
+  if (!c.out) {
+    c.out = defaultRunDir({ task: c.task, mixer: c.mixer, preset: c.preset, seed: c.seed, configFile: req.configFile, baseline, resolved: c });
+  }
   checkComplete(c);
-  // false is the absence of the option: one config, one hash, whichever way it was said.
-  if (c.model.reversible === false) delete c.model.reversible;
   checkConsistency(c);
   return { config: c, layers };
 }
@@ -87,6 +92,8 @@ function checkConsistency(c: ExperimentConfig): void {
       'and data.generator are both set: give one (data.source reads the official files, data.generator makes data); ' +
         'the preset may set data.generator: add --set data.generator=null to train on the official files',
     );
+  if (c.data.zeroIsPadding && getTask(c.task).zeroValueId === undefined)
+    throw new ConfigError('data.zeroIsPadding', `task ${c.task} has no token for the value 0 (only image tasks do: image, pathfinder, pathx)`);
   if (c.model.dModel % c.model.heads !== 0)
     throw new ConfigError('model.heads', `must divide model.dModel (${c.model.dModel} / ${c.model.heads} is not whole)`);
   if (c.train.warmup > 0 && c.train.schedule === 'constant' && c.train.warmup > c.train.steps)

@@ -40,6 +40,8 @@ export const configSchema = {
     generator: { type: 'record', nullable: true },
     seqLen: { type: 'integer', min: 1, nullable: true },
     skipBad: { type: 'boolean' },
+    // LRA's masking of grey level 0 (image tasks); absent means false, so older configs keep their hash.
+    zeroIsPadding: { type: 'boolean', optional: true },
   },
   model: {
     dModel: { type: 'integer', min: 1 },
@@ -48,7 +50,7 @@ export const configSchema = {
     mlpDim: { type: 'integer', min: 1 },
     dropout: { type: 'number', min: 0, max: 0.99 },
     attentionDropout: { type: 'number', min: 0, max: 0.99 },
-    pool: { type: 'enum', values: ['cls', 'mean'] },
+    pool: { type: 'enum', values: ['cls', 'mean', 'mean-all', 'first'] },
     positions: { type: 'enum', values: ['learned', 'sinusoidal', 'none'] },
     block: { type: 'enum', values: ['pre-ln', 'post-ln'], nullable: true },
     classifierHidden: { type: 'integer', min: 1, nullable: true },

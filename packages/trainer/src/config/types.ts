@@ -12,6 +12,11 @@ export interface DataConfig {
   /** Truncation/padding length; null = the task's official length. */
   seqLen: number | null;
   skipBad: boolean;
+  /**
+   * LRA's masking for image tasks: pixels of grey level 0 count as padding (attention ignores
+   * them, 'mean' pooling leaves them out), as transformer.py masks inputs == 0. Absent means false.
+   */
+  zeroIsPadding?: boolean;
 }
 
 export interface ModelConfig {
@@ -21,7 +26,12 @@ export interface ModelConfig {
   mlpDim: number;
   dropout: number;
   attentionDropout: number;
-  pool: 'cls' | 'mean';
+  /**
+   * 'cls': a CLS token is prepended and read. 'mean': the mean over real tokens. 'mean-all': the
+   * mean over every position, padding included (LRA's MEAN). 'first': position 0 without a CLS
+   * token (LRA's dual encoder's 'CLS').
+   */
+  pool: 'cls' | 'mean' | 'mean-all' | 'first';
   positions: 'learned' | 'sinusoidal' | 'none';
   /** null = the block style of the mixer's paper. */
   block: 'pre-ln' | 'post-ln' | null;
@@ -41,6 +51,11 @@ export interface ModelConfig {
 export interface TrainConfig {
   batchSize: number;
   steps: number;
+  /**
+   * The schedule's base factor, LRA's `learning_rate`: the rate itself under 'constant' and
+   * 'cosine', but under 'rsqrt' the rate is lr / sqrt(max(step, warmup)), so LRA's 0.05 with
+   * 1,000 warm-up steps peaks at 0.05 / sqrt(1000) = 1.6e-3. `lra train` logs the peak rate.
+   */
   lr: number;
   schedule: ScheduleName;
   warmup: number;

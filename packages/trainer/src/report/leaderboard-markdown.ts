@@ -1,5 +1,7 @@
 import { cell, rate } from './format.js';
 import type { Leaderboard, LeaderboardEntry, SeedStats, SummaryRow } from './leaderboard.js';
+import { LRA_PARAM_BUDGET } from './mixer-params.js';
+import { LRA_PRESET, type LraComparisonCell, type LraComparisonRow } from './lra-comparison.js';
 import { formatPublished, isLraTask, LRA_TASKS, NOT_PUBLISHED, TASK_TITLES } from './published.js';
 
 /** "36.10 ± 0.52 (n=2)": the mean, the sample deviation where there is one, and the count. */
@@ -43,8 +45,39 @@ function summaryTable(summary: readonly SummaryRow[]): string[] {
   return lines;
 }
 
+function signed(points: number): string {
+  return `${points >= 0 ? '+' : ''}${points.toFixed(2)}`;
+}
+
+/** "41.20 / 40.10 (-1.24)" at the lra preset; "38.00 / - [preset tiny]" elsewhere, with no difference. */
+function comparisonCell(c: LraComparisonCell | undefined): string {
+  if (!c) return '-';
+  const last = c.testAccuracyLast === null ? '-' : c.testAccuracyLast.toFixed(2);
+  const values = `${c.testAccuracy.toFixed(2)} / ${last}`;
+  if (c.preset !== LRA_PRESET) return `${values} [preset ${c.preset}]`;
+  return c.diffToPublished === null ? values : `${values} (${signed(c.diffToPublished)})`;
+}
+
+function lraComparisonTable(rows: readonly LraComparisonRow[]): string[] {
+  const header = ['model', 'row', ...LRA_TASKS.map((t) => TASK_TITLES[t])];
+  const lines = [row(header), row(header.map(() => '---'))];
+  for (const r of rows) {
+    lines.push(row([`${r.model} (${r.mixer})`, 'ours', ...LRA_TASKS.map((t) => comparisonCell(r.ours[t]))]));
+    const published = LRA_TASKS.map((t) => (r.published[t] !== null ? r.published[t]!.toFixed(2) : t === 'pathx' && r.pathxFailed ? 'FAIL' : '-'));
+    lines.push(row(['', 'published', ...published]));
+  }
+  return lines;
+}
+
+/** "1.02", or "2.49 (over 1.1)": LRA compares models within 10% of the Transformer's size. */
+function budgetCell(ratio: number | null): string {
+  if (ratio === null) return '-';
+  return ratio > LRA_PARAM_BUDGET ? `${ratio.toFixed(2)} (over ${LRA_PARAM_BUDGET})` : ratio.toFixed(2);
+}
+
 function taskTable(entries: readonly LeaderboardEntry[]): string[] {
-  const header = ['mixer', 'preset', 'runs (seeds)', 'test acc. % (mean ± sd)', 'best val. % (mean)', 'published %', 'diff. (points)', 'majority %', 'steps/s', 'tokens/s', 'backend', 'params', 'config'];
+  // Steps beside the preset: runs of different lengths are different experiments, never averaged.
+  const header = ['mixer', 'preset', 'steps', 'runs (seeds)', 'test acc. % (mean ± sd)', 'best val. % (mean)', 'last ckpt test % (mean)', 'published %', 'diff. (points)', 'majority %', 'steps/s', 'tokens/s', 'backend', 'params', 'params / Transformer', 'config'];
   const lines = [row(header), row(header.map(() => '---'))];
   for (const e of entries) {
     const published = e.published ? `${formatPublished(e.published)} (${e.published.model})` : NOT_PUBLISHED;
@@ -52,16 +85,19 @@ function taskTable(entries: readonly LeaderboardEntry[]): string[] {
       row([
         experimentName(e),
         e.preset,
+        e.steps.map((n) => n.toLocaleString('en-US')).join(', '),
         `${e.testAccuracy.n} (${e.seeds.join(', ')})`,
         formatStats(e.testAccuracy),
         meanOnly(e.bestValAccuracy),
+        e.testAccuracyLast === null ? '-' : meanOnly(e.testAccuracyLast),
         published,
-        e.diffToPublished === null ? '-' : `${e.diffToPublished >= 0 ? '+' : ''}${e.diffToPublished.toFixed(2)}`,
+        e.diffToPublished !== null ? signed(e.diffToPublished) : e.preset !== LRA_PRESET && e.published ? `none (preset ${e.preset})` : '-',
         e.majorityRate.toFixed(2),
         rate(e.speed.stepsPerSec),
         rate(e.speed.tokensPerSec),
         e.backends.join(', '),
         e.params.map((p) => p.toLocaleString('en-US')).join(', '),
+        budgetCell(e.paramsRatio),
         e.configHash,
       ]),
     );
@@ -85,6 +121,18 @@ export function renderLeaderboardMarkdown(lb: Leaderboard): string {
     `- Speed: ${c.speed}.`,
     '',
   );
+
+  // Only when some run is of a Table 1 model: eleven empty rows would say nothing.
+  if (lb.lraComparison.some((r) => Object.keys(r.ours).length > 0)) {
+    out.push('## LRA Table 1', '');
+    out.push(
+      `Each model's best run per task: test % of the best validation checkpoint / of the last checkpoint (the one LRA's code tests), ` +
+        `and in brackets the difference to the published number in points, for runs at the ${LRA_PRESET} preset only. ` +
+        `Where no ${LRA_PRESET} run exists the best run of another preset is shown, marked with it, and not compared.`,
+      '',
+    );
+    out.push(...lraComparisonTable(lb.lraComparison), '');
+  }
 
   if (lb.entries.length > 0) {
     out.push('## Tasks x mixers', '');

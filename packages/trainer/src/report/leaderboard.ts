@@ -10,7 +10,20 @@ import {
   publishedScore,
   type PublishedScore,
 } from './published.js';
+import { buildLraComparison, LRA_PRESET, type LraComparisonRow } from './lra-comparison.js';
+import { transformerParams } from './mixer-params.js';
 import { mean, median, sampleStd } from './sample-stats.js';
+
+const transformerParamsCache = new Map<string, number>();
+
+/** params over the base Transformer's (null without a tfjs backend to build it on, or for an unknown task). */
+function ratioToTransformer(task: string, preset: string, params: number): number | null {
+  const key = `${task}\u0000${preset}`;
+  const base = transformerParamsCache.get(key) ?? transformerParams(task, preset);
+  if (base === null) return null;
+  transformerParamsCache.set(key, base);
+  return params / base;
+}
 
 /** Spread over seeds, in percent. */
 export interface SeedStats {
@@ -36,15 +49,28 @@ export interface LeaderboardEntry {
   runDirs: string[];
   /** Test accuracy of each run's best validation checkpoint, %. */
   testAccuracy: SeedStats;
+  /**
+   * Test accuracy of each run's last checkpoint, %, which LRA's released code reports; null when
+   * a run's report predates the field.
+   */
+  testAccuracyLast: SeedStats | null;
   bestValAccuracy: SeedStats;
   majorityRate: number;
   published: PublishedScore | null;
-  /** Mean test accuracy minus the published one, in points; null without a published number. */
+  /**
+   * Mean test accuracy minus the published one, in points; null without a published number, and
+   * for every preset but lra (smaller models trained for less compare with nothing published).
+   */
   diffToPublished: number | null;
   /** Medians over the runs, each run's own figure timed after warm-up. */
   speed: { stepsPerSec: number; tokensPerSec: number };
   backends: string[];
   params: number[];
+  /**
+   * The largest of `params` over the base Transformer's at the same task and preset: LRA compares
+   * models of about equal size (at most 1.1); null where the Transformer cannot be built here.
+   */
+  paramsRatio: number | null;
   steps: number[];
   warnings: string[];
 }
@@ -85,6 +111,8 @@ export interface Leaderboard {
   entries: LeaderboardEntry[];
   summary: SummaryRow[];
   unfinished: UnfinishedRun[];
+  /** LRA's Table 1 models, each beside its published row (see lra-comparison.ts). */
+  lraComparison: LraComparisonRow[];
 }
 
 export const CONVENTIONS: Leaderboard['conventions'] = {
@@ -100,7 +128,7 @@ export const CONVENTIONS: Leaderboard['conventions'] = {
   averageTasks: LRA_AVERAGE_TASKS,
   published:
     "LRA paper Table 1 and later results as listed in docs/lra.md, all at LRA's full settings; 'not published' where no number exists; " +
-    'runs of the small or tiny presets are smaller models trained for less, so their gap to a published number says little about the mixer',
+    'runs of the small or tiny presets are smaller models trained for less: they are marked with their preset and no difference to a published number is computed for them',
 };
 
 function seedStats(values: number[]): SeedStats {
@@ -160,6 +188,8 @@ export function buildEntries(runs: readonly FinishedRun[]): LeaderboardEntry[] {
     const first = g.runs[0]!.report;
     const runsSorted = [...g.runs].sort((a, b) => a.report.seed - b.report.seed || a.dir.localeCompare(b.dir));
     const test = seedStats(runsSorted.map((x) => x.report.metrics.test.accuracy * 100));
+    const lasts = runsSorted.map((x) => x.report.metrics.testLast);
+    const testLast = lasts.every((l) => l !== undefined) ? seedStats(lasts.map((l) => l!.accuracy * 100)) : null;
     const published = publishedScore(first.mixer, first.task);
     const seeds = runsSorted.map((x) => x.report.seed);
     const warnings: string[] = [];
@@ -176,16 +206,18 @@ export function buildEntries(runs: readonly FinishedRun[]): LeaderboardEntry[] {
       seeds,
       runDirs: runsSorted.map((x) => x.dir),
       testAccuracy: test,
+      testAccuracyLast: testLast,
       bestValAccuracy: seedStats(runsSorted.map((x) => x.report.metrics.best.valAccuracy * 100)),
       majorityRate: mean(runsSorted.map((x) => x.report.metrics.test.majorityRate * 100)),
       published,
-      diffToPublished: published && published.accuracy !== null ? test.mean - published.accuracy : null,
+      diffToPublished: first.preset === LRA_PRESET && published && published.accuracy !== null ? test.mean - published.accuracy : null,
       speed: {
         stepsPerSec: median(runsSorted.map((x) => x.report.speed.stepsPerSec)),
         tokensPerSec: median(runsSorted.map((x) => x.report.speed.tokensPerSec)),
       },
       backends: uniqueSorted(runsSorted.map((x) => x.report.backend)),
       params: uniqueSorted(runsSorted.map((x) => x.report.params)),
+      paramsRatio: ratioToTransformer(first.task, first.preset, Math.max(...runsSorted.map((x) => x.report.params))),
       steps: uniqueSorted(runsSorted.map((x) => x.report.steps)),
       warnings,
     });
@@ -237,5 +269,6 @@ export function buildLeaderboard(found: FoundRuns, roots: readonly string[]): Le
     entries,
     summary: buildSummary(entries),
     unfinished: [...found.unfinished].sort((a, b) => a.dir.localeCompare(b.dir)),
+    lraComparison: buildLraComparison(found.finished),
   };
 }

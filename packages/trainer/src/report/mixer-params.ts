@@ -17,6 +17,19 @@ export interface MixerForTask extends MixerSummary {
 export const LRA_PARAM_BUDGET = 1.1;
 
 /**
+ * The base Transformer's parameters for a task at a preset (LRA's reference for the 1.1x rule);
+ * null when the task or preset is unknown to this build.
+ */
+export function transformerParams(task: string, preset: string): number | null {
+  try {
+    const { config } = resolveConfig({ task, mixer: 'attention', preset });
+    return describeClassifier(classifierConfig(config, getTask(task))).total;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Every mixer's parameter count inside the task's model (its preset, e.g. LRA's settings), and
  * its ratio to the base Transformer under the same settings.
  */

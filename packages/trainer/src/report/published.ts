@@ -90,6 +90,10 @@ export const PUBLISHED_MODEL_OF_MIXER: Readonly<Record<string, string>> = {
   local: 'Local Attention',
   linformer: 'Linformer',
   reformer: 'Reformer',
+  'sparse-transformer': 'Sparse Trans.',
+  longformer: 'Longformer',
+  sinkhorn: 'Sinkhorn Trans.',
+  synthesizer: 'Synthesizer',
   bigbird: 'BigBird',
   linear: 'Linear Trans.',
   performer: 'Performer',
@@ -97,6 +101,11 @@ export const PUBLISHED_MODEL_OF_MIXER: Readonly<Record<string, string>> = {
   nystromformer: 'Nystromformer',
   s4d: 'S4D-Lin',
 };
+
+/** The mixers of LRA's Table 1, in the table's row order. */
+export const LRA_TABLE_1_MIXERS: readonly string[] = [
+  'attention', 'local', 'sparse-transformer', 'longformer', 'linformer', 'reformer', 'sinkhorn', 'synthesizer', 'bigbird', 'linear', 'performer',
+];
 
 export const NOT_PUBLISHED = 'not published';
 

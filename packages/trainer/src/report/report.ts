@@ -26,6 +26,11 @@ export interface RunReport {
   metrics: {
     best: { step: number; valAccuracy: number; valLoss: number };
     test: { accuracy: number; loss: number; count: number; majorityRate: number };
+    /**
+     * The test split on the LAST checkpoint (the step the run ended at), which LRA's released code
+     * reports; `test` is the best validation checkpoint's. Absent from reports made before it.
+     */
+    testLast?: { step: number; accuracy: number; loss: number; count: number };
   };
   speed: { stepsPerSec: number; tokensPerSec: number; msPerStep: { median: number; p90: number } };
   memory: { peakBytes: number };
@@ -45,6 +50,8 @@ export interface ReportInput {
   params: number;
   best: { step: number; valAccuracy: number; valLoss: number };
   test: EvalResult;
+  /** The test result of the last checkpoint, and its step. */
+  testLast?: { step: number; result: EvalResult };
   splits: Record<SplitName, SplitData>;
   variant: string;
   seqLen: number;
@@ -90,6 +97,9 @@ export function buildReport(r: ReportInput): RunReport {
     metrics: {
       best: r.best,
       test: { accuracy: r.test.accuracy, loss: r.test.loss, count: r.test.count, majorityRate: majorityRate(r.splits.test.labels) },
+      ...(r.testLast
+        ? { testLast: { step: r.testLast.step, accuracy: r.testLast.result.accuracy, loss: r.testLast.result.loss, count: r.testLast.result.count } }
+        : {}),
     },
     speed: { stepsPerSec, tokensPerSec: stepsPerSec * r.tokensPerStep, msPerStep: r.msPerStep },
     memory: { peakBytes: r.peakBytes },

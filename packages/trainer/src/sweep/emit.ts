@@ -16,11 +16,15 @@ export interface EmitOptions {
   /** Results root as the cluster sees it; default `<mount>/<name>` (k8s) or the file's root (Slurm). */
   root?: string;
   dataDir?: string;
-  /** The repository inside the image (k8s, default /app) or on the shared file system (Slurm, default this one). */
+  /** The repository inside the image (k8s, default /lra: the images' WORKDIR) or on the shared file system (Slurm, default this one). */
   repo?: string;
   image?: string;
   pvc?: string;
   mount?: string;
+  /** k8s: a claim holding the data, mounted at <repo>/datasets (the images' data volume). */
+  dataPvc?: string;
+  /** k8s: GPUs per pod (nvidia.com/gpu), for the lra-ts:gpu image. */
+  gpus?: number;
   cpus?: number;
   memoryGiB?: number;
   time?: string;
@@ -28,7 +32,8 @@ export interface EmitOptions {
   json?: boolean;
 }
 
-export const emitDefaults = { image: 'lra-ts:latest', pvc: 'lra-results', mount: '/results', k8sRepo: '/app', cpus: 2, memoryGiB: 8, time: '24:00:00' } as const;
+// The image and folder are those docker/Dockerfile.cpu builds (`docker build -t lra-ts:cpu`, WORKDIR /lra).
+export const emitDefaults = { image: 'lra-ts:cpu', pvc: 'lra-results', mount: '/results', k8sRepo: '/lra', cpus: 2, memoryGiB: 8, time: '24:00:00' } as const;
 
 /** The sweep file as the job sees it: relative to the repository when it lies inside it. */
 function pathInRepo(path: string, localRepo: string): string {
@@ -49,18 +54,24 @@ export function emitSweep(file: SweepFile, target: EmitTarget, o: EmitOptions = 
   const cpus = o.cpus ?? emitDefaults.cpus;
   const memoryGiB = o.memoryGiB ?? emitDefaults.memoryGiB;
   if (target === 'k8s') {
-    const mountPath = o.mount ?? emitDefaults.mount;
+    const mountPath = (o.mount ?? emitDefaults.mount).replace(/\/$/, '');
+    const repoDir = o.repo ?? emitDefaults.k8sRepo;
+    // Data never lands in a pod's own (ephemeral) folder: on its claim when one is named, else
+    // on the results claim, prepared by the first pod and read by the others.
+    const dataMount = o.dataPvc !== undefined ? `${repoDir.replace(/\/$/, '')}/datasets` : null;
     const docs = kubernetesManifest({
       name,
       sweepText: file.text,
       runs: n,
       parallelism,
       image: o.image ?? emitDefaults.image,
-      repoDir: o.repo ?? emitDefaults.k8sRepo,
+      repoDir,
       pvc: o.pvc ?? emitDefaults.pvc,
       mountPath,
-      root: o.root ?? `${mountPath.replace(/\/$/, '')}/${name}`,
-      dataDir,
+      root: o.root ?? `${mountPath}/${name}`,
+      dataDir: dataDir ?? dataMount ?? `${mountPath}/datasets`,
+      dataClaim: o.dataPvc !== undefined && dataMount !== null ? { claimName: o.dataPvc, mountPath: dataMount } : null,
+      gpus: o.gpus ?? 0,
       cpus,
       memoryGiB,
     });

@@ -19,6 +19,10 @@ export interface KubernetesOptions {
   /** Results root inside the pod (on the claim): `lra report` reads it. */
   root: string;
   dataDir: string | null;
+  /** A claim for the data, mounted where dataDir points; null: the data is on the results claim. */
+  dataClaim?: { claimName: string; mountPath: string } | null;
+  /** nvidia.com/gpu per pod; 0 for none. */
+  gpus?: number;
   cpus: number;
   memoryGiB: number;
 }
@@ -65,6 +69,10 @@ export function kubernetesManifest(o: KubernetesOptions): YamlValue[] {
     data: { 'sweep.json': o.sweepText },
   };
   const memory = `${o.memoryGiB}Gi`;
+  const gpus = o.gpus ?? 0;
+  const limits: Record<string, string> = { memory, ...(gpus > 0 ? { 'nvidia.com/gpu': String(gpus) } : {}) };
+  const dataMounts = o.dataClaim ? [{ name: 'data', mountPath: o.dataClaim.mountPath }] : [];
+  const dataVolumes = o.dataClaim ? [{ name: 'data', persistentVolumeClaim: { claimName: o.dataClaim.claimName } }] : [];
   const job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -86,16 +94,18 @@ export function kubernetesManifest(o: KubernetesOptions): YamlValue[] {
               workingDir: o.repoDir,
               command: ['/bin/sh', '-c', kubernetesEntryScript(o)],
               env: [{ name: 'LRA_LOG_LEVEL', value: 'info' }],
-              resources: { requests: { cpu: String(o.cpus), memory }, limits: { memory } },
+              resources: { requests: { cpu: String(o.cpus), memory }, limits },
               volumeMounts: [
                 { name: 'results', mountPath: o.mountPath },
                 { name: 'sweep', mountPath: SWEEP_FILE_MOUNT, readOnly: true },
+                ...dataMounts,
               ],
             },
           ],
           volumes: [
             { name: 'results', persistentVolumeClaim: { claimName: o.pvc } },
             { name: 'sweep', configMap: { name: `${o.name}-sweep` } },
+            ...dataVolumes,
           ],
         },
       },

@@ -46,8 +46,11 @@ export function slurmScript(o: SlurmOptions): string {
     `#SBATCH --output=${directive(o.name, '--name')}-%A_%a.out`,
     `# ${o.runs} runs; array task i runs run i of the sweep (\`lra sweep FILE --list\` shows the order).`,
     '# A task that is requeued or resubmitted skips its finished run and resumes a started one.',
+    '# Assumes: this checkout, built (npm ci), on a file system every node shares, with the data and',
+    '# the results root on it too; Node.js >= 20 on the PATH of the nodes (module load it above if needed).',
     'set -euo pipefail',
     `cd ${shellQuote(o.repoDir)}`,
+    `node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' >/dev/null 2>&1 || { echo "lra: needs Node.js >= 20 on PATH (found: $(node --version 2>&1))" >&2; exit 1; }`,
     `exec ${args.join(' ')}`,
     '',
   ].join('\n');

@@ -15,7 +15,15 @@ export interface EvalResult {
 export async function evaluate(
   model: Classifier,
   data: SplitData,
-  opts: { batchSize: number; seqLen: number; maxBatches: number | null; dropRemainder?: boolean; microBatch?: number },
+  opts: {
+    batchSize: number;
+    seqLen: number;
+    maxBatches: number | null;
+    dropRemainder?: boolean;
+    microBatch?: number;
+    /** Called after each batch with the number done (a progress bar's hook). */
+    onBatch?: (batchesDone: number) => void;
+  },
 ): Promise<EvalResult> {
   const ctx = inferenceContext();
   let correct = 0;
@@ -40,6 +48,13 @@ export async function evaluate(
     }
     count += batch.size;
     batches += 1;
+    opts.onBatch?.(batches);
   }
   return { accuracy: count ? correct / count : Number.NaN, loss: count ? lossSum / count : Number.NaN, count };
+}
+
+/** How many batches evaluate() runs over `count` examples with these options. */
+export function evaluationBatches(count: number, opts: { batchSize: number; maxBatches: number | null; dropRemainder?: boolean }): number {
+  const all = opts.dropRemainder ? Math.floor(count / opts.batchSize) : Math.ceil(count / opts.batchSize);
+  return opts.maxBatches === null ? all : Math.min(all, opts.maxBatches);
 }

@@ -1,10 +1,19 @@
 import type { TaskSpec } from '@lra/data';
 import type { ClassifierConfig } from '@lra/models';
+import { ConfigError } from '../config/schema.js';
 import type { ExperimentConfig } from '../config/types.js';
 
 /** The sequence length a run trains at: the config's override or the task's official length. */
 export function runSeqLen(config: ExperimentConfig, task: TaskSpec): number {
   return config.data.seqLen ?? task.seqLen;
+}
+
+/** The id of grey level 0, which data.zeroIsPadding masks; an error for tasks without one. */
+export function zeroValueIdOf(task: TaskSpec): number {
+  if (task.zeroValueId === undefined) {
+    throw new ConfigError('data.zeroIsPadding', `task ${task.name} has no token for the value 0 (only image tasks do: image, pathfinder, pathx)`);
+  }
+  return task.zeroValueId;
 }
 
 /** The model description the encoder takes, from the experiment config and the task. */
@@ -31,5 +40,6 @@ export function classifierConfig(config: ExperimentConfig, task: TaskSpec): Clas
   if (m.classifierHidden !== null) out.classifierHidden = m.classifierHidden;
   if (m.reversible) out.reversible = true;
   if (m.recompute === 'block') out.recompute = 'block';
+  if (config.data.zeroIsPadding) out.paddingIds = [0, zeroValueIdOf(task)];
   return out;
 }

@@ -26,15 +26,19 @@ export class RunFiles {
     return join(this.dir, 'checkpoints');
   }
 
-  /** Removes what an earlier run wrote (its report, summary, plots, metrics and checkpoints). */
+  /**
+   * Removes what an earlier run wrote (its report, summary, plots, metrics, checkpoints and the
+   * `lra analyze` output, which described the old weights), keeping anything else the user put there.
+   */
   async prepareFresh(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.checkpoints];
+    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.checkpoints, join(this.dir, 'analysis')];
     await Promise.all(written.map((p) => rm(p, { recursive: true, force: true })));
   }
 
+  /** One record, stamped with the wall-clock time it was written (ISO 8601, UTC). */
   async appendMetric(record: Record<string, unknown>): Promise<void> {
-    await appendFile(this.metrics, `${JSON.stringify(record)}\n`);
+    await appendFile(this.metrics, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
   }
 
   /**
@@ -63,7 +67,8 @@ export class RunFiles {
   async dropTestRecords(): Promise<void> {
     if (!existsSync(this.metrics)) return;
     const lines = readFileSync(this.metrics, 'utf8').split('\n').filter((line) => line.trim() !== '');
-    const kept = lines.filter((line) => !line.startsWith('{"type":"test"'));
+    // The prefix also drops the last checkpoint's records ("test-last").
+    const kept = lines.filter((line) => !line.startsWith('{"type":"test'));
     if (kept.length !== lines.length) await writeFileAtomic(this.metrics, kept.map((l) => `${l}\n`).join(''));
   }
 }

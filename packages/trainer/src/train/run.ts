@@ -18,13 +18,14 @@ import { deriveSeed } from '../util/seeds.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { BestSoFar, CheckpointMeta, WindowSums } from './checkpoint-meta.js';
 import { CheckpointPolicy } from './checkpoint-policy.js';
-import { evaluate, type EvalResult } from './evaluate.js';
+import { evaluate, evaluationBatches, type EvalResult } from './evaluate.js';
 import { classifierConfig, runSeqLen } from './model-config.js';
 import { AdamW } from './optimizer.js';
 import { type StartedRun, startRun } from './run-start.js';
 import { type RunTiming, stepTimes, timingSnapshot } from './run-timing.js';
-import { learningRate } from './schedule.js';
+import { describePeakRate, learningRate } from './schedule.js';
 import { trainStep } from './step.js';
+import { RunInterrupted, StopRequest } from './stop-request.js';
 
 export interface TrainOptions {
   resolved: ResolvedConfig;
@@ -38,6 +39,8 @@ export interface TrainOptions {
   progress?: boolean;
   /** Stop right after this step as if killed (for resume tests); no report is written. */
   stopAfterStep?: number;
+  /** The command a stopped run is continued with (the CLI's own arguments with --resume). */
+  resumeCommand?: string;
 }
 
 export type { BestSoFar } from './checkpoint-meta.js';
@@ -86,6 +89,20 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
 
 /** The run from its (locked, cleared or verified) directory on. */
 async function trainLocked(opts: TrainOptions, start: StartedRun, started: number): Promise<RunReport | null> {
+  const { log } = opts;
+  // From here on a signal stops the run at the next step boundary, after saving (see the loop).
+  const stop = new StopRequest((signal) =>
+    log.warn({ signal }, `${signal}: finishing the work under way, then saving checkpoints/last.ckpt (${signal} again quits without saving)`),
+  );
+  try {
+    return await trainFrom(opts, start, started, stop);
+  } finally {
+    stop.dispose();
+  }
+}
+
+/** The run proper: model, plan, steps, evaluations, test and report; `stop` ends it early at a step boundary. */
+async function trainFrom(opts: TrainOptions, start: StartedRun, started: number, stop: StopRequest): Promise<RunReport | null> {
   const { config, layers } = opts.resolved;
   const { log } = opts;
   const task = getTask(config.task);
@@ -151,8 +168,27 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
   const tensorsAtStart = tf.memory().numTensors;
   // The schedule's highest rate (at the end of warmup; rsqrt's is base / sqrt(warmup)).
   const peakLr = learningRate(config.train.warmup, config.train);
+  log.info({ peakLr, schedule: config.train.schedule, baseLr: config.train.lr, warmup: config.train.warmup }, describePeakRate(config.train));
+  const evaluateWithProgress = async (split: string, data: SplitData, o: typeof evalOpts): Promise<EvalResult> => {
+    const bar = progress.evaluation(split, evaluationBatches(data.count, o));
+    try {
+      return await evaluate(model, data, { ...o, onBatch: (done) => bar.update(done) });
+    } finally {
+      bar.stop();
+    }
+  };
+  let savedStep = startStep;
+  const interrupted = (signal: 'SIGINT' | 'SIGTERM', step: number): RunInterrupted => {
+    progress.stop();
+    const resume = opts.resumeCommand ?? `lra train --task ${config.task} --mixer ${config.mixer} --out ${config.out} --resume`;
+    const error = new RunInterrupted(signal, step, files.lastCheckpoint, resume);
+    log.warn({ signal, step, checkpoint: files.lastCheckpoint, resume }, error.message);
+    return error;
+  };
 
   try {
+    // A signal during start-up (model, memory plan) leaves the checkpoint it resumed from as it is.
+    if (stop.signal !== null) throw interrupted(stop.signal, startStep);
     for (let step = startStep; step < config.train.steps; step++) {
       const t0 = performance.now();
       const lr = learningRate(step, config.train);
@@ -189,7 +225,7 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
       // The bar moves every step; its ETA comes from the median of the recent step times (a
       // window, so the cost per step stays constant over runs of tens of thousands of steps).
       const typicalMs = stepMs.length > 0 ? percentiles(stepMs.slice(-ETA_WINDOW_STEPS)).median : elapsed;
-      progress.tick(done, etaSeconds(typicalMs, runShapeAt(done)));
+      progress.tick(done, { etaSeconds: etaSeconds(typicalMs, runShapeAt(done)), stepsPerSec: 1000 / typicalMs, peakBytes });
       if (done % config.train.logEvery === 0 || done === config.train.steps) {
         const seconds = (performance.now() - window.started) / 1000;
         const record = {
@@ -206,7 +242,7 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
         window = { loss: 0, correct: 0, seen: 0, steps: 0, started: performance.now() };
       }
       if (done % config.train.evalEvery === 0 || done === config.train.steps) {
-        const val = await evaluate(model, splits.val, evalOpts);
+        const val = await evaluateWithProgress('val', splits.val, evalOpts);
         const improved = best === null || val.accuracy > best.valAccuracy;
         if (improved) {
           best = { step: done, valAccuracy: val.accuracy, valLoss: val.loss };
@@ -217,11 +253,13 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
         await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, timingNow()));
+        savedStep = done;
         window.started = performance.now(); // training speed excludes validation time
       } else if (done < config.train.steps && checkpoints.due()) {
         // Between validations: the checkpoint carries the unfinished train record.
         const { started: _started, ...sums } = window;
         const ms = await checkpoints.write(() => saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, timingNow(), sums));
+        savedStep = done;
         window.started += ms; // training speed excludes checkpoint writing
         progress.interrupt(() => log.info({ step: done, ms: Math.round(ms) }, `checkpoint at step ${done} (${Math.round(ms)} ms)`));
       }
@@ -229,17 +267,31 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
         progress.stop();
         return null;
       }
+      if (stop.signal !== null && done < config.train.steps) {
+        // A validation at this step has just written last.ckpt; otherwise it carries the unfinished window.
+        if (savedStep !== done) {
+          const { started: _started, ...sums } = window;
+          await saveCheckpoint(files.lastCheckpoint, model, optimizer, done, best, config, timingNow(), sums);
+        }
+        throw interrupted(stop.signal, done);
+      }
     }
     progress.stop();
 
     const tensorsAtEnd = tf.memory().numTensors;
     if (tensorsAtEnd !== tensorsAtStart) log.warn({ tensorsAtStart, tensorsAtEnd }, 'tensor count changed during training');
 
+    // LRA's released code tests the last checkpoint: measured too, before the best one is restored.
+    // When the best checkpoint is the last, the parameters are the same and so is the result.
+    const lastStep = config.train.steps;
+    const testedLast: EvalResult | null = best!.step === lastStep ? null : await evaluate(model, splits.test, { ...evalOpts, maxBatches: null });
     // Model selection as LRA intends: the best validation checkpoint is the one tested.
     const bestCkpt = await readCheckpoint<CheckpointMeta>(files.bestCheckpoint);
     restoreParams(model, bestCkpt.entries);
-    const test: EvalResult = await evaluate(model, splits.test, { ...evalOpts, maxBatches: null });
+    const test: EvalResult = await evaluateWithProgress('test', splits.test, { ...evalOpts, maxBatches: null });
     await files.appendMetric({ type: 'test', step: best!.step, loss: test.loss, accuracy: test.accuracy, count: test.count });
+    const testLast = testedLast ?? test;
+    await files.appendMetric({ type: 'test-last', step: lastStep, loss: testLast.loss, accuracy: testLast.accuracy, count: testLast.count });
 
     const final = timingNow();
     const report = buildReport({
@@ -249,6 +301,7 @@ async function trainLocked(opts: TrainOptions, start: StartedRun, started: numbe
       params: model.paramCount(),
       best: best!,
       test,
+      testLast: { step: lastStep, result: testLast },
       splits,
       variant: prepared.variant,
       seqLen,

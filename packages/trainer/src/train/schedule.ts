@@ -22,3 +22,10 @@ export function learningRate(step: number, cfg: Pick<TrainConfig, 'lr' | 'schedu
       return cfg.lr * warmup;
   }
 }
+
+/** The schedule's highest rate (at the end of warmup) in words, for the log at the start of a run. */
+export function describePeakRate(cfg: Pick<TrainConfig, 'lr' | 'schedule' | 'warmup' | 'steps'>): string {
+  const peak = learningRate(cfg.warmup, cfg);
+  const shape = cfg.schedule === 'rsqrt' ? `train.lr ${cfg.lr} / sqrt(${Math.max(cfg.warmup, 1)})` : `train.lr ${cfg.lr}`;
+  return `learning rate: ${cfg.schedule} schedule, peak ${peak.toPrecision(3)} (${shape}) at step ${cfg.warmup}`;
+}

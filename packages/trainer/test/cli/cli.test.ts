@@ -31,10 +31,37 @@ describe('the lra program', () => {
     expect(key.stderr.trim()).toBe('lra: error: --set: train.learning_rate: unknown key (known here: batchSize, steps, lr, schedule, warmup, weightDecay, beta1, beta2, eps, gradClipNorm, evalEvery, evalBatches, evalBatchSize, logEvery, microBatch, checkpointMinutes, memoryLimitMiB)');
   });
 
-  it('says what is wrong with its own arguments (exit code 2)', () => {
+  it('says what is wrong with its own arguments in one line and where the options are, exit code 1 like every error', () => {
     const r = lra(['train', '--task', 'listops']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('lra: error: Missing required argument: mixer');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('lra: error: Missing required argument: mixer\n(lra train --help lists its options)\n');
+    const preset = lra(['train', '--task', 'listops', '--mixer', 'attention', '--preset', 'tin']);
+    expect(preset.code).toBe(1);
+    expect(preset.stderr).toBe('lra: error: --preset: got "tin"; choose one of "lra", "small", "tiny"\n(lra train --help lists its options)\n');
+    const backend = lra(['eval', '--run', 'x', '--backend', 'gpu']);
+    expect(backend.code).toBe(1);
+    expect(backend.stderr.split('\n')[0]).toMatch(/^lra: error: --backend: got "gpu"; choose one of "auto", /);
+    const none = lra([]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe('lra: error: choose a command\n(lra --help lists the commands)\n');
+  });
+
+  it('prints help without splitting words and with whole examples', () => {
+    const r = lra(['train', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('lra train --task listops --mixer attention --preset tiny');
+    // Unwrapped in a pipe: each option's description is on its own line, whole.
+    expect(r.stdout).toMatch(/--verify +hash every cache file against its manifest, even when its size and mtime match the last check /);
+  });
+
+  it('describes every option of every command', () => {
+    for (const command of [['train'], ['eval'], ['data', 'prepare'], ['data', 'inspect'], ['mixers'], ['bench'], ['report'], ['sweep'], ['analyze'], ['check']]) {
+      const help = lra([...command, '--help']).stdout;
+      expect(help, command.join(' ')).toContain('Options:');
+      // An option line that goes straight from its name to its [type] has no description.
+      const bare = help.split('\n').filter((line) => /^\s+(-\w, )?--[a-z-]+\s+\[/.test(line));
+      expect(bare, command.join(' ')).toEqual([]);
+    }
   });
 
   it('data inspect reads official-format files generated elsewhere and prints the fields docs/design.md lists', async () => {

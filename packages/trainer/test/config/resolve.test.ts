@@ -49,7 +49,7 @@ describe('resolveConfig', () => {
   it('rejects unknown --set keys and wrong types', () => {
     expect(() => parseSet('train.bogus=1')).toThrow('--set: train.bogus: unknown key');
     expect(() => parseSet('train.lr=fast')).toThrow('--set: train.lr: expected a number, got string "fast"');
-    expect(() => parseSet('model.pool=max')).toThrow('expected one of cls, mean, got string "max"');
+    expect(() => parseSet('model.pool=max')).toThrow('expected one of cls, mean, mean-all, first, got string "max"');
     expect(() => parseSet('seed=0')).toThrow('seed: must be >= 1, got 0');
     expect(() => parseSet('novalue')).toThrow('expected key=value');
   });

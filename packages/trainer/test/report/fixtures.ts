@@ -56,6 +56,8 @@ export interface ReportOver {
   backend?: string;
   params?: number;
   majorityRate?: number;
+  /** The last checkpoint's test accuracy (absent: a report from before the field). */
+  testLast?: number;
 }
 
 export function report(c: ExperimentConfig, r: ReportOver): RunReport {
@@ -75,6 +77,7 @@ export function report(c: ExperimentConfig, r: ReportOver): RunReport {
     metrics: {
       best: { step: 100, valAccuracy: r.valAccuracy ?? r.testAccuracy + 0.01, valLoss: 1.9 },
       test: { accuracy: r.testAccuracy, loss: 2.0, count: 1000, majorityRate: r.majorityRate ?? 0.15 },
+      ...(r.testLast === undefined ? {} : { testLast: { step: c.train.steps, accuracy: r.testLast, loss: 2.1, count: 1000 } }),
     },
     speed: { stepsPerSec, tokensPerSec: stepsPerSec * 2048, msPerStep: { median: 1000 / stepsPerSec, p90: 1200 / stepsPerSec } },
     memory: { peakBytes: 226446684 },

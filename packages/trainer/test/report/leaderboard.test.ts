@@ -6,6 +6,8 @@ import { loadRuns } from '../../src/report/find-runs.js';
 import { buildEntries, buildLeaderboard, type Leaderboard } from '../../src/report/leaderboard.js';
 import { leaderboardJsonPath, writeLeaderboard } from '../../src/report/leaderboard-files.js';
 import { renderLeaderboardMarkdown } from '../../src/report/leaderboard-markdown.js';
+import { transformerParams } from '../../src/report/mixer-params.js';
+import { selectBackend } from '@lra/models';
 import { config, report, writeRun, writeUnfinishedRun } from './fixtures.js';
 
 /** The reference: sample standard deviation written out from its definition. */
@@ -59,7 +61,8 @@ describe('the leaderboard', () => {
     expect(e!.speed.tokensPerSec).toBe(5 * 2048);
     expect(e!.backends).toEqual(['cpu', 'wasm']);
     expect(e!.published).toMatchObject({ model: 'Transformer', accuracy: 36.37 });
-    expect(e!.diffToPublished).toBeCloseTo(33 - 36.37, 10);
+    // A tiny run is not LRA's model: no difference to the published number.
+    expect(e!.diffToPublished).toBeNull();
   });
 
   it('keeps presets and differing settings apart, and names the setting that differs', () => {
@@ -81,13 +84,27 @@ describe('the leaderboard', () => {
     expect(fftnet[0]!.diffToPublished).toBeNull();
     expect(entry('text', 'attention', 'tiny')[0]!.published).toMatchObject({ accuracy: 64.27, model: 'Transformer' });
     const md = renderLeaderboardMarkdown(lb);
-    const fftnetRow = md.split('\n').find((l) => l.startsWith('| fftnet | tiny | 1 (1)'))!;
+    const fftnetRow = md.split('\n').find((l) => l.startsWith('| fftnet | tiny | 100 | 1 (1)'))!;
     expect(fftnetRow).toContain('not published');
-    const attentionRow = md.split('\n').find((l) => l.startsWith('| attention (train.lr=0.05) | tiny | 3 (1, 2, 3)'))!;
+    const attentionRow = md.split('\n').find((l) => l.startsWith('| attention (train.lr=0.05) | tiny | 100 | 3 (1, 2, 3)'))!;
     expect(attentionRow).toContain('33.00 ± 2.65 (n=3)');
     expect(attentionRow).toContain('36.37 (Transformer)');
-    expect(attentionRow).toContain('-3.37');
+    expect(attentionRow).toContain('none (preset tiny)');
+    expect(attentionRow).not.toContain('-3.37');
     expect(md).toContain('| ↳ published: Transformer | LRA paper (Tay et al., ICLR 2021), Table 1 | 36.37 | 64.27 | 57.46 | 42.44 | 71.40 | FAIL | 54.39 |');
+  });
+
+  it("gives each experiment's size against the base Transformer at its task and preset, flagged over LRA's 1.1", async () => {
+    await selectBackend('cpu'); // counting the Transformer's parameters builds it
+    const base = transformerParams('listops', 'tiny')!;
+    expect(base).toBeGreaterThan(1000);
+    const small = buildEntries([{ dir: 'a', report: report(config({ mixer: 'fftnet' }), { testAccuracy: 0.2, params: Math.round(base * 1.05) }) }]);
+    const big = buildEntries([{ dir: 'b', report: report(config({ mixer: 'fftnet' }), { testAccuracy: 0.2, params: Math.round(base * 2.5) }) }]);
+    expect(small[0]!.paramsRatio).toBeCloseTo(1.05, 4);
+    expect(big[0]!.paramsRatio).toBeCloseTo(2.5, 4);
+    const md = (entries: typeof small) => renderLeaderboardMarkdown({ ...lb, entries });
+    expect(md(small)).toMatch(/\| 1\.05 \| [0-9a-f]+ \|/);
+    expect(md(big)).toMatch(/\| 2\.50 \(over 1\.1\) \| [0-9a-f]+ \|/);
   });
 
   it('states the averaging convention and the spread used', () => {

@@ -36,7 +36,7 @@ describe('lra report', () => {
     expect(stdout).toContain('4 finished run(s) in 2 experiment(s), 1 unfinished');
     expect(stdout).toContain('| attention | tiny | 21.50 ± 0.71 (n=2) |');
     expect(stdout).toContain('| ↳ published: Transformer |');
-    expect(stdout).toMatch(/\| fftnet \| tiny \| 2 \(1, 2\) \| 21\.50 ± 0\.71 \(n=2\) \| [\d.]+ \| not published \|/);
+    expect(stdout).toMatch(/\| fftnet \| tiny \| [\d,]+ \| 2 \(1, 2\) \| 21\.50 ± 0\.71 \(n=2\) \| [\d.]+ \| - \| not published \|/);
     expect(stdout).toContain('step 25 of 100');
   });
 

@@ -61,7 +61,8 @@ describe('report.md', () => {
   it('names the task, mixer, preset, seed, backend and why, parameters and data', () => {
     expect(md.split('\n')[0]).toBe('# ListOps / attention (tiny preset, seed 3)');
     expect(md).toContain('| backend | wasm (requested auto): first that loaded: tensorflow not installed |');
-    expect(md).toContain('| backends not used | tensorflow: tensorflow not installed |');
+    // The reason names the build; the backend's name is not said twice ("tensorflow: tensorflow ...").
+    expect(md).toContain('| backends not used | tensorflow not installed |');
     expect(md).toContain('| parameters | 77,322 |');
     expect(md).toContain('20,000 / 1,000 / 1,000 examples (train / val / test), 0 skipped');
   });
@@ -72,8 +73,18 @@ describe('report.md', () => {
     expect(md).toContain('| majority class (test split) | | 15.00% | |');
     expect(md).toContain('| published: Transformer (LRA paper (Tay et al., ICLR 2021), Table 1) | | 36.37% | |');
     expect(md).toContain('+13.80 points from always guessing the majority class (15.00%)');
-    expect(md).toContain('-7.57 points from the published 36.37% of Transformer');
+    // A tiny run is not compared with LRA's number.
+    expect(md).toContain('the published 36.37% of Transformer (LRA paper (Tay et al., ICLR 2021), Table 1) is not compared');
+    expect(md).not.toContain('-7.57');
     expect(md).toContain('uses the tiny preset');
+  });
+
+  it("compares an lra run with the published number and shows its last checkpoint's test", () => {
+    const lra = renderRunMarkdown(report(config({ preset: 'lra' }), { testAccuracy: 0.288, testLast: 0.171 }), parseMetrics(metricsText));
+    expect(lra).toContain('-7.57 points from the published 36.37% of Transformer');
+    expect(lra).toContain("| test (last checkpoint, as LRA's code tests) | 100 | 17.10% | 2.1000 |");
+    expect(lra).not.toContain('is not compared');
+    expect(md).not.toContain('last checkpoint');
   });
 
   it('says "not published" for a mixer without an LRA number', () => {

@@ -72,7 +72,8 @@ describe('emitting a sweep for a cluster', () => {
     expect(pod.containers).toHaveLength(1);
     const c = pod.containers[0];
     expect(c.image).toBe('registry.example/lra:1.0');
-    expect(c.workingDir).toBe('/app');
+    // The folder the shipped images build the repository in (docker/Dockerfile.*: WORKDIR /lra).
+    expect(c.workingDir).toBe('/lra');
     expect(c.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
     expect(c.command[2]).toContain('"$JOB_COMPLETION_INDEX"');
     expect(c.volumeMounts).toEqual([
@@ -84,10 +85,29 @@ describe('emitting a sweep for a cluster', () => {
       { name: 'sweep', configMap: { name: 'lra-demo-sweep' } },
     ]);
     expect(c.resources).toEqual({ requests: { cpu: '2', memory: '8Gi' }, limits: { memory: '8Gi' } });
+    // The data lives on the results claim, not in each pod's ephemeral folder.
+    expect(c.command[2]).toContain('--data-dir /results/datasets');
     // Pods at a time never exceed the runs.
     const small = readYamlDocuments(emitSweep(file, 'k8s', { workers: 50 })) as Manifest[];
     expect(small[1]!.spec.parallelism).toBe(12);
     expect(small[1]!.metadata.name).toBe('lra-sweep');
+  });
+
+  it('runs with the shipped images by default, and takes a data claim and GPUs', () => {
+    const dockerfile = readFileSync(join(__dirname, '../../../../docker/Dockerfile.cpu'), 'utf8');
+    const dockerReadme = readFileSync(join(__dirname, '../../../../docker/README.md'), 'utf8');
+    const file = readSweepFile(writeSweepFile(tempDir('k8s-images'), sweepBody));
+    const [, plain] = readYamlDocuments(emitSweep(file, 'k8s', { name: 'lra-img' })) as [Manifest, Manifest];
+    const c = plain.spec.template.spec.containers[0];
+    expect(dockerfile).toMatch(new RegExp(`^WORKDIR ${c.workingDir}$`, 'm'));
+    expect(dockerReadme).toContain(`-t ${c.image} `);
+    const [, gpu] = readYamlDocuments(emitSweep(file, 'k8s', { name: 'lra-gpu', image: 'lra-ts:gpu', dataPvc: 'lra-data', gpus: 1 })) as [Manifest, Manifest];
+    const pod = gpu.spec.template.spec;
+    const g = pod.containers[0];
+    expect(g.resources.limits).toEqual({ memory: '8Gi', 'nvidia.com/gpu': '1' });
+    expect(g.volumeMounts).toContainEqual({ name: 'data', mountPath: '/lra/datasets' });
+    expect(pod.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'lra-data' } });
+    expect(g.command[2]).toContain('--data-dir /lra/datasets');
   });
 
   it('maps each Job completion index to the run of the same index in the local order', async () => {
@@ -114,6 +134,18 @@ describe('emitting a sweep for a cluster', () => {
     const r = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: `${fakeNodeDir()}:/usr/bin:/bin` } });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('not set: run this as a Kubernetes Indexed Job');
+  });
+
+  it('a Slurm task says so and stops when the node on its PATH is older than Node.js 20', () => {
+    const file = readSweepFile(writeSweepFile(tempDir('slurm-node'), sweepBody));
+    const script = emitSweep(file, 'slurm', { name: 'lra-old-node', repo: '/' });
+    const dir = tempDir('old-node');
+    writeFileSync(join(dir, 'node'), '#!/bin/sh\n[ "$1" = --version ] && echo v18.19.0; exit 1\n');
+    chmodSync(join(dir, 'node'), 0o755);
+    expect(script).toContain('# the results root on it too; Node.js >= 20 on the PATH');
+    const r = spawnSync('/bin/bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: `${dir}:/usr/bin:/bin`, SLURM_ARRAY_TASK_ID: '0' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('lra: needs Node.js >= 20 on PATH (found: v18.19.0)\n');
   });
 
   it('writes JSON (a v1 List) with the same objects', () => {

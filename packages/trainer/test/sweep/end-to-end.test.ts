@@ -76,9 +76,11 @@ describe('a real sweep of lra train processes', () => {
       },
     });
     expect(steps.length).toBeGreaterThan(0);
-    expect(result.exitCode).toBeNull();
-    expect(result.signal).toBe('SIGTERM');
+    // SIGTERM: the child finishes its step, saves last.ckpt (the run resumes from it) and exits 143.
+    expect(result.exitCode).toBe(143);
+    expect(result.signal).toBeNull();
     expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(existsSync(join(run.out, 'checkpoints', 'last.ckpt'))).toBe(true);
     expect(existsSync(join(run.out, 'report.json'))).toBe(false);
   }, 60_000);
 });

@@ -79,8 +79,9 @@ describe('sweep expansion', () => {
     const sets = configToSets(partial);
     expect(sets).toContain('model.mixerOptions.window=8');
     expect(sets).toContain('data.generator=null');
-    const viaSets = resolveConfig({ task: 'listops', mixer: 'attention', preset: 'tiny', sets }).config;
-    const plain = resolveConfig({ task: 'listops', mixer: 'attention', preset: 'tiny' }).config;
+    // (The default run folder names the changes; a sweep gives every run its own --out.)
+    const viaSets = resolveConfig({ task: 'listops', mixer: 'attention', preset: 'tiny', sets, out: 'runs/x' }).config;
+    const plain = resolveConfig({ task: 'listops', mixer: 'attention', preset: 'tiny', out: 'runs/x' }).config;
     expect(viaSets).toEqual(deepMerge(plain, partial));
   });
 });

@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureTaskData, SeededBatcher } from '@lra/data';
+import { ensureTaskData, getTask, SeededBatcher } from '@lra/data';
 import { createClassifier, selectBackend, trainingContext } from '@lra/models';
 import { resolveConfig } from '../../src/config/resolve.js';
-import { train, DivergedError } from '../../src/train/run.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
+import type { CheckpointMeta } from '../../src/train/checkpoint-meta.js';
+import { evaluate } from '../../src/train/evaluate.js';
+import { classifierConfig } from '../../src/train/model-config.js';
+import { restoreParams, train, DivergedError } from '../../src/train/run.js';
 import { AdamW } from '../../src/train/optimizer.js';
 import { trainStep } from '../../src/train/step.js';
 import { silentLogger } from '../../src/util/logger.js';
@@ -46,8 +50,8 @@ const metricLines = (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    // Speed differs from run to run; everything else must not.
-    .map(({ stepsPerSec: _s, tokensPerSec: _t, ...rest }) => rest);
+    // Speed and the time stamps differ from run to run; everything else must not.
+    .map(({ stepsPerSec: _s, tokensPerSec: _t, time: _time, ...rest }) => rest);
 
 describe('train (listops, attention, wasm)', () => {
   beforeAll(async () => {
@@ -73,6 +77,30 @@ describe('train (listops, attention, wasm)', () => {
       expect(report).toHaveProperty(key);
     expect(report.metrics.best).toHaveProperty('valAccuracy');
     expect(report.speed.msPerStep).toHaveProperty('p90');
+  });
+
+  it("tests the last checkpoint too: the same numbers as evaluating last.ckpt afresh", async () => {
+    const dir = outDir();
+    const resolved = tinyConfig(dir, ['train.checkpointMinutes=0']);
+    const report = (await train({ resolved, log: silentLogger(), progress: false }))!;
+    const last = report.metrics.testLast!;
+    expect(last.step).toBe(12);
+    const ckpt = await readCheckpoint<CheckpointMeta>(join(dir, 'checkpoints', 'last.ckpt'));
+    expect(ckpt.meta.step).toBe(12);
+    const task = getTask('listops');
+    const model = createClassifier(classifierConfig(resolved.config, task), 99);
+    restoreParams(model, ckpt.entries);
+    const { splits } = await ensureTaskData({ task: 'listops', dataDir, generate: JSON.parse(generator) });
+    const fresh = await evaluate(model, splits.test, { batchSize: 32, seqLen: 48, maxBatches: null });
+    model.dispose();
+    expect(last.count).toBe(fresh.count);
+    expect(last.accuracy).toBe(fresh.accuracy);
+    expect(last.loss).toBeCloseTo(fresh.loss, 5);
+    const records = metricLines(dir).filter((m) => String(m.type).startsWith('test'));
+    expect(records).toEqual([
+      { type: 'test', step: report.metrics.best.step, loss: report.metrics.test.loss, accuracy: report.metrics.test.accuracy, count: 64 },
+      { type: 'test-last', step: 12, loss: last.loss, accuracy: last.accuracy, count: 64 },
+    ]);
   });
 
   it('resumes a run killed mid-way to exactly the metrics of an uninterrupted one', async () => {

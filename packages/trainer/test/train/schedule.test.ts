@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate } from '../../src/train/schedule.js';
+import { describePeakRate, learningRate } from '../../src/train/schedule.js';
 
 describe('learningRate', () => {
   const rsqrt = { lr: 0.05, schedule: 'rsqrt' as const, warmup: 1000, steps: 5000 };
@@ -19,5 +19,14 @@ describe('learningRate', () => {
   it('constant with and without warmup', () => {
     expect(learningRate(5, { lr: 0.1, schedule: 'constant', warmup: 10, steps: 100 })).toBeCloseTo(0.05, 12);
     expect(learningRate(0, { lr: 0.1, schedule: 'constant', warmup: 0, steps: 100 })).toBe(0.1);
+  });
+});
+
+describe('describePeakRate', () => {
+  it("says that rsqrt's train.lr is a factor and gives the peak it makes", () => {
+    expect(describePeakRate({ lr: 0.05, schedule: 'rsqrt', warmup: 1000, steps: 5000 })).toBe(
+      'learning rate: rsqrt schedule, peak 0.00158 (train.lr 0.05 / sqrt(1000)) at step 1000',
+    );
+    expect(describePeakRate({ lr: 1e-3, schedule: 'cosine', warmup: 100, steps: 1100 })).toBe('learning rate: cosine schedule, peak 0.00100 (train.lr 0.001) at step 100');
   });
 });

@@ -24,7 +24,7 @@ const config = (out: string, extra: string[] = []) =>
 const records = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .map(({ stepsPerSec: _s, tokensPerSec: _t, ...rest }) => rest);
+    .map(({ stepsPerSec: _s, tokensPerSec: _t, time: _time, ...rest }) => rest);
 
 describe('timed checkpoints (wasm)', () => {
   beforeAll(async () => {

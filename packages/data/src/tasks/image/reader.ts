@@ -3,6 +3,7 @@ import { DataFormatError, DataSourceError } from '../../errors.js';
 import { SplitDataBuilder, collectSplit } from '../../split-builder.js';
 import type { ReadOptions, ReadReport, SplitData, SplitName, SplitSink } from '../../types.js';
 import { findSourceFile } from '../source-files.js';
+import { tfdsRecordOrder } from '../tfds-order.js';
 import { grayPlanar } from './grayscale.js';
 
 export const IMAGE_TASK_FOLDERS: readonly string[] = ['cifar-10-batches-bin'];
@@ -14,6 +15,8 @@ export const CIFAR_TRAIN_FILES: readonly string[] = [1, 2, 3, 4, 5].map((i) => `
 export const CIFAR_TEST_FILE = 'test_batch.bin';
 /** LRA's train split is tfds' `train[:90%]`, validation `train[90%:]`. */
 export const CIFAR_TRAIN_PERCENT = 90;
+/** The TFDS split name that salts the hash ordering the training records. */
+const CIFAR_TFDS_TRAIN_SPLIT = 'train';
 /**
  * Token id = grey level + 1, so that 0 stays the padding id: a black pixel is a real input, and
  * the model's mask (tokens != 0) must not drop it. Ids run 1..256, the vocabulary has 257.
@@ -83,12 +86,42 @@ export function parseCifarFile(path: string, bytes: Uint8Array, skipBad = false)
 }
 
 /**
- * Reads one split of CIFAR-10 grey as LRA does: train = the first 90% (45,000) of the records of
- * data_batch_1..5.bin in file order, val = the remaining 10% (5,000), test = test_batch.bin.
- * `source` may be the folder holding cifar-10-batches-bin/ or that folder itself.
+ * Reads one split of CIFAR-10 grey as LRA does: train = TFDS's `train[:90%]` (45,000 records),
+ * val = `train[90%:]` (5,000), both of the records of data_batch_1..5.bin in TFDS's order (see
+ * cifarTfdsOrder), not file order; test = test_batch.bin in file order (its order changes no
+ * accuracy). `source` may be the folder holding cifar-10-batches-bin/ or that folder itself.
  */
 export async function readImageSplit(source: string, split: SplitName, opts: ReadOptions = {}): Promise<SplitData> {
   return collectSplit(new SplitDataBuilder('image', split, opts.seqLen ?? IMAGE_SEQ_LEN), (sink) => readImageSplitInto(source, split, sink, opts));
+}
+
+/**
+ * TFDS's cifar10 builder keys the training records by their number i (from 0, across
+ * data_batch_1..5 in turn) and writes them in ascending md5('train' + i) order, which percent
+ * slices then cut. Returns the permutation: `order[k]` is the number of the k-th record.
+ */
+export function cifarTfdsOrder(records: number): Int32Array {
+  return tfdsRecordOrder(Array.from({ length: records }, (_, i) => String(i)), CIFAR_TFDS_TRAIN_SPLIT);
+}
+
+/**
+ * Every record place of the files in turn: the index of a good record in its file, or -1 for one
+ * rejected with skipBad (which keeps its place, so the records after it keep their numbers).
+ */
+function recordPlaces(files: readonly CifarFile[]): Array<{ file: CifarFile; row: number }> {
+  const places: Array<{ file: CifarFile; row: number }> = [];
+  for (const file of files) {
+    let skipped = 0;
+    for (let r = 0; r <= file.count; r++) {
+      // skippedAt holds, for each rejected record, how many good ones came before it.
+      while (skipped < file.skippedAt.length && file.skippedAt[skipped] === r) {
+        places.push({ file, row: -1 });
+        skipped++;
+      }
+      if (r < file.count) places.push({ file, row: r });
+    }
+  }
+  return places;
 }
 
 /** `readImageSplit` row by row into `sink`. */
@@ -105,25 +138,27 @@ export async function readImageSplitInto(source: string, split: SplitName, build
     files.push(parseCifarFile(path, bytes, opts.skipBad ?? false));
     opts.onProgress?.(bytesRead);
   }
-  const total = files.reduce((n, f) => n + f.count, 0);
-  const [from, to] = split === 'test' ? [0, total] : split === 'train' ? [0, cifarTrainCount(total)] : [cifarTrainCount(total), total];
-  if (to <= from) throw new DataSourceError(`CIFAR-10 ${split} split: ${total} records in ${paths.join(', ')} leave none for ${split}`);
-  let index = 0;
-  for (const file of files) {
-    for (let r = 0; r < file.count; r++, index++) {
-      if (index < from || index >= to) continue;
-      await builder.add(file.tokens.subarray(r * IMAGE_SEQ_LEN, (r + 1) * IMAGE_SEQ_LEN), file.labels[r]!);
+  const leaveNone = (records: number): DataSourceError =>
+    new DataSourceError(`CIFAR-10 ${split} split: ${records} records in ${paths.join(', ')} leave none for ${split}`);
+  if (files.every((f) => f.count === 0)) throw leaveNone(0);
+  if (split === 'test') {
+    for (const file of files) {
+      for (let r = 0; r < file.count; r++) await builder.add(file.tokens.subarray(r * IMAGE_SEQ_LEN, (r + 1) * IMAGE_SEQ_LEN), file.labels[r]!);
+      for (let k = 0; k < file.skippedAt.length; k++) builder.skip();
     }
+    return { sources: paths };
   }
-  // train and val read the same files: a bad record counts in the split of its place, once.
-  let base = 0;
-  for (const file of files) {
-    for (const at of file.skippedAt) {
-      const index = base + at;
-      const mine = split === 'test' || (split === 'train' ? index < to : index >= from);
-      if (mine) builder.skip();
-    }
-    base += file.count;
+  // train and val cut one order of the same records; a rejected record counts, once, in the split
+  // its place in that order gives it.
+  const places = recordPlaces(files);
+  const order = cifarTfdsOrder(places.length);
+  const cut = cifarTrainCount(places.length);
+  const [from, to] = split === 'train' ? [0, cut] : [cut, places.length];
+  if (to <= from) throw leaveNone(places.length);
+  for (let k = from; k < to; k++) {
+    const { file, row } = places[order[k]!]!;
+    if (row < 0) builder.skip();
+    else await builder.add(file.tokens.subarray(row * IMAGE_SEQ_LEN, (row + 1) * IMAGE_SEQ_LEN), file.labels[row]!);
   }
   return { sources: paths };
 }

@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { SplitName } from '../../types.js';
+import { tfdsRecordOrder } from '../tfds-order.js';
+
+export { tfdsRecordOrder };
 
 /**
  * LRA's TFDS builders name the three difficulty folders as splits; the split name salts the
@@ -17,30 +19,6 @@ export const pathfinderDifficultySplits: Readonly<Record<string, string>> = {
  */
 export function pathfinderExampleKey(imageDir: string, imageFile: string, lineInFile: number): string {
   return `${imageDir}_${imageFile}_${lineInFile}`;
-}
-
-/**
- * The order TFDS writes records in: ascending MD5 of the salt (the split name) followed by the
- * key, read as a 128-bit big-endian integer (tfds.core.hashing.Hasher). Returns the permutation:
- * `order[k]` is the index in `keys` of the k-th record.
- */
-export function tfdsRecordOrder(keys: readonly string[], salt: string): Int32Array {
-  const n = keys.length;
-  const digests = Buffer.alloc(n * 16);
-  const lead = new Float64Array(n);
-  const seed = createHash('md5').update(salt, 'utf8');
-  for (let i = 0; i < n; i++) {
-    const digest = seed.copy().update(keys[i]!.replaceAll('\\', '/'), 'utf8').digest();
-    digest.copy(digests, i * 16);
-    lead[i] = digest.readUIntBE(0, 6);
-  }
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => {
-    const d = lead[a]! - lead[b]!;
-    if (d !== 0) return d;
-    return Buffer.compare(digests.subarray(a * 16, a * 16 + 16), digests.subarray(b * 16, b * 16 + 16));
-  });
-  return order;
 }
 
 /** Python's round() of p * n / 100 (halves to even), exactly, as TFDS's 'closest' rounding. */

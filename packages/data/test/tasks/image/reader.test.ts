@@ -1,13 +1,22 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError, DataSourceError } from '../../../src/errors.js';
 import { grayPlanar, lraGray } from '../../../src/tasks/image/grayscale.js';
-import { cifarTrainCount, parseCifarFile, readImageSplit } from '../../../src/tasks/image/reader.js';
+import { cifarTfdsOrder, cifarTrainCount, parseCifarFile, readImageSplit } from '../../../src/tasks/image/reader.js';
+import type { SplitData } from '../../../src/types.js';
 import { tasks } from '../../../src/tasks/registry.js';
 import { cifarRecord, concat, numberedRecord, writeCifar } from '../official-fixtures.js';
 import { flat } from '../../synthetic-split.js';
+
+/** Written by scripts/fixtures/cifar_tfds_order.py (hashlib's md5, independent of this code). */
+const tfdsOrder = JSON.parse(readFileSync(new URL('../../fixtures/cifar-tfds-order.json', import.meta.url), 'utf8')) as {
+  small: { order: number[]; val: number[] };
+  trailing: { order: number[]; val: number[] };
+  full: { first20: number[]; valSorted: number[] };
+};
 
 let dir: string;
 beforeAll(async () => {
@@ -84,22 +93,28 @@ describe('parseCifarFile', () => {
 });
 
 describe('readImageSplit', () => {
-  it("splits the training files 90/10 in file order (tfds' rounding) and reads test_batch.bin", async () => {
+  it("splits the training records 90/10 in TFDS's md5 order (hashlib's, from the fixture) and reads test_batch.bin in file order", async () => {
     const root = join(dir, 'ok');
     await writeCifar(root, 4, 3); // 20 training records: 18 train, 2 val
     const train = await readImageSplit(root, 'train');
     const val = await readImageSplit(join(root, 'cifar-10-batches-bin'), 'val');
     const test = await readImageSplit(root, 'test');
     expect([train.count, val.count, test.count]).toEqual([18, 2, 3]);
-    const first = parseCifarFile('x', numberedRecord(0));
-    const nineteenth = parseCifarFile('x', numberedRecord(18));
-    const firstTest = parseCifarFile('x', numberedRecord(10_000));
-    expect(flat(train).tokens.subarray(0, 1024)).toEqual(first.tokens);
-    expect(flat(val).tokens.subarray(0, 1024)).toEqual(nineteenth.tokens);
-    expect(flat(test).tokens.subarray(0, 1024)).toEqual(firstTest.tokens);
-    expect(Array.from(train.labels)).toEqual(Array.from({ length: 18 }, (_, n) => n % 10));
+    const { order, val: valRecords } = tfdsOrder.small;
+    const rows = (data: SplitData): Int32Array[] => Array.from({ length: data.count }, (_, r) => data.documents.row(r));
+    const recordTokens = (n: number): Int32Array => parseCifarFile('x', numberedRecord(n)).tokens;
+    expect(rows(train)).toEqual(order.slice(0, 18).map(recordTokens));
+    expect(rows(val)).toEqual(valRecords.map(recordTokens));
+    expect(Array.from(train.labels)).toEqual(order.slice(0, 18).map((n) => n % 10));
+    expect(rows(test)).toEqual([10_000, 10_001, 10_002].map(recordTokens));
     expect(Array.from(flat(train).offsets.subarray(0, 3))).toEqual([0, 1024, 2048]);
     expect(train.sources).toHaveLength(5);
+  });
+
+  it('orders 50,000 records as TFDS does: the first 20 and the 5,000 of val match hashlib', () => {
+    const order = cifarTfdsOrder(50_000);
+    expect(Array.from(order.subarray(0, 20))).toEqual(tfdsOrder.full.first20);
+    expect(Array.from(order.subarray(cifarTrainCount(50_000))).sort((a, b) => a - b)).toEqual(tfdsOrder.full.valSorted);
   });
 
   it('takes train[:90%] with round-half-even as tfds does', () => {

@@ -27,10 +27,10 @@ export function checkCommand(y: Argv): Argv {
     'every task x every mixer at a preset (default lra): build, plan memory, train a few steps; one table of params, micro-batch, peak memory, ms/step and ETA',
     (a) =>
       a
-        .option('preset', { type: 'string', default: 'lra', choices: ['lra', 'small', 'tiny'] })
+        .option('preset', { type: 'string', default: 'lra', choices: ['lra', 'small', 'tiny'], describe: 'the settings every cell is built at' })
         .option('tasks', { type: 'string', describe: `comma-separated (default: all of ${taskNames.join(', ')})` })
         .option('mixers', { type: 'string', describe: 'comma-separated (default: every registered mixer)' })
-        .option('backend', { type: 'string', choices: backendChoices, default: 'auto' })
+        .option('backend', { type: 'string', choices: backendChoices, default: 'auto', describe: 'tfjs backend; auto picks the best that loads' })
         .option('steps', { type: 'number', default: 2, describe: 'training steps per cell (the first warms up)' })
         .option('budget-s', { type: 'number', default: 60, describe: "whole steps where the planner predicts them within this; else steps of 2 micro-batches, scaled" })
         .option('cell-timeout-s', { type: 'number', default: 300, describe: "stop a cell's process after this long (the row says so)" })
@@ -40,7 +40,7 @@ export function checkCommand(y: Argv): Argv {
         .option('resume', { type: 'boolean', default: false, describe: 'keep the cells an earlier check in --out measured; run the others' })
         .option('recompute', { type: 'boolean', default: false, hidden: true, describe: 'with --cell: model.recompute=block' })
         .option('cell', { type: 'boolean', default: false, hidden: true, describe: 'run one cell in this process (what each worker process does)' })
-        .option('json', { type: 'boolean', default: false }),
+        .option('json', { type: 'boolean', default: false, describe: 'print the table as JSON on stdout' }),
     async (args) => {
       const tasks = list(args.tasks, taskNames, getTask);
       const mixers = list(args.mixers, mixerNames, getMixer);

@@ -12,7 +12,7 @@ export function dataCommand(y: Argv): Argv {
         'read the official release files (or generate them), verify, write the Arrow cache',
         (a) =>
           a
-            .option('task', { type: 'string', demandOption: true })
+            .option('task', { type: 'string', demandOption: true, describe: 'listops | text | retrieval | image | pathfinder | pathx' })
             .option('source', { type: 'string', describe: "the release root (lra_release/) or the task's own folder in it" })
             .option('generate', { type: 'boolean', default: false, describe: 'generate official-format files (listops, pathfinder)' })
             .option('download', { type: 'boolean', default: false, describe: 'download the official archive (datasets/sources.json), verify, extract, then prepare' })
@@ -21,7 +21,7 @@ export function dataCommand(y: Argv): Argv {
             .option('out', { type: 'string', default: 'datasets', describe: 'data root: raw/ and cache/ go here' })
             .option('skip-bad', { type: 'boolean', default: false, describe: 'skip and count malformed rows instead of stopping' })
             .option('shard-mb', { type: 'number', describe: 'largest cache file, in MiB of token ids (default 256): bigger splits are written as shards' })
-            .option('json', { type: 'boolean', default: false }),
+            .option('json', { type: 'boolean', default: false, describe: 'print what was prepared as JSON on stdout' }),
         async (args) => {
           const log = createLogger();
           const ways = [args.source, args.generate, args.download].filter(Boolean).length;
@@ -47,13 +47,13 @@ export function dataCommand(y: Argv): Argv {
         'counts, label distribution and the first example of a split',
         (a) =>
           a
-            .option('task', { type: 'string', demandOption: true })
-            .option('split', { type: 'string', choices: ['train', 'val', 'test'], demandOption: true })
+            .option('task', { type: 'string', demandOption: true, describe: 'listops | text | retrieval | image | pathfinder | pathx' })
+            .option('split', { type: 'string', choices: ['train', 'val', 'test'], demandOption: true, describe: 'the split to describe' })
             .option('source', { type: 'string', describe: 'read the official files here instead of the cache' })
-            .option('data-dir', { type: 'string', default: 'datasets' })
+            .option('data-dir', { type: 'string', default: 'datasets', describe: 'data root (raw/ and cache/) holding the prepared cache' })
             .option('verify', { type: 'boolean', default: false, describe: "hash every cache file against the manifest, even when its size and mtime match the last check" })
             .option('skip-bad', { type: 'boolean', default: false, describe: 'with --source: skip and count malformed rows (the count is shown as skipped)' })
-            .option('json', { type: 'boolean', default: false }),
+            .option('json', { type: 'boolean', default: false, describe: 'print the description as JSON on stdout' }),
         async (args) => {
           const task = getTask(args.task);
           const split = args.split as SplitName;

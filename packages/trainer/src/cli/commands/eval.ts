@@ -10,7 +10,7 @@ export function evalCommand(y: Argv): Argv {
     (a) =>
       a
         .option('run', { type: 'string', demandOption: true, describe: 'the run directory (holds config.json and checkpoints/)' })
-        .option('split', { type: 'string', choices: ['val', 'test'], default: 'test' })
+        .option('split', { type: 'string', choices: ['val', 'test'], default: 'test', describe: 'the split the best checkpoint is evaluated on' })
         .option('backend', { type: 'string', choices: backendChoices, describe: "default: the run's own" })
         .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON on stdout' }),
     async (args) => {

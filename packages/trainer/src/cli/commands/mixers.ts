@@ -8,12 +8,12 @@ export function mixersCommand(y: Argv): Argv {
     'every registered mixer, its paper and its parameter count (with --task: in that task\'s model, vs the base Transformer)',
     (a) =>
       a
-        .option('json', { type: 'boolean', default: false })
+        .option('json', { type: 'boolean', default: false, describe: 'print the table as JSON on stdout' })
         .option('task', { type: 'string', describe: "count whole models under this task's preset and compare with its Transformer" })
-        .option('preset', { type: 'string', default: 'lra', choices: ['lra', 'small', 'tiny'] })
+        .option('preset', { type: 'string', default: 'lra', choices: ['lra', 'small', 'tiny'], describe: 'with --task: the preset whose model sizes are counted' })
         .option('d-model', { type: 'number', default: 64, describe: 'width at which mixer parameters are counted' })
-        .option('heads', { type: 'number', default: 4 })
-        .option('seq-len', { type: 'number', default: 1024 }),
+        .option('heads', { type: 'number', default: 4, describe: 'attention heads at which mixer parameters are counted' })
+        .option('seq-len', { type: 'number', default: 1024, describe: 'length at which mixer parameters are counted (length-sized weights: linformer, gfnet...)' }),
     async (args) => {
       // Parameters are created on the cpu backend: counting them needs no accelerator.
       await selectBackend('cpu');

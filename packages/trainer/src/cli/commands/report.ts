@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { selectBackend } from '@lra/models';
 import type { Argv } from 'yargs';
 import { loadAblation } from '../../report/ablation.js';
 import { writeAblationReport } from '../../report/ablation-files.js';
@@ -39,6 +40,8 @@ export function reportCommand(y: Argv): Argv {
         process.stdout.write(args.json ? renderAblationJson(ablation) : renderAblationMarkdown(ablation));
         return;
       }
+      // The size column builds each task's base Transformer to count its parameters: on the cpu backend.
+      await selectBackend('cpu');
       const found = loadRuns(roots);
       if (found.finished.length === 0 && found.unfinished.length === 0)
         throw new Error(`no runs under ${roots.join(', ')} (a run folder holds report.json or config.json)`);

@@ -43,11 +43,14 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
         .option('image', { type: 'string', describe: `with --emit k8s: container image holding the built repository (default ${emitDefaults.image})` })
         .option('pvc', { type: 'string', describe: `with --emit k8s: PersistentVolumeClaim of the results (default ${emitDefaults.pvc})` })
         .option('mount', { type: 'string', describe: `with --emit k8s: where the claim is mounted (default ${emitDefaults.mount}; results in <mount>/<name>)` })
+        .option('data-pvc', { type: 'string', describe: 'with --emit k8s: PersistentVolumeClaim holding the data, mounted at <repo>/datasets (default: the data goes on the results claim, <mount>/datasets)' })
+        .option('gpus', { type: 'number', describe: 'with --emit k8s: GPUs per pod (nvidia.com/gpu), for the lra-ts:gpu image (default 0)' })
         .option('repo', { type: 'string', describe: `with --emit: the repository in the image (k8s, default ${emitDefaults.k8sRepo}) or on the cluster (slurm, default this one)` })
         .option('cpus', { type: 'number', describe: `with --emit: CPUs per run (default ${emitDefaults.cpus})` })
         .option('memory-gb', { type: 'number', describe: `with --emit: memory per run in GiB (default ${emitDefaults.memoryGiB})` })
         .option('time', { type: 'string', describe: `with --emit slurm: time limit per run (default ${emitDefaults.time})` })
         .check((args) => {
+          if (args.gpus !== undefined && (!Number.isInteger(args.gpus) || args.gpus < 0)) throw new Error(`--gpus must be an integer >= 0, got ${args.gpus}`);
           if (args.workers !== undefined && (!Number.isInteger(args.workers) || args.workers < 1)) throw new Error(`--workers must be an integer >= 1, got ${args.workers}`);
           if (args.index !== undefined && (!Number.isInteger(args.index) || args.index < 0)) throw new Error(`--index must be an integer >= 0, got ${args.index}`);
           if (args.emit !== undefined && (args.index !== undefined || args.list)) throw new Error('--emit writes a job for every run; it does not combine with --index or --list');
@@ -69,6 +72,8 @@ export function sweepCommand(y: Argv, deps: SweepCommandDeps = {}): Argv {
           ...(args.repo !== undefined ? { repo: args.repo } : {}),
           ...(args.image !== undefined ? { image: args.image } : {}),
           ...(args.pvc !== undefined ? { pvc: args.pvc } : {}),
+          ...(args['data-pvc'] !== undefined ? { dataPvc: args['data-pvc'] } : {}),
+          ...(args.gpus !== undefined ? { gpus: args.gpus } : {}),
           ...(args.mount !== undefined ? { mount: args.mount } : {}),
           ...(args.cpus !== undefined ? { cpus: args.cpus } : {}),
           ...(args['memory-gb'] !== undefined ? { memoryGiB: args['memory-gb'] } : {}),

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { resolveConfig } from '../../config/resolve.js';
 import type { BackendRequest } from '../../config/types.js';
 import { train } from '../../train/run.js';
+import { RunInterrupted, resumeCommandOf } from '../../train/stop-request.js';
 import { createLogger } from '../../util/logger.js';
 import { integerFlag } from '../flags.js';
 
@@ -22,7 +23,7 @@ export function trainCommand(y: Argv): Argv {
         .option('seed', { type: 'string', describe: 'run seed (every random choice derives from it)' })
         .option('backend', { type: 'string', choices: backendChoices, describe: 'tfjs backend; auto picks the best that loads' })
         .option('data-dir', { type: 'string', describe: 'data root (raw/ and cache/); default datasets' })
-        .option('out', { type: 'string', describe: 'run directory; default runs/<task>-<mixer>-<preset>-s<seed>' })
+        .option('out', { type: 'string', describe: 'run directory; default runs/<task>-<mixer>-<preset>[-<config file>][-<changed settings>]-s<seed>, e.g. runs/listops-attention-tiny-lr0.02-layers3-s1' })
         .option('set', { type: 'string', array: true, describe: 'override any config key: --set train.lr=0.001 model.layers=2' })
         .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint (a finished run is left as it is)' })
         .option('overwrite', { type: 'boolean', default: false, describe: 'delete a finished or started run in --out and start again (refused otherwise)' })
@@ -43,7 +44,21 @@ export function trainCommand(y: Argv): Argv {
         ...(args['data-dir'] !== undefined ? { dataDir: args['data-dir'] } : {}),
         ...(args.out !== undefined ? { out: args.out } : {}),
       });
-      await train({ resolved, log, resume: args.resume, overwrite: args.overwrite, verify: args.verify, ...(args.progress !== undefined ? { progress: args.progress } : {}) });
+      try {
+        await train({
+          resolved,
+          log,
+          resume: args.resume,
+          overwrite: args.overwrite,
+          verify: args.verify,
+          resumeCommand: resumeCommandOf(process.argv.slice(2)),
+          ...(args.progress !== undefined ? { progress: args.progress } : {}),
+        });
+      } catch (err) {
+        // Stopped by Ctrl-C or SIGTERM after saving: already said what was saved and how to resume.
+        if (!(err instanceof RunInterrupted)) throw err;
+        process.exitCode = err.exitCode;
+      }
     },
   );
 }
