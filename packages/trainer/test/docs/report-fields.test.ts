@@ -50,6 +50,7 @@ const input: ReportInput = {
   wallSeconds: 3,
   resumedFrom: null,
   plan,
+  testLast: { step: 10, result: { accuracy: 0.25, loss: 2, count: 4 } },
 };
 
 /** Field names of the report and of its plain nested objects, except the config and the machine's own records. */
@@ -64,7 +65,7 @@ describe('docs/design.md lists the fields of report.json', () => {
     const report = buildReport(input) as unknown as Record<string, unknown>;
     // The config's keys are listed in its own section; backendInfo, machine and versions are records of their own.
     const names = [...new Set(fieldNames(report, ['config', 'backendInfo', 'machine', 'versions']))];
-    expect(names).toEqual(expect.arrayContaining(['metrics', 'valAccuracy', 'majorityRate', 'msPerStep', 'p90', 'plan', 'etaSeconds']));
+    expect(names).toEqual(expect.arrayContaining(['metrics', 'valAccuracy', 'majorityRate', 'testLast', 'msPerStep', 'p90', 'plan', 'etaSeconds']));
     const section = reportSection();
     expect(names.filter((name) => !new RegExp(`\\b${name}\\b`).test(section))).toEqual([]);
   });
