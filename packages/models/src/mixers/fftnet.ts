@@ -58,6 +58,12 @@ export interface FftnetOptions {
   /** band: bins floor(bandLow F) <= k < ceil(bandHigh F) pass. */
   bandLow: number;
   bandHigh: number;
+  /**
+   * Hidden width of the adaptive filter's MLP; null: dModel, the authors' width. Its output layer
+   * has width * H * (N/2 + 1) weights, which dominates FFTNet's size at LRA lengths: a narrower
+   * MLP keeps the model within LRA's 1.1x of the Transformer's parameters.
+   */
+  adaptiveWidth: number | null;
 }
 
 export type FftnetActivation = 'modrelu' | 'gelu-magnitude' | 'none';
@@ -115,9 +121,10 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
   if (options.filter === 'adaptive') {
     // The reference initialises its Linear layers xavier-uniform with zero biases.
     const init = { kernelInit: xavierUniform(), biasInit: zeros() };
+    const width = options.adaptiveWidth ?? dModel;
     mlp = {
-      hidden: dense(p, 'adaptive/hidden', { inputDim: dModel, units: dModel, ...init }),
-      output: dense(p, 'adaptive/output', { inputDim: dModel, units: heads * bins * (original ? 1 : 2), ...init }),
+      hidden: dense(p, 'adaptive/hidden', { inputDim: dModel, units: width, ...init }),
+      output: dense(p, 'adaptive/output', { inputDim: width, units: heads * bins * (original ? 1 : 2), ...init }),
     };
   }
   const modreluBias = activation === 'modrelu' ? p.add('modreluBias', [heads, bins], constant(-0.1)) : null;
@@ -299,6 +306,7 @@ export const fftnet: MixerSpec<FftnetOptions> = {
     maskFraction: 0.5,
     bandLow: 0.25,
     bandHigh: 0.75,
+    adaptiveWidth: null,
   },
   choices: {
     variant: ['modrelu-177799f', 'gelu-dcb3104', 'wavelet-3960455'],
@@ -310,6 +318,8 @@ export const fftnet: MixerSpec<FftnetOptions> = {
   create: createFftnet,
   validate(args, options) {
     if (args.dModel % args.heads !== 0) return `dModel ${args.dModel} is not divisible by ${args.heads} heads`;
+    const width = options.adaptiveWidth;
+    if (width !== null && !(Number.isInteger(width) && width > 0)) return `adaptiveWidth must be a positive integer or null, got ${width}`;
     if (options.frequencyMask === 'low-pass' || options.frequencyMask === 'high-pass') {
       return fractionProblem('maskFraction', options.maskFraction);
     }

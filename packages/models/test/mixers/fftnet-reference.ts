@@ -62,9 +62,10 @@ export function fftnetReference(
       const base = param('baseFilter');
       let adaptive: Float64Array | null = null;
       if (options.filter === 'adaptive') {
-        const hidden = denseLayer(context, 1, param('adaptive/hidden/kernel'), dModel, dModel, param('adaptive/hidden/bias')).map(geluExact);
+        const width = options.adaptiveWidth ?? dModel;
+        const hidden = denseLayer(context, 1, param('adaptive/hidden/kernel'), dModel, width, param('adaptive/hidden/bias')).map(geluExact);
         const units = heads * bins * (original ? 1 : 2);
-        adaptive = denseLayer(hidden, 1, param('adaptive/output/kernel'), dModel, units, param('adaptive/output/bias'));
+        adaptive = denseLayer(hidden, 1, param('adaptive/output/kernel'), width, units, param('adaptive/output/bias'));
       }
       for (let i = 0; i < heads * bins; i++) {
         if (original) {

@@ -60,6 +60,9 @@ const CASES: Array<Partial<FftnetOptions>> = [
   { variant: 'gelu-dcb3104', activation: 'none', frequencyMask: 'low-pass', maskFraction: 0.5 },
   { frequencyMask: 'high-pass', maskFraction: 0.3 },
   { variant: 'gelu-dcb3104', frequencyMask: 'band', bandLow: 0.2, bandHigh: 0.7 },
+  // A narrower adaptive MLP (the knob that keeps FFTNet within LRA's parameter budget).
+  { adaptiveWidth: 3 },
+  { variant: 'gelu-dcb3104', adaptiveWidth: 5 },
 ];
 
 describe('fftnet', () => {
