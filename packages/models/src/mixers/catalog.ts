@@ -15,6 +15,19 @@ export interface MixerSummary {
   params: number | null;
   /** Why it cannot, or null. */
   problem: string | null;
+  /**
+   * The implementations its `impl` option offers: 'clean' (the paper's method as written), 'lra'
+   * (as the Long Range Arena's code builds it), 'reference' (as its authors' code builds it). A
+   * mixer without the option is clean only.
+   */
+  implementations: string[];
+}
+
+/** What a spec's `impl` choices say it implements; ['clean'] when it has no such option. */
+export function implementationsOf(spec: Pick<MixerSpec<object>, 'choices'>): string[] {
+  const choices = (spec.choices ?? {}) as Record<string, readonly unknown[] | undefined>;
+  const impl = choices.impl;
+  return impl ? impl.map(String) : ['clean'];
 }
 
 export interface MixerSizes {
@@ -41,6 +54,7 @@ export function listMixers(sizes: MixerSizes): MixerSummary[] {
         defaults: { ...spec.defaults } as Record<string, unknown>,
         params: problem ? null : store.count(),
         problem,
+        implementations: implementationsOf(spec),
       };
     } finally {
       store.dispose();

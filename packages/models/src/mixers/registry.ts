@@ -2,6 +2,7 @@
 // MixerName is a union of the registered names.
 import { attention } from './attention.js';
 import { kernelMixers } from './groups/kernel.js';
+import { lraTableMixers } from './groups/lra-table.js';
 import { sequenceMixers } from './groups/sequence.js';
 import { sparseMixers } from './groups/sparse.js';
 import { spectralMixers } from './groups/spectral.js';
@@ -14,6 +15,7 @@ export const mixers = {
   ...sequenceMixers,
   ...kernelMixers,
   ...sparseMixers,
+  ...lraTableMixers,
 } satisfies Record<string, MixerSpec<any>>;
 
 export type MixerName = keyof typeof mixers;

@@ -58,6 +58,23 @@ const VARIANTS: readonly Variant[] = [
   { mixer: 'fftnet', mixerOptions: { variant: 'gelu-dcb3104', impl: 'reference' } },
   { mixer: 'fftnet', mixerOptions: { variant: 'wavelet-3960455' } },
   { mixer: 'fftnet', mixerOptions: { variant: 'wavelet-3960455', impl: 'reference' } },
+  // Ports of LRA's code that let padding through where that code does (their defaults above do
+  // not at these lengths: one Sinkhorn group of 50 holds every position).
+  {
+    mixer: 'sinkhorn',
+    mixerOptions: { blockSize: 4 },
+    mixesPadding: "LRA's Sinkhorn code sums padded keys and values into its sorted slots and masks strided groups with contiguous chunks' padding",
+  },
+  {
+    mixer: 'synthesizer',
+    mixerOptions: { mode: 'dense' },
+    mixesPadding: "LRA's dense Synthesizer reshapes its [B, N, H, L] scores to [B, H, N, L] without transposing: a query's scores come from other positions",
+  },
+  {
+    mixer: 'synthesizer',
+    mixerOptions: { ignoreDotProduct: true },
+    mixesPadding: "LRA's Synthesizer without the dot product applies no padding mask",
+  },
   { mixer: 's4d', mixerOptions: { impl: 'reference' } },
   {
     mixer: 'fourier-transformer',

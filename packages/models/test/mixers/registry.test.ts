@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { attention } from '../../src/mixers/attention.js';
-import { listMixers } from '../../src/mixers/catalog.js';
+import { implementationsOf, listMixers } from '../../src/mixers/catalog.js';
 import {
   getMixer,
   isMixerName,
@@ -24,6 +24,15 @@ describe('mixer registry', () => {
     expectTypeOf<'attention'>().toMatchTypeOf<MixerName>();
     expect(isMixerName('attention')).toBe(true);
     expect(isMixerName('toString')).toBe(false);
+  });
+
+  it("registers LRA's Table 1 models that exist only as LRA's code (the lra-table group)", () => {
+    for (const name of ['sparse-transformer', 'longformer', 'sinkhorn', 'synthesizer']) {
+      expect(isMixerName(name), name).toBe(true);
+      expect(getMixer(name).kind).toBe('attention');
+      expect(getMixer(name).choices).toMatchObject({ impl: ['lra'] });
+    }
+    expectTypeOf<'sparse-transformer' | 'longformer' | 'sinkhorn' | 'synthesizer'>().toMatchTypeOf<MixerName>();
   });
 
   it('names the known mixers when asked for an unknown one', () => {
@@ -86,8 +95,48 @@ describe('mixer catalog', () => {
       defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' },
       params: 4 * 16 * 16,
       problem: null,
+      implementations: implementationsOf(attention),
     });
     const odd = listMixers({ dModel: 16, heads: 3, seqLen: 33 }).find((r) => r.name === 'attention');
     expect(odd).toMatchObject({ params: null, problem: 'qkvDim 16 is not divisible by 3 heads' });
+  });
+});
+
+describe('mixer implementations', () => {
+  it("come from a spec's impl choices: clean only without them", () => {
+    expect(implementationsOf({})).toEqual(['clean']);
+    expect(implementationsOf({ choices: { mode: ['a', 'b'] } })).toEqual(['clean']);
+    // A spec offering both, as the mixers with an LRA-code variant do.
+    const both = { ...attention, defaults: { ...attention.defaults, impl: 'clean' }, choices: { ...attention.choices, impl: ['clean', 'lra'] } };
+    expect(implementationsOf(both)).toEqual(['clean', 'lra']);
+    expect(implementationsOf({ choices: { impl: ['lra'] } })).toEqual(['lra']);
+  });
+
+  it('are listed for every mixer, lra only for the ports of LRA-only models', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const rows = listMixers({ dModel: 16, heads: 4, seqLen: 100 });
+    for (const row of rows) expect(row.implementations).toEqual(implementationsOf(mixers[row.name as MixerName]));
+    for (const name of ['sparse-transformer', 'longformer', 'sinkhorn', 'synthesizer']) {
+      const row = rows.find((r) => r.name === name)!;
+      expect(row.implementations).toEqual(['lra']);
+      expect(row.params, name).toBeGreaterThan(0);
+      expect(row.problem).toBeNull();
+    }
+    // Lengths off Sinkhorn's blocks (2001: CLS and 2000 tokens) are taken too.
+    const odd = listMixers({ dModel: 16, heads: 4, seqLen: 2001 }).find((r) => r.name === 'sinkhorn');
+    expect(odd).toMatchObject({ params: 4 * 16 * 16 + 4 * 25, problem: null });
+  });
+
+  it("count LRA's parameters: the Longformer's global projections and the Synthesizer's [H, N, N] matrix", async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const rows = listMixers({ dModel: 16, heads: 4, seqLen: 100 });
+    const params = (name: string) => rows.find((r) => r.name === name)!.params;
+    expect(params('sparse-transformer')).toBe(4 * 16 * 16);
+    expect(params('longformer')).toBe(7 * 16 * 16);
+    expect(params('synthesizer')).toBe(4 * 16 * 16 + 4 * 100 * 100);
+    // The sort net maps a head's 4 channels to 25 outputs.
+    expect(params('sinkhorn')).toBe(4 * 16 * 16 + 4 * 25);
   });
 });

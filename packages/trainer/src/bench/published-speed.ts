@@ -38,6 +38,8 @@ export const PUBLISHED_SPEED_MODEL_OF_MIXER: Readonly<Record<string, string>> = 
   bigbird: 'BigBird',
   linear: 'Linear Trans.',
   performer: 'Performer',
+  sinkhorn: 'Sinkhorn Trans.',
+  synthesizer: 'Synthesizer',
 };
 
 export interface PublishedRelative {

@@ -25,6 +25,8 @@ describe("LRA Table 2's speed and memory", () => {
     expect(performer.speed.toFixed(1)).toBe('5.7');
     expect(performer.memory).toBeCloseTo(1.06 / 9.48, 12);
     expect(publishedRelative('linformer', 2048)).toMatchObject({ model: 'Linformer', speed: 9.1 / 4.9, memory: 0.55 / 2.65 });
+    expect(publishedRelative('sinkhorn', 4096)).toMatchObject({ model: 'Sinkhorn Trans.', speed: 5.3 / 1.4, memory: 1.48 / 9.48 });
+    expect(publishedRelative('synthesizer', 1024)).toMatchObject({ model: 'Synthesizer', speed: 8.7 / 8.1, memory: 0.65 / 0.85 });
     expect(publishedRelative('fftnet', 1024)).toBeNull();
     expect(publishedRelative('performer', 8192)).toBeNull();
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getTask } from '@lra/data';
+import { getMixer } from '@lra/models';
 
 const root = resolve(__dirname, '../../../..');
 const bin = join(root, 'packages/trainer/bin/lra.js');
@@ -84,6 +85,29 @@ describe('the lra program', () => {
     // Q, K, V and output projections at d_model 64, without biases as in LRA: 4 * 64 * 64.
     expect(attention.params).toBe(4 * 64 * 64);
     expect(attention.paper).toMatch(/Vaswani/);
+  });
+
+  it("says which implementations each mixer has, LRA's code only for its Table 1 ports", () => {
+    const json = lra(['mixers', '--json']);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as Array<{ name: string; kind: string; implementations: string[] }>;
+    // From each spec's impl choices; clean only without them.
+    for (const row of rows) {
+      const choices = (getMixer(row.name).choices ?? {}) as Record<string, readonly unknown[] | undefined>;
+      expect(row.implementations, row.name).toEqual(choices.impl ? choices.impl.map(String) : ['clean']);
+    }
+    for (const name of ['sparse-transformer', 'longformer', 'sinkhorn', 'synthesizer']) {
+      expect(rows.find((m) => m.name === name)?.implementations, name).toEqual(['lra']);
+    }
+    const text = lra(['mixers', '--seq-len', '1000']);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines[1]).toMatch(/^mixer\s+params\s+kind\s+impl\s+model$/);
+    expect(lines.find((l) => l.startsWith('sinkhorn '))).toMatch(/^sinkhorn\s+\d+\s+attention\s+lra\s+Sinkhorn Transformer/);
+    for (const row of rows) {
+      const line = lines.find((l) => l.startsWith(`${row.name} `));
+      expect(line?.split(/\s+/).slice(2, 4), row.name).toEqual([row.kind, row.implementations.join(',')]);
+    }
   });
 
   it('counts whole LRA models per mixer against the base Transformer', () => {

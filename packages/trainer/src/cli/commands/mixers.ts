@@ -5,7 +5,7 @@ import { mixersForTask } from '../../report/mixer-params.js';
 export function mixersCommand(y: Argv): Argv {
   return y.command(
     'mixers',
-    'every registered mixer, its paper and its parameter count (with --task: in that task\'s model, vs the base Transformer)',
+    'every registered mixer, its paper, its implementations (clean, lra, reference) and its parameter count (with --task: in that task\'s model, vs the base Transformer)',
     (a) =>
       a
         .option('json', { type: 'boolean', default: false, describe: 'print the table as JSON on stdout' })
@@ -32,8 +32,13 @@ export function mixersCommand(y: Argv): Argv {
       const rows = listMixers({ dModel: args['d-model'], heads: args.heads, seqLen: args['seq-len'] });
       if (args.json) return void process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
       const width = Math.max(...rows.map((r) => r.name.length));
-      process.stdout.write(`parameters per mixer at d_model ${args['d-model']}, ${args.heads} heads, length ${args['seq-len']}\n`);
-      for (const r of rows) process.stdout.write(`${r.name.padEnd(width)}  ${String(r.params ?? '-').padStart(9)}  ${r.kind.padEnd(11)} ${r.title} — ${r.paper}\n`);
+      process.stdout.write(`parameters per mixer at d_model ${args['d-model']}, ${args.heads} heads, length ${args['seq-len']}; impl: clean = the paper's method, lra = as LRA's code builds it, reference = as its authors' code builds it\n`);
+      const impls = rows.map((r) => r.implementations.join(','));
+      const implWidth = Math.max('impl'.length, ...impls.map((i) => i.length));
+      process.stdout.write(`${'mixer'.padEnd(width)}  ${'params'.padStart(9)}  ${'kind'.padEnd(11)} ${'impl'.padEnd(implWidth)}  model\n`);
+      rows.forEach((r, i) => {
+        process.stdout.write(`${r.name.padEnd(width)}  ${String(r.params ?? '-').padStart(9)}  ${r.kind.padEnd(11)} ${impls[i]!.padEnd(implWidth)}  ${r.title} — ${r.paper}\n`);
+      });
     },
   );
 }
