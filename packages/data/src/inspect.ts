@@ -3,7 +3,7 @@ import type { SplitData, SplitName, TaskSpec } from './types.js';
 
 const FIRST_TOKENS = 32;
 
-/** The JSON of `lra data inspect` (DESIGN.md). */
+/** The JSON of `lra data inspect` (docs/design.md). */
 export interface SplitInspection {
   task: string;
   split: SplitName;

@@ -1,4 +1,4 @@
-// FFTNet's module in float64 from its description (MIXERS.md, jacobfa/fft fftnet_modules.py at
+// FFTNet's module in float64 from its description (docs/mixers.md, jacobfa/fft fftnet_modules.py at
 // commits 177799f and dcb3104), with dense DFT sums in place of FFTs.
 import type { FftnetOptions } from '../../src/mixers/fftnet.js';
 import { denseIrfft, denseLayer, denseRfft, geluExact, layerNormRows } from './spectral-reference.js';

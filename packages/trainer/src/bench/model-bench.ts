@@ -7,7 +7,7 @@ import { trainStep } from '../train/step.js';
 import { toTensors } from '../train/batch-tensors.js';
 import { percentiles } from '../util/stats.js';
 
-/** The shape of the classifier `lra bench` times (DESIGN.md: B 8, D 64, H 4, L 1, F 128). */
+/** The shape of the classifier `lra bench` times (docs/design.md: B 8, D 64, H 4, L 1, F 128). */
 export interface BenchShape {
   batch: number;
   dModel: number;
@@ -61,7 +61,7 @@ const VOCAB = 256;
 const CLASSES = 10;
 
 /**
- * Times the classifier DESIGN.md fixes for `lra bench`: L pre-LN blocks (mixer + GELU feed-forward),
+ * Times the classifier docs/design.md fixes for `lra bench`: L pre-LN blocks (mixer + GELU feed-forward),
  * token embedding over 256 ids, mean pooling, 10 classes, cross-entropy and one Adam step on random
  * tokens. Medians over `repeats` after `warmup` untimed runs; peak bytes as trainStep measures them.
  * Every cell runs in this process, one after another.

@@ -1,6 +1,6 @@
 // LRA's published speed and memory: Tay et al., "Long Range Arena: A Benchmark for Efficient
-// Transformers", ICLR 2021, Table 2 (Text task, batch 32, TPU v3 4x4), as quoted in the
-// project's LRA.md, "Published speed and memory (LRA Table 2)". The paper reports steps per
+// Transformers", ICLR 2021, Table 2 (Text task, batch 32, TPU v3 4x4), as quoted in
+// docs/lra.md, "Published speed and memory (LRA Table 2)". The paper reports steps per
 // second and peak memory per device; its relative figures are these divided by the Transformer's.
 
 /** The lengths Table 2 measures. */

@@ -1,5 +1,5 @@
 /**
- * Validation and test examples of each task's official release (LRA.md): what an LRA run
+ * Validation and test examples of each task's official release (docs/lra.md): what an LRA run
  * evaluates, for its ETA. Text validates on its test split; Pathfinder and Path-X split 200,000
  * images 80/10/10.
  */

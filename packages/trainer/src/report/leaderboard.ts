@@ -127,7 +127,7 @@ export const CONVENTIONS: Leaderboard['conventions'] = {
   average: AVERAGE_CONVENTION,
   averageTasks: LRA_AVERAGE_TASKS,
   published:
-    "LRA paper Table 1 and later results as listed in docs/LRA.md, all at LRA's full settings; 'not published' where no number exists; " +
+    "LRA paper Table 1 and later results as listed in docs/lra.md, all at LRA's full settings; 'not published' where no number exists; " +
     'runs of the small or tiny presets are smaller models trained for less: they are marked with their preset and no difference to a published number is computed for them',
 };
 

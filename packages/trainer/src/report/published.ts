@@ -1,7 +1,8 @@
 /**
- * Published LRA test accuracies (in %), transcribed from docs/LRA.md: the LRA paper's Table 1 and
- * the later results it lists. A null score is a published FAIL (Path-X in Table 1) or a "-" (not
- * reported). Nothing here is estimated: a mixer whose paper gives no LRA number maps to no model.
+ * Published LRA test accuracies (in %): the LRA paper's Table 1 and the later results that
+ * docs/lra.md lists with their sources (a test keeps the two in agreement). A null score is a
+ * published FAIL (Path-X in Table 1) or a "-" (not reported). Nothing here is estimated: a mixer
+ * whose paper gives no LRA number maps to no model.
  */
 
 /** The benchmark's tasks, in LRA's column order. */

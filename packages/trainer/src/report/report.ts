@@ -5,7 +5,7 @@ import type { EvalResult } from '../train/evaluate.js';
 import { majorityRate } from '../util/stats.js';
 import { collectVersions, type Versions } from './versions.js';
 
-/** report.json: the fields DESIGN.md promises (extend, never rename). */
+/** report.json: the fields docs/design.md promises (extend, never rename). */
 export interface RunReport {
   task: string;
   mixer: string;

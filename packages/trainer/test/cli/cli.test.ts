@@ -65,7 +65,7 @@ describe('the lra program', () => {
     }
   });
 
-  it('data inspect reads official-format files generated elsewhere and prints the DESIGN fields', async () => {
+  it('data inspect reads official-format files generated elsewhere and prints the fields docs/design.md lists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lra-cli-listops-'));
     await getTask('listops').generator!.generate(dir, { counts: { train: 20, val: 10, test: 30 }, minLength: 8, maxLength: 40 });
     const r = lra(['data', 'inspect', '--task', 'listops', '--split', 'test', '--source', dir, '--json']);

@@ -6,7 +6,7 @@ describe('learningRate', () => {
   it('rsqrt: linear warmup to 0.05/sqrt(1000), then 1/sqrt(step) decay', () => {
     expect(learningRate(0, rsqrt)).toBe(0);
     expect(learningRate(500, rsqrt)).toBeCloseTo((0.05 * 0.5) / Math.sqrt(1000), 12);
-    expect(learningRate(1000, rsqrt)).toBeCloseTo(0.05 / Math.sqrt(1000), 12); // 1.58e-3, LRA.md's peak
+    expect(learningRate(1000, rsqrt)).toBeCloseTo(0.05 / Math.sqrt(1000), 12); // 1.58e-3, docs/lra.md's peak
     expect(learningRate(4000, rsqrt)).toBeCloseTo(0.05 / 63.245553203367585, 12);
   });
   it('cosine: warmup then a half cosine reaching 0 at the last step', () => {
