@@ -1,6 +1,10 @@
-// Runs before every test file: tfjs as the `lra` program runs it (selectBackend's quietTfjs), so
-// the cpu backend's "install our node backend" banner and tfjs' registration warnings do not
-// repeat through the test output for every file that uses tfjs without selecting a backend.
-import * as tf from '@tensorflow/tfjs';
-
-tf.env().set('PROD', true);
+// Runs before every test file. tfjs's cpu backend prints an "install our node backend" banner the
+// first time a test file uses it without selecting a backend (the `lra` program selects one and
+// sets tfjs quiet: backend/quiet-tfjs.ts). Dropping that one message here costs nothing; importing
+// tfjs to set its PROD flag would add a second to every test file that never uses tfjs.
+const banner = 'Hi, looks like you are running TensorFlow.js in Node.js';
+const warn = console.warn.bind(console);
+console.warn = (...args: unknown[]): void => {
+  if (typeof args[0] === 'string' && args[0].includes(banner)) return;
+  warn(...args);
+};
