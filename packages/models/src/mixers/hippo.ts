@@ -27,7 +27,7 @@ export interface LegsNplr {
   /** Lambda, the eigenvalues of A + P P^T with negative imaginary part, ascending in it. */
   lambdaRe: Float64Array;
   lambdaIm: Float64Array;
-  /** V^* P (real and positive here: see the phase below). */
+  /** V^* P. */
   pRe: Float64Array;
   pIm: Float64Array;
   /** V^* B, its imaginary part clipped to [-bClip, bClip] as nplr's B_clip. */
@@ -44,9 +44,12 @@ const cache = new Map<string, LegsNplr>();
  * Diagonalises the normal part of HiPPO-LegS as nplr('legs', N) does: its real part is the mean of
  * the diagonal (-1/2) and its imaginary part comes from the Hermitian eigenproblem of -i S (S the
  * skew-symmetric rest), solved here through the real symmetric embedding [[0, S], [-S, 0]], whose
- * spectrum is that of -i S twice over. Each eigenvector's phase is free (torch's eigh leaves it to
- * LAPACK); it is fixed here so that V^* P is real and positive. Since B = sqrt(2) P for LegS,
- * V^* B is then real too and nplr's clip of Im(B) at 2 changes nothing.
+ * spectrum is that of -i S twice over. Each eigenvector's phase is free; it is fixed as LAPACK's
+ * zheevd leaves it for torch's and numpy's eigh (lower triangle): the Householder reduction keeps
+ * the first coordinate apart, so each eigenvector's first component is real (made positive here;
+ * a sign flips P and B of a mode together, which the kernel does not see). The phase matters:
+ * nplr clips Im(V^* B) to [-bClip, bClip], which for LegS cuts the slowest modes' B (11 of 32
+ * modes at N = 64).
  */
 export function legsNplr(stateSize: number, bClip = 2): LegsNplr {
   const key = `${stateSize}/${bClip}`;
@@ -86,17 +89,14 @@ export function legsNplr(stateSize: number, bClip = 2): LegsNplr {
     // n/2 negative ones. Any unit vector (x; y) of the pair's eigenspace gives x + i y up to phase.
     const column = 2 * m;
     out.lambdaIm[m] = values[column]!;
-    let projRe = 0;
-    let projIm = 0;
-    for (let k = 0; k < n; k++) {
-      // conj(v_k) P_k
-      projRe += vectors[k * size + column]! * p[k]!;
-      projIm -= vectors[(n + k) * size + column]! * p[k]!;
-    }
-    const norm = Math.hypot(projRe, projIm);
-    // v <- v * (proj / |proj|) makes v^* P = |proj|.
-    const phaseRe = projRe / norm;
-    const phaseIm = projIm / norm;
+    let pProjRe = 0;
+    let pProjIm = 0;
+    // v <- v * conj(v_0) / |v_0| makes v_0 real and positive.
+    const firstRe = vectors[column]!;
+    const firstIm = vectors[n * size + column]!;
+    const firstNorm = Math.hypot(firstRe, firstIm);
+    const phaseRe = firstRe / firstNorm;
+    const phaseIm = -firstIm / firstNorm;
     let bProjRe = 0;
     let bProjIm = 0;
     for (let k = 0; k < n; k++) {
@@ -106,10 +106,14 @@ export function legsNplr(stateSize: number, bClip = 2): LegsNplr {
       const vi = x * phaseIm + y * phaseRe;
       out.vRe[k * modes + m] = vr;
       out.vIm[k * modes + m] = vi;
+      // conj(v_k) P_k and conj(v_k) B_k
+      pProjRe += vr * p[k]!;
+      pProjIm -= vi * p[k]!;
       bProjRe += vr * b[k]!;
       bProjIm -= vi * b[k]!;
     }
-    out.pRe[m] = norm;
+    out.pRe[m] = pProjRe;
+    out.pIm[m] = pProjIm;
     out.bRe[m] = bProjRe;
     out.bIm[m] = Math.min(bClip, Math.max(-bClip, bProjIm));
   }

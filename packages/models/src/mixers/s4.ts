@@ -16,8 +16,9 @@
 // - dt = softplus(invDt) (s4.yaml's dt_transform), initial dt log-uniform in [dtMin, dtMax].
 // - dt, Lambda, P and B train without weight decay at their own rate 1e-3 (the LRA configs' lr
 //   for the SSM, wd 0); C~, D and the output linear at the run's.
-// Departures: rank 1 only (the 'legs' init's rank); each eigenvector's phase is fixed so that
-// V^* P is real (see hippo.ts), where the reference keeps LAPACK's phases and then clips Im(B) at 2.
+// - HiPPO-LegS diagonalised with eigenvector phases as LAPACK leaves them (first component real),
+//   then Im(B) clipped at 2 (hippo.ts); only each mode's sign may differ, which the kernel ignores.
+// Rank 1 only (the 'legs' init's rank).
 import * as tf from '@tensorflow/tfjs';
 import type { MixerInspection } from '../analysis/inspection.js';
 import { gelu } from '../nn/activations.js';
