@@ -6,7 +6,7 @@ export { s4, type S4Options } from './s4.js';
 export { s4Kernel, s4StepSizes, type S4KernelParams, type DtTransform } from './s4-kernel.js';
 export { cTildeFromC } from './s4-c-tilde.js';
 export { hippoLegs, legsNplr, legsRankCorrection, type LegsNplr } from './hippo.js';
-export { s4d, s4dConvolution, s4dKernel, type S4dKernelParams, type S4dOptions } from './s4d.js';
+export { s4d, s4dConvolution, s4dImagInit, s4dKernel, type S4dKernelParams, type S4dOptions } from './s4d.js';
 export { mamba, type MambaOptions } from './mamba.js';
 export { associativeScan } from './mamba-scan.js';
 export { linear, linearAttentionHeads, type LinearOptions } from './linear.js';

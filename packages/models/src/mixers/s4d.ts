@@ -1,7 +1,7 @@
 // S4D (Gu et al. 2022): a diagonal state space per channel, run as a long convolution whose
 // kernel is a Vandermonde product of the discretised (ZOH) diagonal state matrix. S4D-Lin
-// initialisation, GELU, then a pointwise Conv1d(H -> 2H) and a GLU, as state-spaces/s4
-// models/s4/s4d.py. Complex numbers are carried as (re, im) pairs of float32 tensors.
+// initialisation (or S4D-Inv, S4D-LegS: option `init`), GELU, then a pointwise Conv1d(H -> 2H)
+// and a GLU, as state-spaces/s4 models/s4/s4d.py. Complex numbers are carried as (re, im) pairs of float32 tensors.
 //
 // Bidirectional S4D has two implementations (option `impl`):
 // - 'clean' (default): each direction has its own dt, A and C (parameters forward/* and
@@ -17,6 +17,7 @@ import type { ForwardContext } from '../nn/context.js';
 import { dense } from '../nn/dense.js';
 import { constant, normal, uniform, type Initializer } from '../nn/initializers.js';
 import type { ParamScope } from '../nn/params.js';
+import { legsNplr } from './hippo.js';
 import { fftconv, toeplitzMatvec } from '../spectral/index.js';
 import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
@@ -34,6 +35,8 @@ export interface S4dOptions {
   bidirectional: boolean;
   /** 'clean': a whole set of SSM parameters per direction; 'reference': the directions share dt and A (see above). */
   impl: 'clean' | 'reference';
+  /** Initial diagonal: 'lin' (S4D-Lin), 'inv' (S4D-Inv) or 'legs' (S4D-LegS); see s4dImagInit. */
+  init: 'lin' | 'inv' | 'legs';
 }
 
 /** The SSM parameters of one set of kernels (one direction). */
@@ -96,26 +99,55 @@ export function s4dConvolution(forward: S4dKernelParams, backward: S4dKernelPara
 // S4's LRA configs: SSM parameters without weight decay, at their own peak rate 1e-3.
 const SSM_PARAM = { decay: false, lr: 1e-3 };
 
-/** C: torch.randn(cfloat), real and imaginary parts each of variance 1/2. C decays as in s4d.py. */
-function outputProjection(scope: ParamScope, channels: number, modes: number): Pick<S4dKernelParams, 'cRe' | 'cIm'> {
-  return {
-    cRe: scope.add('cRe', [channels, modes], normal(Math.SQRT1_2)),
-    cIm: scope.add('cIm', [channels, modes], normal(Math.SQRT1_2)),
+/**
+ * The imaginary parts of A's initial diagonal (A = -1/2 + i aImag), as dplr() in state-spaces/s4
+ * (kernels/dplr.py) for n = 0..N/2-1: S4D-Lin pi n; S4D-Inv N/pi (N/(2n+1) - 1), from the
+ * asymptotics of HiPPO-LegS's eigenvalues; S4D-LegS the eigenvalues themselves (the diagonal of
+ * S4's DPLR HiPPO-LegS, hippo.ts). The reference's A has the opposite imaginary sign; with C drawn
+ * symmetric in phase the kernels are the same family.
+ */
+export function s4dImagInit(init: S4dOptions['init'], dState: number): Float64Array {
+  const modes = dState / 2;
+  if (init === 'legs') return legsNplr(dState).lambdaIm.map((v) => -v);
+  return Float64Array.from({ length: modes }, (_, n) => (init === 'lin' ? Math.PI * n : (dState / Math.PI) * (dState / (2 * n + 1) - 1)));
+}
+
+/**
+ * C: torch.randn(cfloat), real and imaginary parts each of variance 1/2, times |B_n| where the
+ * init has a B: B is folded into C here (models/s4/s4d.py has B = 1), and the reference's 'legs'
+ * S4D takes B from HiPPO-LegS (dplr's B_init 'legs'); C B is then complex normal of variance |B_n|^2.
+ */
+function outputProjection(scope: ParamScope, channels: number, modes: number, options: S4dOptions): Pick<S4dKernelParams, 'cRe' | 'cIm'> {
+  if (options.init !== 'legs') {
+    return {
+      cRe: scope.add('cRe', [channels, modes], normal(Math.SQRT1_2)),
+      cIm: scope.add('cIm', [channels, modes], normal(Math.SQRT1_2)),
+    };
+  }
+  const hippo = legsNplr(options.dState);
+  const scaled: Initializer = {
+    description: 'normal(sqrt(1/2)) * |B_n| (HiPPO-LegS B)',
+    sample: (shape, random) =>
+      normal(Math.SQRT1_2)
+        .sample(shape, random)
+        .map((v, i) => v * Math.hypot(hippo.bRe[i % modes]!, hippo.bIm[i % modes]!)),
   };
+  return { cRe: scope.add('cRe', [channels, modes], scaled), cIm: scope.add('cIm', [channels, modes], scaled) };
 }
 
 function kernelParams(scope: ParamScope, channels: number, modes: number, options: S4dOptions): S4dKernelParams {
   const ssm = SSM_PARAM;
   const logDtInit = uniform(Math.log(options.dtMin), Math.log(options.dtMax));
+  const imag = s4dImagInit(options.init, options.dState);
   const aImagInit: Initializer = {
-    description: 'pi * n (S4D-Lin)',
-    sample: (shape) => Float32Array.from({ length: shape[0]! * shape[1]! }, (_, i) => Math.PI * (i % shape[1]!)),
+    description: `S4D-${options.init === 'lin' ? 'Lin' : options.init === 'inv' ? 'Inv' : 'LegS'} imaginary parts`,
+    sample: (shape) => Float32Array.from({ length: shape[0]! * shape[1]! }, (_, i) => imag[i % shape[1]!]!),
   };
   return {
     logDt: scope.add('logDt', [channels], logDtInit, ssm),
     logAReal: scope.add('logAReal', [channels, modes], constant(Math.log(0.5)), ssm),
     aImag: scope.add('aImag', [channels, modes], aImagInit, ssm),
-    ...outputProjection(scope, channels, modes),
+    ...outputProjection(scope, channels, modes, options),
   };
 }
 
@@ -126,7 +158,7 @@ function createS4d(args: MixerArgs, options: S4dOptions): Mixer {
   const backward = !options.bidirectional
     ? null
     : options.impl === 'reference'
-      ? { ...forward, ...outputProjection(args.params.scope('backward'), dModel, modes) }
+      ? { ...forward, ...outputProjection(args.params.scope('backward'), dModel, modes, options) }
       : kernelParams(args.params.scope('backward'), dModel, modes, options);
   const skip = args.params.add('D', [dModel], normal(1));
   // Conv1d(H, 2H, 1) with torch's default init U(+-1/sqrt(fanIn)).
@@ -193,8 +225,8 @@ export const s4d: MixerSpec<S4dOptions> = {
   title: 'S4D (diagonal state space, S4D-Lin)',
   paper: 'Gu, Gupta, Goel and Re, "On the Parameterization and Initialization of Diagonal State Space Models", NeurIPS 2022',
   kind: 'state-space',
-  defaults: { dState: 64, dtMin: 1e-3, dtMax: 1e-1, bidirectional: true, impl: 'clean' },
-  choices: { impl: ['clean', 'reference'] },
+  defaults: { dState: 64, dtMin: 1e-3, dtMax: 1e-1, bidirectional: true, impl: 'clean', init: 'lin' },
+  choices: { impl: ['clean', 'reference'], init: ['lin', 'inv', 'legs'] },
   create: createS4d,
   validate(_args, options) {
     if (!Number.isInteger(options.dState) || options.dState < 2 || options.dState % 2 !== 0) {

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/index.js';
-import { s4d, s4dConvolution, type S4dKernelParams, type S4dOptions } from '../../src/mixers/s4d.js';
+import { readFileSync } from 'node:fs';
+import { legsNplr } from '../../src/mixers/hippo.js';
+import { s4d, s4dConvolution, s4dImagInit, type S4dKernelParams, type S4dOptions } from '../../src/mixers/s4d.js';
 import { inferenceContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { assertGradcheck } from '../support/gradcheck.js';
@@ -234,6 +236,46 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+describe('s4d initialisations', () => {
+  // dplr()'s imaginary parts for N = 8, from the numpy port (scripts/fixtures/s4_reference.py).
+  const reference = (JSON.parse(readFileSync(new URL('../fixtures/mixers/s4-reference.json', import.meta.url), 'utf8')) as { s4dImag: Record<string, number[]> }).s4dImag;
+
+  it('has the imaginary parts of S4D-Lin, S4D-Inv and S4D-LegS', () => {
+    for (const init of ['lin', 'inv', 'legs'] as const) {
+      const got = s4dImagInit(init, 8);
+      reference[init]!.forEach((want, n) => expect(got[n], `${init} ${n}`).toBeCloseTo(want, 9));
+    }
+    const size = 64;
+    const inv = s4dImagInit('inv', size);
+    const lin = s4dImagInit('lin', size);
+    for (const n of [0, 1, 17, 31]) {
+      expect(inv[n]).toBeCloseTo((size / Math.PI) * (size / (2 * n + 1) - 1), 10);
+      expect(lin[n]).toBeCloseTo(Math.PI * n, 12);
+    }
+    // LegS: the eigenvalues of HiPPO-LegS's normal part, the diagonal of S4's DPLR form.
+    expect(Array.from(s4dImagInit('legs', size))).toEqual(Array.from(legsNplr(size).lambdaIm, (v) => -v));
+  });
+
+  it("initialises aImag by `init`, and folds LegS's B into C (same draws scaled by |B_n|)", async () => {
+    await selectBackend('wasm');
+    const lin = build({ init: 'lin' });
+    for (const init of ['inv', 'legs'] as const) {
+      const other = build({ init });
+      expect(Array.from(read(other.store, 'mixer/forward/aImag').slice(0, STATE / 2))).toEqual(Array.from(s4dImagInit(init, STATE), (v) => Math.fround(v)));
+      const nplr = legsNplr(STATE);
+      const cLin = read(lin.store, 'mixer/backward/cIm');
+      const cOther = read(other.store, 'mixer/backward/cIm');
+      cOther.forEach((v, i) => {
+        const n = i % (STATE / 2);
+        const scale = init === 'legs' ? Math.hypot(nplr.bRe[n]!, nplr.bIm[n]!) : 1;
+        expect(v).toBeCloseTo(cLin[i]! * scale, 5);
+      });
+      other.store.dispose();
+    }
+    lin.store.dispose();
+  });
+});
 
 describe('s4d gradients and training (wasm)', () => {
   beforeAll(async () => {
