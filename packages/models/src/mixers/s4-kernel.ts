@@ -5,6 +5,7 @@
 // Complex values are (re, im) pairs of float32 tensors, so every step has tfjs's gradients.
 import * as tf from '@tensorflow/tfjs';
 import { irfft } from '../spectral/index.js';
+import { conjugatePairCauchy, type CauchyNodes } from './s4-cauchy.js';
 
 export type DtTransform = 'softplus' | 'exp';
 
@@ -60,7 +61,7 @@ export function s4StepSizes(invDt: tf.Tensor, transform: DtTransform): tf.Tensor
  * Per node omega_k = exp(-2 pi i k / L), k = 0..floor(L/2): a_k = 2 (1 - omega_k) and
  * b_k = 1 + omega_k, so that the bilinear transform's z_k = a_k / b_k. Float64, rounded once.
  */
-function nodeTerms(nodes: number): { aRe: Float32Array; aIm: Float32Array; bRe: Float32Array; bIm: Float32Array } {
+function nodeTerms(nodes: number): CauchyNodes {
   const bins = Math.floor(nodes / 2) + 1;
   const out = { aRe: new Float32Array(bins), aIm: new Float32Array(bins), bRe: new Float32Array(bins), bIm: new Float32Array(bins) };
   for (let k = 0; k < bins; k++) {
@@ -96,29 +97,14 @@ export function s4Kernel(p: S4KernelParams, dtTransform: DtTransform, nodes: num
   const bCopies = splitComplex(p.b);
   if (length > nodes) throw new Error(`s4Kernel: ${length} taps from ${nodes} nodes`);
   const dt = tf.reshape(s4StepSizes(p.invDt, dtTransform), [channels, 1]);
-  // dt Lambda [H, M, 1], the diagonal's poles after scaling.
-  const wRe = tf.expandDims(tf.mul(tf.neg(tf.exp(tieToChannels(p.logAReal, channels))), dt), 2);
-  const wIm = tf.expandDims(tf.mul(tf.neg(tieToChannels(p.aImag, channels)), dt), 2);
+  // dt Lambda [H, M], the diagonal's poles after scaling.
+  const wRe = tf.mul(tf.neg(tf.exp(tieToChannels(p.logAReal, channels))), dt) as tf.Tensor2D;
+  const wIm = tf.mul(tf.neg(tieToChannels(p.aImag, channels)), dt) as tf.Tensor2D;
   const terms = nodeTerms(nodes);
   const bins = terms.aRe.length;
   const node = (values: Float32Array) => tf.tensor3d(values, [1, 1, bins]);
-  const a = { re: node(terms.aRe), im: node(terms.aIm) };
   const b = { re: node(terms.bRe), im: node(terms.bIm) };
-  // Cauchy factors 2 / (a_k - b_k w) for each mode w and for its conjugate [H, M, K].
-  const factor = (poleIm: tf.Tensor): Complex => {
-    const pole = cmul(b, { re: wRe, im: poleIm });
-    const denominator = { re: tf.sub(a.re, pole.re), im: tf.sub(a.im, pole.im) };
-    const norm = tf.add(tf.square(denominator.re), tf.square(denominator.im));
-    return { re: tf.div(tf.mul(denominator.re, 2), norm), im: tf.div(tf.mul(denominator.im, -2), norm) };
-  };
-  const g = factor(wIm);
-  const gConj = factor(tf.neg(wIm));
-  // sum_n v_n g_n + conj(v_n) gConj_n for every numerator v at once, as one real product:
-  // [Re v, Im v] @ [[Re g + Re gConj, Im g + Im gConj], [Im gConj - Im g, Re g - Re gConj]].
-  const right = tf.concat(
-    [tf.concat([tf.add(g.re, gConj.re), tf.add(g.im, gConj.im)], 2), tf.concat([tf.sub(gConj.im, g.im), tf.sub(g.re, gConj.re)], 2)],
-    1,
-  ); // [H, 2M, 2K]
+  // Numerators [H, 2C+2, M] of the Cauchy sums, B and P carrying dt.
   const lowRank = { re: tieToChannels(pCopies.re, channels), im: tieToChannels(pCopies.im, channels) };
   const scaledB = { re: tf.mul(tieToChannels(bCopies.re, channels), dt), im: tf.mul(tieToChannels(bCopies.im, channels), dt) };
   const scaledP = { re: tf.mul(lowRank.re, dt), im: tf.mul(lowRank.im, dt) };
@@ -129,11 +115,11 @@ export function s4Kernel(p: S4KernelParams, dtTransform: DtTransform, nodes: num
     cmul({ re: tf.expandDims(x.re, 1), im: tf.expandDims(x.im, 1) }, { re: tf.expandDims(lowRankConj.re, 1), im: tf.expandDims(lowRankConj.im, 1) }),
   ];
   const numerators = [...rows(scaledB), ...rows(scaledP)]; // B C~, B P^*, P C~, P P^*
-  const left = tf.concat([tf.concat(numerators.map((v) => v.re), 1), tf.concat(numerators.map((v) => v.im), 1)], 2); // [H, 2C+2, 2M]
-  const sums = tf.matMul(left, right); // [H, 2C+2, 2K]
+  const left = tf.concat([tf.concat(numerators.map((v) => v.re), 1), tf.concat(numerators.map((v) => v.im), 1)], 2) as tf.Tensor3D; // [H, 2C+2, 2M]
+  const sums = conjugatePairCauchy(left, wRe, wIm, terms); // [H, 2C+2, 2, K]
   const part = (row: number, count: number): Complex => ({
-    re: tf.slice(sums, [0, row, 0], [channels, count, bins]),
-    im: tf.slice(sums, [0, row, bins], [channels, count, bins]),
+    re: tf.reshape(tf.slice(sums, [0, row, 0, 0], [channels, count, 1, bins]), [channels, count, bins]),
+    im: tf.reshape(tf.slice(sums, [0, row, 1, 0], [channels, count, 1, bins]), [channels, count, bins]),
   });
   const sBC = part(0, outputs);
   const sBP = part(outputs, 1);

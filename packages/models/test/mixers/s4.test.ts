@@ -4,6 +4,7 @@ import { selectBackend } from '../../src/backend/index.js';
 import { hippoLegs, legsNplr, legsRankCorrection } from '../../src/mixers/hippo.js';
 import { s4, type S4Options } from '../../src/mixers/s4.js';
 import { cTildeFromC } from '../../src/mixers/s4-c-tilde.js';
+import { conjugatePairCauchy } from '../../src/mixers/s4-cauchy.js';
 import { s4Kernel, type S4KernelParams } from '../../src/mixers/s4-kernel.js';
 import { inferenceContext, trainingContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
@@ -282,6 +283,38 @@ describe('s4 parameters, options, gradients and training (wasm)', () => {
     expect(perChannel.store.get('mixer/P').shape).toEqual([D, MODES, 2]);
     expect(perChannel.store.get('mixer/cTilde').shape).toEqual([1, D, MODES, 2]);
     perChannel.store.dispose();
+  });
+
+  it('Cauchy sums in chunks of nodes, recomputed for the gradient, equal the sums in one piece', () => {
+    const rows = 3;
+    const bins = 11;
+    const left = tf.tensor3d(Float32Array.from(seededUniform('s4-left', D * rows * 2 * MODES)), [D, rows, 2 * MODES]);
+    const wRe = tf.tensor2d(Float32Array.from(seededUniform('s4-wre', D * MODES, -2, -0.05)), [D, MODES]);
+    const wIm = tf.tensor2d(Float32Array.from(seededUniform('s4-wim', D * MODES, -3, 3)), [D, MODES]);
+    const angle = (k: number) => (-2 * Math.PI * k) / 20;
+    const nodes = {
+      aRe: Float32Array.from({ length: bins }, (_, k) => 2 * (1 - Math.cos(angle(k)))),
+      aIm: Float32Array.from({ length: bins }, (_, k) => -2 * Math.sin(angle(k))),
+      bRe: Float32Array.from({ length: bins }, (_, k) => 1 + Math.cos(angle(k))),
+      bIm: Float32Array.from({ length: bins }, (_, k) => Math.sin(angle(k))),
+    };
+    const weights = tf.tensor4d(Float32Array.from(seededUniform('s4-cw', D * rows * 2 * bins)), [D, rows, 2, bins]);
+    const run = (chunk: number) => {
+      const f = (l: tf.Tensor, re: tf.Tensor, im: tf.Tensor) =>
+        tf.sum(tf.mul(conjugatePairCauchy(l as tf.Tensor3D, re as tf.Tensor2D, im as tf.Tensor2D, nodes, chunk), weights));
+      const before = tf.memory().numTensors;
+      const grads = tf.grads(f)([left, wRe, wIm]);
+      const value = tf.tidy(() => conjugatePairCauchy(left, wRe, wIm, nodes, chunk).dataSync());
+      const out = { value, grads: grads.map((g) => g.dataSync()) };
+      tf.dispose(grads);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const whole = run(1 << 20);
+    const chunked = run(3 * D * MODES); // 3 nodes a chunk: 4 chunks, the last one short
+    expect(relativeError(chunked.value, whole.value)).toBeLessThan(1e-6);
+    chunked.grads.forEach((g, i) => expect(relativeError(g, whole.grads[i]!)).toBeLessThan(1e-6));
+    tf.dispose([left, wRe, wIm, weights]);
   });
 
   it('validates its options', () => {
