@@ -14,8 +14,8 @@
 // - Bidirectional: the kernel has two outputs, k = pad(k0, (0, L)) + pad(flip(k1), (L, 0)), one
 //   circular convolution of twice the length; the other direction shares dt, Lambda, P and B.
 // - dt = softplus(invDt) (s4.yaml's dt_transform), initial dt log-uniform in [dtMin, dtMax].
-// - dt, Lambda, P and B train without weight decay at their own rate 1e-3 (the LRA configs' lr
-//   for the SSM, wd 0); C~, D and the output linear at the run's.
+// - dt, Lambda, P and B train without weight decay (wd 0), at their own rates (ssmLr, dtLr: 1e-3
+//   as s4.yaml); C~, D and the output linear at the run's, with weight decay.
 // - HiPPO-LegS diagonalised with eigenvector phases as LAPACK leaves them (first component real),
 //   then Im(B) clipped at 2 (hippo.ts); only each mode's sign may differ, which the kernel ignores.
 // Rank 1 only (the 'legs' init's rank).
@@ -48,10 +48,12 @@ export interface S4Options {
   init: 'legs';
   /** Dropout where S4Block applies its `dropout`: on the SSM output (D skip included) and after the GELU. */
   activationDropout: number;
+  /** Peak learning rate of Lambda, P and B (the configs' lr.A, lr.B). */
+  ssmLr: number;
+  /** Peak learning rate of dt (lr.dt); null: the run's (ListOps', IMDB's and AAN's lr.dt: null). */
+  dtLr: number | null;
 }
 
-// S4's LRA configs: the SSM's dt, A (Lambda, P) and B at lr 1e-3 without weight decay.
-const SSM_PARAM = { decay: false, lr: 1e-3 };
 
 /** The same values for every tied copy: [copies, modes] filled from one row. */
 function perCopy(description: string, row: Float64Array): Initializer {
@@ -93,8 +95,10 @@ function createS4(args: MixerArgs, options: S4Options): Mixer {
         inverseTransform(Math.exp(logDtRange[0] + (logDtRange[1] - logDtRange[0]) * random()), options.dtTransform),
       ),
   };
+  // S4's LRA configs: dt, A (Lambda, P) and B without weight decay (wd: 0), at their own rates.
+  const SSM_PARAM = { decay: false, lr: options.ssmLr };
   const ssm = {
-    invDt: scope.add('invDt', [dModel], invDtInit, SSM_PARAM),
+    invDt: scope.add('invDt', [dModel], invDtInit, { decay: false, ...(options.dtLr === null ? {} : { lr: options.dtLr }) }),
     // The reference's A_real under its 'exp' transform, clamped at 1e-4 first.
     logAReal: scope.add('logAReal', [copies, modes], perCopy('log(-Re Lambda), HiPPO-LegS', hippo.lambdaRe.map((v) => Math.log(Math.max(-v, 1e-4)))), SSM_PARAM),
     aImag: scope.add('aImag', [copies, modes], perCopy('-Im Lambda, HiPPO-LegS', hippo.lambdaIm.map((v) => Math.max(-v, 1e-4))), SSM_PARAM),
@@ -217,8 +221,10 @@ export const s4: MixerSpec<S4Options> = {
     bidirectional: true,
     init: 'legs',
     activationDropout: 0,
+    ssmLr: 1e-3,
+    dtLr: 1e-3,
   },
-  nullable: ['nSsm'],
+  nullable: ['nSsm', 'dtLr'],
   choices: { dtTransform: ['softplus', 'exp'], init: ['legs'] },
   create: createS4,
   validate(args, options) {
@@ -234,6 +240,9 @@ export const s4: MixerSpec<S4Options> = {
     }
     if (!(options.activationDropout >= 0 && options.activationDropout < 1)) {
       return `activationDropout must be in [0, 1), got ${options.activationDropout}`;
+    }
+    for (const [name, lr] of [['ssmLr', options.ssmLr], ['dtLr', options.dtLr ?? 1]] as const) {
+      if (!(lr > 0)) return `${name} must be positive, got ${lr}`;
     }
     return null;
   },

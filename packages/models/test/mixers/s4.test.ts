@@ -283,6 +283,14 @@ describe('s4 parameters, options, gradients and training (wasm)', () => {
     expect(perChannel.store.get('mixer/P').shape).toEqual([D, MODES, 2]);
     expect(perChannel.store.get('mixer/cTilde').shape).toEqual([1, D, MODES, 2]);
     perChannel.store.dispose();
+    // dtLr null: dt at the run's rate (ListOps' lr.dt: null), still without weight decay.
+    const ownRates = build({ dtLr: null, ssmLr: 5e-4 });
+    expect(ownRates.store.variables().slice(0, 3).map((p) => [p.name, p.decay, p.lr])).toEqual([
+      ['mixer/invDt', false, undefined],
+      ['mixer/logAReal', false, 5e-4],
+      ['mixer/aImag', false, 5e-4],
+    ]);
+    ownRates.store.dispose();
   });
 
   it('Cauchy sums in chunks of nodes, recomputed for the gradient, equal the sums in one piece', () => {
@@ -323,8 +331,9 @@ describe('s4 parameters, options, gradients and training (wasm)', () => {
     expect(s4.validate!(args, { ...s4.defaults, dtMin: 0.2 })).toBe('need 0 < dtMin <= dtMax, got dtMin 0.2, dtMax 0.1');
     expect(s4.validate!(args, { ...s4.defaults, nSsm: 3 })).toBe('nSsm must be a positive integer dividing dModel 4, got 3');
     expect(s4.validate!(args, { ...s4.defaults, activationDropout: 1 })).toBe('activationDropout must be in [0, 1), got 1');
+    expect(s4.validate!(args, { ...s4.defaults, ssmLr: 0 })).toBe('ssmLr must be positive, got 0');
     expect(s4.validate!(args, s4.defaults)).toBeNull();
-    expect(s4.validate!(args, { ...s4.defaults, nSsm: null })).toBeNull();
+    expect(s4.validate!(args, { ...s4.defaults, nSsm: null, dtLr: null })).toBeNull();
   });
 
   it('has gradients that match finite differences of the float64 mixer, input and every parameter', () => {
