@@ -99,6 +99,7 @@ export const PUBLISHED_MODEL_OF_MIXER: Readonly<Record<string, string>> = {
   performer: 'Performer',
   fnet: 'FNet',
   nystromformer: 'Nystromformer',
+  s4: 'S4',
   s4d: 'S4D-Lin',
 };
 
