@@ -48,6 +48,8 @@ export interface S4Options {
   init: 'legs';
   /** Dropout where S4Block applies its `dropout`: on the SSM output (D skip included) and after the GELU. */
   activationDropout: number;
+  /** One dropout mask per example and channel, shared by all positions (DropoutNd, the CIFAR config's tie_dropout). */
+  tieDropout: boolean;
   /** Peak learning rate of Lambda, P and B (the configs' lr.A, lr.B). */
   ssmLr: number;
   /** Peak learning rate of dt (lr.dt); null: the run's (ListOps', IMDB's and AAN's lr.dt: null). */
@@ -160,6 +162,12 @@ function createS4(args: MixerArgs, options: S4Options): Mixer {
     return toeplitzMatvec(tf.concat(parts, -1), u) as tf.Tensor3D;
   };
 
+  /** S4Block's dropout on [B, L, H]: elementwise, or tied over the positions (a [B, 1, H] mask). */
+  const drop = (x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D => {
+    if (!options.tieDropout || !ctx.training || options.activationDropout === 0) return dropout(x, options.activationDropout, ctx);
+    return tf.mul(x, dropout(tf.ones([x.shape[0], 1, dModel]), options.activationDropout, ctx));
+  };
+
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
@@ -171,8 +179,8 @@ function createS4(args: MixerArgs, options: S4Options): Mixer {
         const u = mask ? tf.mul(x, tf.expandDims(mask, 2)) : x;
         const channelsFirst = tf.transpose(u, [0, 2, 1]) as tf.Tensor3D; // [B, H, L]
         const y = tf.add(convolve(channelsFirst), tf.mul(channelsFirst, tf.reshape(skip, [1, dModel, 1])));
-        const dropped = dropout(tf.transpose(y, [0, 2, 1]) as tf.Tensor3D, options.activationDropout, ctx);
-        const activated = dropout(gelu(dropped), options.activationDropout, ctx);
+        const dropped = drop(tf.transpose(y, [0, 2, 1]) as tf.Tensor3D, ctx);
+        const activated = drop(gelu(dropped), ctx);
         const [value, gate] = tf.split(output.apply(activated), 2, -1);
         return tf.mul(value!, tf.sigmoid(gate!)) as tf.Tensor3D;
       });
@@ -221,6 +229,7 @@ export const s4: MixerSpec<S4Options> = {
     bidirectional: true,
     init: 'legs',
     activationDropout: 0,
+    tieDropout: false,
     ssmLr: 1e-3,
     dtLr: 1e-3,
   },

@@ -363,6 +363,25 @@ describe('s4 parameters, options, gradients and training (wasm)', () => {
     store.dispose();
   });
 
+  it('ties its dropout masks over the positions with tieDropout (DropoutNd)', () => {
+    const { store, mixer } = build({ activationDropout: 0.5, tieDropout: true });
+    // With the output layer the identity on the value half and an open gate, a dropped channel
+    // is zero at every position of its example.
+    store.get('mixer/output/kernel').assign(tf.concat([tf.eye(D), tf.zeros([D, D])], 1));
+    store.get('mixer/output/bias').assign(tf.concat([tf.zeros([D]), tf.fill([D], 30)]));
+    const y = mixer.apply(xTensor(), null, trainingContext(5, 0)).arraySync() as number[][][];
+    let dropped = 0;
+    for (let b = 0; b < B; b++) {
+      for (let c = 0; c < D; c++) {
+        const zeros = y[b]!.filter((row) => row[c] === 0).length;
+        expect([0, N]).toContain(zeros);
+        if (zeros === N) dropped++;
+      }
+    }
+    expect(dropped).toBeGreaterThan(0);
+    store.dispose();
+  });
+
   it('leaves no tensors behind, inspect included', () => {
     const { store, mixer } = build({ activationDropout: 0.1 });
     const x = xTensor();
@@ -373,6 +392,9 @@ describe('s4 parameters, options, gradients and training (wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
     const response = inspection.impulseResponses![0]!;
     expect([response.channels, response.length, response.firstOffset]).toEqual([D, 2 * N - 1, -(N - 1)]);
+    const tied = build({ activationDropout: 0.1, tieDropout: true });
+    expect(tensorsLeaked(tied.mixer, x, mask, { context: (i) => trainingContext(3, i) })).toBe(0);
+    tied.store.dispose();
     tf.dispose([x, mask]);
     store.dispose();
   });
