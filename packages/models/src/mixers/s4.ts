@@ -56,7 +56,6 @@ export interface S4Options {
   dtLr: number | null;
 }
 
-
 /** The same values for every tied copy: [copies, modes] filled from one row. */
 function perCopy(description: string, row: Float64Array): Initializer {
   return {
@@ -99,11 +98,13 @@ function createS4(args: MixerArgs, options: S4Options): Mixer {
   };
   // S4's LRA configs: dt, A (Lambda, P) and B without weight decay (wd: 0), at their own rates.
   const SSM_PARAM = { decay: false, lr: options.ssmLr };
+  // The reference's A_real under its 'exp' transform and A_imag, each clamped at 1e-4 first.
+  const logARealInit = perCopy('log(-Re Lambda), HiPPO-LegS', hippo.lambdaRe.map((v) => Math.log(Math.max(-v, 1e-4))));
+  const aImagInit = perCopy('-Im Lambda, HiPPO-LegS', hippo.lambdaIm.map((v) => Math.max(-v, 1e-4)));
   const ssm = {
     invDt: scope.add('invDt', [dModel], invDtInit, { decay: false, ...(options.dtLr === null ? {} : { lr: options.dtLr }) }),
-    // The reference's A_real under its 'exp' transform, clamped at 1e-4 first.
-    logAReal: scope.add('logAReal', [copies, modes], perCopy('log(-Re Lambda), HiPPO-LegS', hippo.lambdaRe.map((v) => Math.log(Math.max(-v, 1e-4)))), SSM_PARAM),
-    aImag: scope.add('aImag', [copies, modes], perCopy('-Im Lambda, HiPPO-LegS', hippo.lambdaIm.map((v) => Math.max(-v, 1e-4))), SSM_PARAM),
+    logAReal: scope.add('logAReal', [copies, modes], logARealInit, SSM_PARAM),
+    aImag: scope.add('aImag', [copies, modes], aImagInit, SSM_PARAM),
     p: scope.add('P', [copies, modes, 2], complexPerCopy('V^* P, HiPPO-LegS', hippo.pRe, hippo.pIm), SSM_PARAM),
     b: scope.add('B', [copies, modes, 2], complexPerCopy('V^* B, HiPPO-LegS', hippo.bRe, hippo.bIm), SSM_PARAM),
   };
