@@ -1,7 +1,8 @@
-// Writes an analysis into its run: analysis/analysis.json, one SVG per figure and index.html,
-// each atomically. The SVG charts reuse clip-path ids, so the page gives each inline copy its own.
+// Writes an analysis into its run: analysis/analysis.json, one SVG per figure with its PNG copy,
+// and index.html, each atomically. The SVG charts reuse clip-path ids, so the page gives each inline copy its own.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeSvgAndPng } from '../report/svg-png.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { RunAnalysis } from './analyze-run.js';
 import { analysisFigures, type Figure } from './figures.js';
@@ -29,9 +30,7 @@ export async function writeAnalysis(a: RunAnalysis, dir = join(a.run, 'analysis'
   const figures = analysisFigures(a);
   const files: string[] = [];
   for (const f of figures) {
-    const path = join(dir, `${f.name}.svg`);
-    await writeFileAtomic(path, f.svg);
-    files.push(path);
+    files.push(...(await writeSvgAndPng(join(dir, `${f.name}.svg`), f.svg)));
     for (const raster of f.rasters ?? []) {
       await writeFileAtomic(join(dir, raster.file), raster.data);
       files.push(join(dir, raster.file));

@@ -1,7 +1,9 @@
 // Writes the speed table's three files: lra-speed.md (to read), lra-speed.json (the rows as
-// `lra bench --json` prints them, plus the table), lra-speed.svg (step time against length).
+// `lra bench --json` prints them, plus the table), lra-speed.svg (step time against length) and its
+// PNG copy lra-speed.png.
 // JSON has no NaN: JSON.stringify writes an unmeasured timing as null.
 import { join } from 'node:path';
+import { writeSvgAndPng } from '../report/svg-png.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ModelBenchRow } from './model-bench.js';
 import { PUBLISHED_SPEED, PUBLISHED_SPEED_SOURCE } from './published-speed.js';
@@ -26,11 +28,10 @@ export function speedJson(table: SpeedTable, rows: readonly ModelBenchRow[], inf
   };
 }
 
-/** Writes the three files into `dir`; returns their paths. */
+/** Writes the files into `dir` (the chart with its PNG copy); returns their paths. */
 export async function writeSpeedFiles(dir: string, table: SpeedTable, rows: readonly ModelBenchRow[], info: SpeedRunInfo): Promise<string[]> {
-  const paths = [join(dir, SPEED_FILES.markdown), join(dir, SPEED_FILES.json), join(dir, SPEED_FILES.plot)];
+  const paths = [join(dir, SPEED_FILES.markdown), join(dir, SPEED_FILES.json)];
   await writeFileAtomic(paths[0]!, speedTableMarkdown(table, info));
   await writeFileAtomic(paths[1]!, `${JSON.stringify(speedJson(table, rows, info), null, 2)}\n`);
-  await writeFileAtomic(paths[2]!, speedPlotSvg(table));
-  return paths;
+  return [...paths, ...(await writeSvgAndPng(join(dir, SPEED_FILES.plot), speedPlotSvg(table)))];
 }

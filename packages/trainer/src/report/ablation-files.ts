@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
+import { writeSvgAndPng } from './svg-png.js';
 import type { Ablation, AblationTable } from './ablation.js';
 import { collectPlots, renderAblationHtml } from './ablation-html.js';
 import { ABLATION_FILES, ablationChartFile, renderAblationJson, renderAblationMarkdown, taskTitle, variantLabel } from './ablation-markdown.js';
@@ -23,14 +24,15 @@ export function ablationChartSpec(table: AblationTable): BarChartSpec {
   };
 }
 
-/** Writes ablation.md, ablation.json, ablation.html and one chart per task into the root; returns the paths. */
+/** Writes ablation.md, ablation.json, ablation.html and one chart per task (SVG and PNG) into the root; returns the paths. */
 export async function writeAblationReport(a: Ablation): Promise<string[]> {
   const files: Array<[string, string]> = [
     [join(a.root, ABLATION_FILES.markdown), renderAblationMarkdown(a)],
     [join(a.root, ABLATION_FILES.json), renderAblationJson(a)],
-    ...a.tables.map((t): [string, string] => [join(a.root, ablationChartFile(t.task)), renderBarChart(ablationChartSpec(t))]),
     [join(a.root, ABLATION_FILES.html), renderAblationHtml(a, collectPlots(a))],
   ];
   for (const [path, text] of files) await writeFileAtomic(path, text);
-  return files.map(([path]) => path);
+  const charts: string[] = [];
+  for (const t of a.tables) charts.push(...(await writeSvgAndPng(join(a.root, ablationChartFile(t.task)), renderBarChart(ablationChartSpec(t)))));
+  return [...files.map(([path]) => path), ...charts];
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
 import type { RunMetrics } from './metrics-file.js';
 import type { ChartReference, LineChartSpec } from './svg-chart.js';
 import { renderLineChart } from './svg-chart.js';
+import { writeSvgAndPng } from './svg-png.js';
 
 /** What the accuracy chart draws as horizontal lines, when known. */
 export interface AccuracyReferences {
@@ -75,13 +75,13 @@ export function renderRunPlots(m: RunMetrics, title: string, refs: AccuracyRefer
   };
 }
 
-/** Writes plots/{loss,accuracy,lr}.svg into a run folder, each atomically. */
+/** Writes plots/{loss,accuracy,lr}.svg into a run folder, each atomically with its PNG copy beside it; returns the SVG paths. */
 export async function writeRunPlots(runDir: string, m: RunMetrics, title: string, refs: AccuracyReferences = {}): Promise<Record<PlotName, string>> {
   const svgs = renderRunPlots(m, title, refs);
   const paths = {} as Record<PlotName, string>;
   for (const name of Object.keys(PLOT_FILES) as PlotName[]) {
     paths[name] = join(runDir, PLOT_FILES[name]);
-    await writeFileAtomic(paths[name], svgs[name]);
+    await writeSvgAndPng(paths[name], svgs[name]);
   }
   return paths;
 }

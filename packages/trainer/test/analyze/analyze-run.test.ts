@@ -64,6 +64,8 @@ function checkFiles(dir: string, analysis: RunAnalysis, expected: string[]): voi
   expect(page.match(/<svg /g)).toHaveLength(svgs.length);
   expect(new Set(page.match(/ id="[^"]*plot-clip"/g)).size).toBe(page.match(/ id="[^"]*plot-clip"/g)!.length);
   for (const svg of svgs) expect(readFileSync(join(dir, svg), 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
+  // Every figure has its PNG copy beside it.
+  for (const svg of svgs) expect(files, svg).toContain(svg.replace(/\.svg$/, '.png'));
 }
 
 describe('lra analyze on tiny runs', () => {

@@ -59,7 +59,7 @@ describe('lra-speed.md, .json and .svg', () => {
   it('writes the three files: a markdown grid per measure, the JSON rows and table, a log-log plot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lra-speed-'));
     const paths = await writeSpeedFiles(dir, table, rows, info);
-    expect(paths).toEqual([join(dir, SPEED_FILES.markdown), join(dir, SPEED_FILES.json), join(dir, SPEED_FILES.plot)]);
+    expect(paths).toEqual([join(dir, SPEED_FILES.markdown), join(dir, SPEED_FILES.json), join(dir, SPEED_FILES.plot), join(dir, 'lra-speed.png')]);
 
     const md = readFileSync(paths[0]!, 'utf8');
     expect(md).toBe(speedTableMarkdown(table, info));

@@ -156,6 +156,7 @@ describe('lra report --ablation', () => {
     expect(readFileSync(join(root, 'ablation.md'), 'utf8')).toBe(stdout);
     expect(JSON.parse(readFileSync(join(root, 'ablation.json'), 'utf8')).tables[0].rows).toHaveLength(5);
     expect(existsSync(join(root, 'ablation-accuracy-listops.svg'))).toBe(true);
+    expect(existsSync(join(root, 'ablation-accuracy-listops.png'))).toBe(true);
     expect(stderr).toContain(join(root, 'ablation.html'));
 
     const html = readFileSync(join(root, 'ablation.html'), 'utf8');

@@ -11,12 +11,12 @@ import { allElements, parseXml } from './xml.js';
 const metricsText = METRICS_LINES.map((l) => JSON.stringify(l)).join('\n');
 
 describe('writeRunSummary', () => {
-  it('writes report.md and three well-formed SVG plots into the run folder, nothing else', async () => {
+  it('writes report.md and three well-formed SVG plots, each with its PNG copy, into the run folder, nothing else', async () => {
     const dir = writeRun(join(mkdtempSync(join(tmpdir(), 'lra-summary-')), 'run'), report(config({ seed: 3 }), { testAccuracy: 0.288 }));
     const files = await writeRunSummary(dir);
     expect(files.markdown).toBe(join(dir, 'report.md'));
     expect(readdirSync(dir).sort()).toEqual(['config.json', 'metrics.jsonl', 'plots', 'report.json', 'report.md']);
-    expect(readdirSync(join(dir, 'plots')).sort()).toEqual(['accuracy.svg', 'loss.svg', 'lr.svg']);
+    expect(readdirSync(join(dir, 'plots')).sort()).toEqual(['accuracy.png', 'accuracy.svg', 'loss.png', 'loss.svg', 'lr.png', 'lr.svg']);
     for (const name of ['loss', 'accuracy', 'lr'] as const) expect(parseXml(readFileSync(files.plots[name], 'utf8')).name).toBe('svg');
     const md = readFileSync(files.markdown, 'utf8');
     for (const name of ['loss', 'accuracy', 'lr']) expect(md).toContain(`](plots/${name}.svg)`);
