@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { analyzeCommand } from './commands/analyze.js';
 import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
 import { mixersCommand } from './commands/mixers.js';
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`lra: error: ${usageMessage(msg)}\n${helpHint(argv)}\n`);
       process.exit(1);
     });
-  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand]) cli = add(cli);
+  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, dashboardCommand]) cli = add(cli);
   await cli.parseAsync();
 }
 
