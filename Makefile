@@ -6,6 +6,7 @@
 #   make report [RUNS=runs] [OUT=leaderboard.md]      make sweep SWEEP=experiments/sweeps/listops-tiny.json [WORKERS=2]
 #   make lra-check [PRESET=lra]     every task x mixer: params, micro-batch, predicted/measured peak, ms/step, ETA
 #   make mixers | make test | make bench      make analyze RUN=runs/x [SPLIT=test] [BATCHES=2]
+#   make dashboard [RUNS=runs] [PORT=0] [HOST=127.0.0.1]   a local web page of the runs (live progress, curves, leaderboard) until Ctrl-C
 #   make ablate TASK=listops|image [PRESET=tiny] [WORKERS=2]   spectral-filter ablation grid (experiments/ablations/):
 #              lra sweep --analyze, then lra report --ablation (table; ablation.{md,html} and chart in the results folder)
 #   make gpu-pack      gpu-pack/ (git-ignored): Node (xz), the built project with its production node_modules and the
@@ -21,7 +22,7 @@ LRA     := node packages/trainer/bin/lra.js
 opt = $(if $(2),$(1) $(2))
 
 .PHONY: gpu-pack test-gpu-pack
-.PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate
+.PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate dashboard
 
 build:
 	@npx tsc -b
@@ -47,6 +48,9 @@ mixers: build
 RUNS ?= runs
 report: build
 	$(LRA) report $(RUNS) $(call opt,--out,$(OUT))
+
+dashboard: build
+	$(LRA) dashboard $(RUNS) $(call opt,--port,$(PORT)) $(call opt,--host,$(HOST))
 
 sweep: build
 	$(LRA) sweep $(SWEEP) $(call opt,--workers,$(WORKERS)) $(call opt,--emit,$(EMIT))

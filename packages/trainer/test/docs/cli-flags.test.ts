@@ -8,6 +8,7 @@ import yargs from 'yargs';
 import { analyzeCommand } from '../../src/cli/commands/analyze.js';
 import { benchCommand } from '../../src/cli/commands/bench.js';
 import { checkCommand } from '../../src/cli/commands/check.js';
+import { dashboardCommand } from '../../src/cli/commands/dashboard.js';
 import { dataCommand } from '../../src/cli/commands/data.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { mixersCommand } from '../../src/cli/commands/mixers.js';
@@ -32,7 +33,7 @@ function documentedCommands(): { command: string[]; flags: string[] }[] {
     });
 }
 
-const builders = [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand];
+const builders = [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, dashboardCommand];
 
 /** What `lra ARGS --help` prints, from the command definitions in this process (no handler runs). */
 function helpOf(args: string[]): Promise<string> {
