@@ -1,6 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { renderBarChart } from '../../src/report/bar-chart.js';
 import { renderLineChart } from '../../src/report/svg-chart.js';
@@ -68,5 +70,29 @@ describe('PNG copies of the SVG charts', () => {
     expect([image.width, image.height]).toEqual(svgSize(svg).map((v) => v * PNG_SCALE));
     expect(countColour(image, [0x1f, 0x77, 0xb4], 70)).toBeGreaterThan(1000);
     expect(pngPathOf('plots/loss.svg')).toBe('plots/loss.png');
+  });
+
+  it('without resvg, writes the SVGs alone and says once why', () => {
+    const repo = resolve(__dirname, '../../../..');
+    const built = join(repo, 'packages/trainer/dist/report/svg-png.js');
+    if (!existsSync(built)) spawnSync('npx', ['tsc', '-b'], { cwd: repo, stdio: 'inherit' });
+    const dir = mkdtempSync(join(tmpdir(), 'lra-png-'));
+    // A platform whose binary did not install: loading the package fails as it would there.
+    const block = join(dir, 'no-resvg.cjs');
+    writeFileSync(block, `const Module = require('node:module');
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  if (request === '@resvg/resvg-js') throw new Error('Cannot find native binding for this platform');
+  return load.call(this, request, ...rest);
+};
+`);
+    const script = `const { writeSvgAndPng } = await import(${JSON.stringify(pathToFileURL(built).href)});
+const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>';
+console.log(JSON.stringify([await writeSvgAndPng(${JSON.stringify(join(dir, 'a.svg'))}, svg), await writeSvgAndPng(${JSON.stringify(join(dir, 'b.svg'))}, svg)]));`;
+    const r = spawnSync(process.execPath, ['--require', block, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([[join(dir, 'a.svg')], [join(dir, 'b.svg')]]);
+    expect(r.stderr.trim()).toBe('warning: SVG charts are written without PNG copies: @resvg/resvg-js did not load (Cannot find native binding for this platform)');
+    expect(readdirSync(dir).sort()).toEqual(['a.svg', 'b.svg', 'no-resvg.cjs']);
   });
 });
