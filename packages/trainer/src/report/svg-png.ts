@@ -35,19 +35,27 @@ export function pngUnavailableReason(): string | null {
   return 'error' in r ? r.error : null;
 }
 
+/** Free sans-serif faces, one of which a Linux machine usually has, tried before resvg's generic fallback. */
+const OPEN_SANS_FACES = 'Liberation Sans, DejaVu Sans, Noto Sans, FreeSans';
+
 /**
- * resvg knows image-rendering's SVG values, not CSS's `pixelated` (which browsers need): without
- * this, a heatmap's cells, one pixel each in the embedded image, would be smoothed into each other.
+ * Two differences between resvg and a browser, bridged here. resvg knows image-rendering's SVG
+ * values, not CSS's `pixelated` (which browsers need): without the swap a heatmap's cells, one
+ * pixel each in the embedded image, would be smoothed into each other. And resvg maps the generic
+ * `sans-serif` to Arial alone: where Helvetica and Arial are missing it would fall back to a serif
+ * face, so the free look-alikes are named before the generic family.
  */
 function forResvg(svg: string): string {
-  return svg.replaceAll('image-rendering:pixelated', 'image-rendering:optimizeSpeed');
+  return svg
+    .replaceAll('image-rendering:pixelated', 'image-rendering:optimizeSpeed')
+    .replace(/font-family="([^"]*?)\bsans-serif"/g, `font-family="$1${OPEN_SANS_FACES}, sans-serif"`);
 }
 
 /** The SVG rendered to PNG at `scale` pixels per unit, on white (the charts draw their own background). */
 export function svgToPng(svg: string, scale = PNG_SCALE): Buffer {
   const r = loadResvg();
   if ('error' in r) throw new Error(`cannot render PNG: @resvg/resvg-js did not load (${r.error})`);
-  // System fonts: the charts ask for Helvetica or Arial and resvg falls back to any sans-serif face.
+  // The system's fonts: without them resvg draws no text at all.
   const resvg = new r.module.Resvg(forResvg(svg), { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true }, background: '#ffffff' });
   return resvg.render().asPng();
 }
