@@ -16,7 +16,17 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWPORT = { width: 1280, height: 1000 };
 
-describe.skipIf(process.env.LRA_SKIP_BROWSER === '1')('the dashboard page in headless chromium', () => {
+const SKIP = process.env.LRA_SKIP_BROWSER === '1';
+const MISSING = `${CHROMIUM} not found: the dashboard's browser test needs Debian's chromium (apt-get install -y chromium); set LRA_SKIP_BROWSER=1 to skip it`;
+
+// A missing browser is a failed test, counted as one, not a silently skipped suite.
+describe.runIf(!SKIP && !existsSync(CHROMIUM))('the dashboard page without chromium', () => {
+  it('needs chromium', () => {
+    throw new Error(MISSING);
+  });
+});
+
+describe.runIf(!SKIP && existsSync(CHROMIUM))('the dashboard page in headless chromium', () => {
   let fixture: RunsFixture;
   let dashboard: RunningDashboard;
   let context: BrowserContext;
@@ -24,8 +34,6 @@ describe.skipIf(process.env.LRA_SKIP_BROWSER === '1')('the dashboard page in hea
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} not found: the dashboard's browser test needs Debian's chromium (apt-get install -y chromium); set LRA_SKIP_BROWSER=1 to skip it`);
     await selectBackend('cpu');
     fixture = writeRunsFixture();
     dashboard = await startDashboard({ runs: fixture.root, host: '127.0.0.1', port: 0 });
