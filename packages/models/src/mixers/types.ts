@@ -27,6 +27,12 @@ export interface MixerArgs {
   seed?: number;
   /** Whether position 0 is the encoder's CLS token (pool 'cls'); default false. */
   hasCls?: boolean;
+  /**
+   * The style of the block around the mixer, for a mixer that owns its residual and normalises
+   * where its block style says (Mega: pre-norm LN inside, or post-norm LN after). Absent in
+   * tests that build a mixer alone: the mixer's spec's block style then.
+   */
+  blockStyle?: BlockStyle;
 }
 
 export interface Mixer {
@@ -84,6 +90,8 @@ export interface BlockRecipe {
     outputBiasInit?: Initializer;
     /** false: dropout only after the output Dense, none after the activation (FNet). Default true. */
     hiddenDropout?: boolean;
+    /** The hidden activation; default 'gelu' (LRA's MlpBlock); Mega's is 'silu'. */
+    activation?: 'gelu' | 'silu';
   };
 }
 
