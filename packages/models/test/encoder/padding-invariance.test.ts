@@ -78,6 +78,7 @@ const VARIANTS: readonly Variant[] = [
   { mixer: 's4d', mixerOptions: { impl: 'reference' } },
   // Chunked attention (a ragged tail padded inside the mixer) with the laplace function.
   { mixer: 'mega', mixerOptions: { chunkSize: 5, attentionActivation: 'laplace', relativePositions: 'rotary' } },
+  { mixer: 'long-conv', mixerOptions: { bidirectional: true, smoothingWindow: 3 } },
   {
     mixer: 'fourier-transformer',
     mixerOptions: { impl: 'reference' },
