@@ -79,6 +79,7 @@ const VARIANTS: readonly Variant[] = [
   // Chunked attention (a ragged tail padded inside the mixer) with the laplace function.
   { mixer: 'mega', mixerOptions: { chunkSize: 5, attentionActivation: 'laplace', relativePositions: 'rotary' } },
   { mixer: 'long-conv', mixerOptions: { bidirectional: true, smoothingWindow: 3 } },
+  { mixer: 'hyena', mixerOptions: { bidirectional: true } },
   {
     mixer: 'fourier-transformer',
     mixerOptions: { impl: 'reference' },
