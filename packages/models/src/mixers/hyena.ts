@@ -26,6 +26,7 @@ import { constant, normal, uniform, type Initializer } from '../nn/initializers.
 import type { ParamScope } from '../nn/params.js';
 import { fftconv, toeplitzMatvec } from '../spectral/index.js';
 import type { MixerInspection } from '../analysis/inspection.js';
+import { withClsLast } from './cls-last.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface HyenaOptions {
@@ -167,17 +168,6 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
   };
 
   const clsLast = (args.hasCls ?? false) && options.clsPosition === 'last';
-  /** Moves position 0 to the end (toEnd) or the last position to the front. */
-  const rotate = <T extends tf.Tensor>(t: T, toEnd: boolean): T => {
-    const length = t.shape[1]!;
-    if (length < 2) return t;
-    const cut = toEnd ? 1 : length - 1;
-    const begin = new Array<number>(t.rank).fill(0);
-    const head = tf.slice(t, begin, [-1, cut]);
-    const tail = tf.slice(t, [0, cut, ...begin.slice(2)], [-1, length - cut]);
-    return tf.concat([tail, head], 1) as T;
-  };
-
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, _ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
@@ -186,7 +176,7 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
         throw new Error(`hyena: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
       }
       if (!clsLast) return operator(x, mask);
-      return tf.tidy(() => rotate(operator(rotate(x, true), mask ? rotate(mask, true) : null), false));
+      return withClsLast(operator, x, mask);
     },
     inspect(x: tf.Tensor3D): MixerInspection {
       const length = x.shape[1];

@@ -3,7 +3,8 @@
 // sequence, learned directly (long-conv-kernel.ts), `channels` kernels per feature:
 //   y_c = k_c * u + D_c u (an FFT convolution per channel c and feature h),
 //   then GELU, dropout and a Linear(C H -> 2H) with a GLU.
-// Causal by default, as safari's LRA configs; bidirectional as the reference: twice the kernels,
+// Causal by default, as safari's LRA configs (a CLS token in front is moved last while it runs,
+// option clsPosition, as hyena's); bidirectional as the reference: twice the kernels,
 // the second set running backwards over strictly later positions (s4's layout
 // pad(k0, (0, L)) + pad(flip(k1), (L, 0)), as s4d.ts).
 // The kernel parameters take no weight decay and their own learning rate (the reference's
@@ -17,6 +18,7 @@ import { dropout } from '../nn/dropout.js';
 import { normal, uniform } from '../nn/initializers.js';
 import { fftconv, toeplitzMatvec } from '../spectral/index.js';
 import { longConvInitializer, longConvKernel, type LongConvWeightInit } from './long-conv-kernel.js';
+import { withClsLast } from './cls-last.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface LongConvOptions {
@@ -33,6 +35,12 @@ export interface LongConvOptions {
   /** Moving-average smoothing of the kernel over this many lags (odd), or null for none. */
   smoothingWindow: number | null;
   weightInit: LongConvWeightInit;
+  /**
+   * Where the encoder's CLS token (if any) sits while the convolution runs: 'last' moves it behind
+   * the tokens so that a causal convolution lets it read the whole sequence, then back to the
+   * front; 'first' leaves it in front (causal: it reads only itself). As hyena's option.
+   */
+  clsPosition: 'last' | 'first';
 }
 
 /** Coefficients by offset j - i for toeplitzMatvec: k0 at j - i = -m, k1 entry m - 1 at +m. */
@@ -61,6 +69,27 @@ function createLongConv(args: MixerArgs, options: LongConvOptions): Mixer {
   const kernels = (length: number, ctx: ForwardContext): tf.Tensor2D =>
     tf.reshape(longConvKernel(kernel, length, kernelOptions, ctx), [kernelSets * rows, length]) as tf.Tensor2D;
 
+  /** The layer on x [B, N, D] in its own order. */
+  const layer = (x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D => {
+    const length = x.shape[1];
+    return tf.tidy(() => {
+      // Padded positions are zeroed, as the reference masks its inputs beyond their lengths.
+      const u = mask ? tf.mul(x, tf.expandDims(mask, 2)) : x;
+      const channelsFirst = tf.transpose(u, [0, 2, 1]) as tf.Tensor3D; // [B, H, L]
+      // Every channel's copy of the input, rows ordered (c, h) as the reference's '(c h)'.
+      const copies = channels === 1 ? channelsFirst : (tf.concat(new Array<tf.Tensor3D>(channels).fill(channelsFirst), 1) as tf.Tensor3D);
+      const k = kernels(length, ctx);
+      const convolved = options.bidirectional
+        ? toeplitzMatvec(twoSided(tf.slice(k, [0, 0], [rows, -1]), tf.slice(k, [rows, 0], [rows, -1]), length), copies)
+        : fftconv(copies, k);
+      const y = tf.add(convolved, tf.mul(copies, tf.reshape(skip, [rows, 1])));
+      const activated = dropout(gelu(tf.transpose(y, [0, 2, 1]) as tf.Tensor3D), args.dropout, ctx);
+      const [value, gate] = tf.split(output.apply(activated), 2, -1);
+      return tf.mul(value!, tf.sigmoid(gate!)) as tf.Tensor3D;
+    });
+  };
+
+  const clsLast = (args.hasCls ?? false) && options.clsPosition === 'last';
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
@@ -68,21 +97,8 @@ function createLongConv(args: MixerArgs, options: LongConvOptions): Mixer {
       if (mask && (mask.shape[0] !== batch || mask.shape[1] !== length)) {
         throw new Error(`long-conv: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
       }
-      return tf.tidy(() => {
-        // Padded positions are zeroed, as the reference masks its inputs beyond their lengths.
-        const u = mask ? tf.mul(x, tf.expandDims(mask, 2)) : x;
-        const channelsFirst = tf.transpose(u, [0, 2, 1]) as tf.Tensor3D; // [B, H, L]
-        // Every channel's copy of the input, rows ordered (c, h) as the reference's '(c h)'.
-        const copies = channels === 1 ? channelsFirst : (tf.concat(new Array<tf.Tensor3D>(channels).fill(channelsFirst), 1) as tf.Tensor3D);
-        const k = kernels(length, ctx);
-        const convolved = options.bidirectional
-          ? toeplitzMatvec(twoSided(tf.slice(k, [0, 0], [rows, -1]), tf.slice(k, [rows, 0], [rows, -1]), length), copies)
-          : fftconv(copies, k);
-        const y = tf.add(convolved, tf.mul(copies, tf.reshape(skip, [rows, 1])));
-        const activated = dropout(gelu(tf.transpose(y, [0, 2, 1]) as tf.Tensor3D), args.dropout, ctx);
-        const [value, gate] = tf.split(output.apply(activated), 2, -1);
-        return tf.mul(value!, tf.sigmoid(gate!)) as tf.Tensor3D;
-      });
+      if (!clsLast) return layer(x, mask, ctx);
+      return withClsLast((moved, movedMask) => layer(moved, movedMask, ctx), x, mask);
     },
     inspect(x: tf.Tensor3D): MixerInspection {
       const length = x.shape[1];
@@ -121,9 +137,9 @@ export const longConv: MixerSpec<LongConvOptions> = {
   kind: 'convolution',
   // safari's configs/model/layer/long-conv.yaml with experiment/lra/long-conv-lra-listops.yaml's
   // overrides (lam 0.002, kernel learning rate 5e-4, kernel dropout 0.2).
-  defaults: { channels: 2, bidirectional: false, lam: 0.002, kernelDropout: 0.2, kernelLr: 5e-4, smoothingWindow: null, weightInit: 'random' },
+  defaults: { channels: 2, bidirectional: false, lam: 0.002, kernelDropout: 0.2, kernelLr: 5e-4, smoothingWindow: null, weightInit: 'random', clsPosition: 'last' },
   nullable: ['smoothingWindow'],
-  choices: { weightInit: ['random', 'double-exp'] },
+  choices: { weightInit: ['random', 'double-exp'], clsPosition: ['last', 'first'] },
   create: createLongConv,
   validate(_args, options) {
     if (!(Number.isInteger(options.channels) && options.channels > 0)) return `channels must be a positive integer, got ${options.channels}`;

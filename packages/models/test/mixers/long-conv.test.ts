@@ -178,7 +178,42 @@ describe('long-conv', () => {
     expect(getMixer('long-conv')).toBe(longConv);
     const args = { dModel: 3, heads: 1, seqLen: 9, dropout: 0, attentionDropout: 0, params: new ParamStore(1), layer: 0 };
     expect(longConv.validate!(args, { ...longConv.defaults, smoothingWindow: 4 })).toMatch(/odd positive integer/);
-    expect(longConv.defaults).toEqual({ channels: 2, bidirectional: false, lam: 0.002, kernelDropout: 0.2, kernelLr: 5e-4, smoothingWindow: null, weightInit: 'random' });
+    expect(longConv.defaults).toEqual({ channels: 2, bidirectional: false, lam: 0.002, kernelDropout: 0.2, kernelLr: 5e-4, smoothingWindow: null, weightInit: 'random', clsPosition: 'last' });
+  });
+
+  it('lets a CLS token in front read the whole sequence (moved last while it runs), unless told otherwise', () => {
+    const [batch, length, dModel] = [2, 6, 3];
+    const values = seededUniform('long-conv-cls', batch * length * dModel);
+    const changed = Float64Array.from(values, (v, i) => (i % (length * dModel) >= dModel ? v + 0.5 : v));
+    const cls = (y: Float32Array) => y.filter((_, i) => i % (length * dModel) < dModel);
+    for (const clsPosition of ['last', 'first'] as const) {
+      const store = new ParamStore(8);
+      const args = { dModel, heads: 1, seqLen: length, dropout: 0, attentionDropout: 0, params: store.scope('mixer'), layer: 0, hasCls: true };
+      const options = { ...longConv.defaults, lam: 0.1, clsPosition };
+      const mixer = longConv.create(args, options);
+      assignKernel(store, 'long-conv-cls-k');
+      // Moved last: the mixer equals the causal layer on the rotated sequence, rotated back.
+      const rotate = (v: ArrayLike<number>, forward: boolean) => {
+        const out = new Float64Array(v.length);
+        for (let b = 0; b < batch; b++) {
+          for (let t = 0; t < length; t++) {
+            const to = forward ? (t + length - 1) % length : (t + 1) % length;
+            for (let c = 0; c < dModel; c++) out[(b * length + to) * dModel + c] = v[(b * length + t) * dModel + c]!;
+          }
+        }
+        return out;
+      };
+      const params = readParams(store);
+      const expected =
+        clsPosition === 'last'
+          ? rotate(reference(rotate(values, true), null, params, options, batch, length, dModel), false)
+          : reference(values, null, params, options, batch, length, dModel);
+      expect(maxAbsDiff(run(mixer, values, null, batch, length, dModel), expected)).toBeLessThan(2e-6);
+      const moved = maxAbsDiff(cls(run(mixer, changed, null, batch, length, dModel)), cls(run(mixer, values, null, batch, length, dModel)));
+      if (clsPosition === 'last') expect(moved).toBeGreaterThan(1e-3);
+      else expect(moved).toBeLessThan(1e-6);
+      store.dispose();
+    }
   });
 
   it('shows each (channel, feature) kernel with D at lag 0, two-sided when bidirectional', () => {
