@@ -15,12 +15,18 @@
 // The reference's LRA Adam decays every parameter: none is exempt here either.
 import * as tf from '@tensorflow/tfjs';
 import type { MixerInspection } from '../analysis/inspection.js';
-import type { ForwardContext } from '../nn/context.js';
+import { inferenceContext, type ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
 import { normal, zeros } from '../nn/initializers.js';
 import { layerNorm } from '../nn/layer-norm.js';
-import { megaAttention, megaChunkLength, type MegaAttentionActivation } from './mega-attention.js';
+import {
+  megaAttention,
+  megaAttentionWeights,
+  megaChunkLength,
+  type MegaAttentionActivation,
+  type MegaAttentionOptions,
+} from './mega-attention.js';
 import { megaEma, megaEmaKernel, megaEmaParams, megaEmaTaps, twoSidedCoefficients } from './mega-ema.js';
 import { relativePositionBias, type MegaRelativePositions } from './mega-positions.js';
 import type { BlockRecipe, Mixer, MixerArgs, MixerSpec } from './types.js';
@@ -73,6 +79,26 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
   const maxPositions = megaChunkLength(seqLen, options.chunkSize);
   const positions = relativePositionBias(p.scope('relativePosition'), options.relativePositions, zDim, maxPositions);
   const emaOptions = { bidirectional: options.bidirectional, truncation: options.truncation };
+  const attentionOptions = (): MegaAttentionOptions => ({
+    chunkSize: options.chunkSize,
+    activation: options.attentionActivation,
+    positions,
+    attentionDropout: args.attentionDropout,
+  });
+
+  /** Everything the attention needs, from the block's input x. Call inside tf.tidy. */
+  const projections = (x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext) => {
+    const normed = prenorm ? norm.apply(x) : x;
+    const v = silu(vProj.apply(normed)) as tf.Tensor3D;
+    const mx = dropout(megaEma(ema, normed, mask, emaOptions), args.dropout, ctx);
+    const [uLogits, zr, hx] = tf.split(mxProj.apply(mx), [dModel, zDim + hiddenDim, dModel], 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const [z, r] = tf.split(silu(zr), [zDim, hiddenDim], 2) as [tf.Tensor3D, tf.Tensor3D];
+    const [gammaQ, gammaK] = tf.unstack(qkGamma);
+    const [betaQ, betaK] = tf.unstack(qkBeta);
+    const q = tf.add(tf.mul(z, gammaQ!), betaQ!) as tf.Tensor3D;
+    const k = tf.add(tf.mul(z, gammaK!), betaK!) as tf.Tensor3D;
+    return { uLogits, r, hx, v, q, k };
+  };
 
   return {
     ownsResidual: true,
@@ -84,31 +110,15 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
         throw new Error(`mega: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
       }
       return tf.tidy(() => {
-        const normed = prenorm ? norm.apply(x) : x;
-        const v = silu(vProj.apply(normed)) as tf.Tensor3D;
-        const mx = dropout(megaEma(ema, normed, mask, emaOptions), args.dropout, ctx);
-        const [uLogits, zr, hx] = tf.split(mxProj.apply(mx), [dModel, zDim + hiddenDim, dModel], 2);
-        const [z, r] = tf.split(silu(zr!), [zDim, hiddenDim], 2);
-        const [gammaQ, gammaK] = tf.unstack(qkGamma);
-        const [betaQ, betaK] = tf.unstack(qkBeta);
-        const q = tf.add(tf.mul(z!, gammaQ!), betaQ!) as tf.Tensor3D;
-        const k = tf.add(tf.mul(z!, gammaK!), betaK!) as tf.Tensor3D;
-        const values = dropout(v, options.hiddenDropout, ctx);
-        const attended = megaAttention(
-          q,
-          k,
-          values,
-          mask,
-          { chunkSize: options.chunkSize, activation: options.attentionActivation, positions, attentionDropout: args.attentionDropout },
-          ctx,
-        );
-        const h = dropout(silu(tf.add(hx!, hProj.apply(tf.mul(attended, r!)))), args.dropout, ctx);
-        const out = tf.add(x, tf.mul(tf.sigmoid(uLogits!), tf.sub(h, x))) as tf.Tensor3D;
+        const { uLogits, r, hx, v, q, k } = projections(x, mask, ctx);
+        const attended = megaAttention(q, k, dropout(v, options.hiddenDropout, ctx), mask, attentionOptions(), ctx);
+        const h = dropout(silu(tf.add(hx, hProj.apply(tf.mul(attended, r)))), args.dropout, ctx);
+        const out = tf.add(x, tf.mul(tf.sigmoid(uLogits), tf.sub(h, x))) as tf.Tensor3D;
         return prenorm ? out : norm.apply(out);
       });
     },
-    inspect(x: tf.Tensor3D): MixerInspection {
-      const length = x.shape[1];
+    inspect(x: tf.Tensor3D, mask: tf.Tensor2D | null): MixerInspection {
+      const [batch, length] = x.shape;
       // The EMA's impulse response before its SiLU, with omega at lag 0, by offset i - j:
       // bidirectional, the backward kernel at negative offsets (later inputs).
       const response = tf.tidy(() => {
@@ -126,7 +136,33 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
       const values = response.dataSync() as Float32Array;
       const span = response.shape[1]!;
       response.dispose();
+      // Softmax weights as one [N, N] map per example (zero between chunks); laplace weights do
+      // not sum to 1 over a row, so they are not shown as attention.
+      let attention: MixerInspection['attention'];
+      if (options.attentionActivation === 'softmax') {
+        const weights = tf.tidy(() => {
+          const { q, k } = projections(x, mask, inferenceContext());
+          return megaAttentionWeights(q, k, mask, attentionOptions());
+        });
+        const chunk = weights.shape[1]!;
+        const chunks = weights.shape[0]! / batch;
+        const blocks = weights.dataSync() as Float32Array;
+        weights.dispose();
+        const probabilities = new Float32Array(batch * length * length);
+        for (let b = 0; b < batch; b++) {
+          for (let c = 0; c < chunks; c++) {
+            for (let i = 0; i < chunk && c * chunk + i < length; i++) {
+              for (let j = 0; j < chunk && c * chunk + j < length; j++) {
+                probabilities[(b * length + c * chunk + i) * length + c * chunk + j] = blocks[((b * chunks + c) * chunk + i) * chunk + j]!;
+              }
+            }
+          }
+        }
+        const queryMask = mask ? (mask.dataSync() as Float32Array).slice() : null;
+        attention = { examples: batch, heads: 1, queries: length, keys: length, probabilities, queryMask };
+      }
       return {
+        ...(attention ? { attention } : {}),
         impulseResponses: [
           {
             name: options.bidirectional ? 'EMA kernel + omega skip (two-sided)' : 'EMA kernel + omega skip (causal)',

@@ -219,6 +219,8 @@ describe('mega', () => {
   it('checks its mask and length, validates its options, and is registered', () => {
     const { store, mixer } = build();
     expect(mixer.ownsResidual).toBe(true);
+    // The reference's Adam decays every parameter, the EMA's included, at the run's rate.
+    expect(store.variables().every((p) => p.decay && p.lr === undefined)).toBe(true);
     const y = tf.tidy(() => mixer.apply(tf.ones([2, 8, 4]), null, inferenceContext()));
     expect(y.shape).toEqual([2, 8, 4]);
     y.dispose();
@@ -252,6 +254,30 @@ describe('mega', () => {
     expect(view.values[11 + 5 - 3]).toBeCloseTo(kernel[4 + 1]![3]!, 6);
     expect(view.values[11 + 5]).toBeCloseTo(kernel[1]![0]! + kernel[5]![0]! + omega[1]!, 5);
     store.dispose();
+  });
+
+  it('shows its softmax weights as one map per example, zero between chunks, each real row summing to 1', () => {
+    const { store, mixer } = build({ chunkSize: 4 }, 10);
+    const mask = tf.tensor2d(Float32Array.from({ length: 20 }, (_, i) => (i === 13 ? 0 : 1)), [2, 10]);
+    const x = tf.randomNormal([2, 10, 4], 0, 1, 'float32', 7) as tf.Tensor3D;
+    const before = tf.memory().numTensors;
+    const view = mixer.inspect!(x, mask, inferenceContext()).attention!;
+    expect(tf.memory().numTensors).toBe(before);
+    expect([view.examples, view.heads, view.queries, view.keys]).toEqual([2, 1, 10, 10]);
+    for (let row = 0; row < 20; row++) {
+      const weights = view.probabilities.slice(row * 10, row * 10 + 10);
+      const query = row % 10;
+      expect(weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      weights.forEach((w, key) => {
+        if (Math.floor(key / 4) !== Math.floor(query / 4) || (row >= 10 && key === 3)) expect(w).toBe(0);
+      });
+    }
+    expect(mixer.inspect!(x, mask, inferenceContext()).impulseResponses).toHaveLength(1);
+    tf.dispose([mask, x]);
+    store.dispose();
+    const laplace = build({ attentionActivation: 'laplace' });
+    expect(laplace.mixer.inspect!(tf.zeros([1, 8, 4]), null, inferenceContext()).attention).toBeUndefined();
+    laplace.store.dispose();
   });
 
   for (const style of ['post-ln', 'pre-ln'] as const) {
