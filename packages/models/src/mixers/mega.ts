@@ -11,7 +11,9 @@
 // Mega's block recipe (silu, normal(0.02) kernels, zero biases, no hidden dropout) is the
 // reference's NormalizedFeedForwardNetwork: post-norm LN(o + FF(o)), pre-norm o + FF(LN(o)).
 // Whether the norm comes before or after (the reference's normalize_before) is the block style the
-// encoder builds (MixerArgs.blockStyle; post-ln, as Mega's ListOps, when none is given).
+// encoder builds (MixerArgs.blockStyle; post-ln, as Mega's ListOps, when none is given). Under
+// pre-ln the encoder's final norm is its LayerNorm, whatever normType says (the reference's
+// final_norm follows norm_type; its pre-norm LRA configs use batch norms, not ported).
 // The reference's LRA Adam decays every parameter: none is exempt here either.
 import * as tf from '@tensorflow/tfjs';
 import type { MixerInspection } from '../analysis/inspection.js';
@@ -20,6 +22,7 @@ import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
 import { normal, zeros } from '../nn/initializers.js';
 import { layerNorm } from '../nn/layer-norm.js';
+import { scaleNorm } from '../nn/scale-norm.js';
 import {
   megaAttention,
   megaAttentionWeights,
@@ -48,6 +51,11 @@ export interface MegaOptions {
   bidirectional: boolean;
   /** Dropout on the values (the reference's hidden_dropout, its act_dropout). */
   hiddenDropout: number;
+  /**
+   * The layer's and its feed-forward's norm (the reference's norm_type): 'layernorm' (ListOps'
+   * command) or 'scalenorm' (its text and retrieval configs), both with eps 1e-5.
+   */
+  normType: 'layernorm' | 'scalenorm';
 }
 
 // The reference's SequenceNorm builds fairseq's LayerNorm with eps 1e-5.
@@ -55,9 +63,12 @@ const MEGA_LAYER_NORM_EPS = 1e-5;
 const INIT_STD = 0.02;
 
 /** The NormalizedFeedForwardNetwork that follows the layer, as the encoder block's feed-forward. */
-const MEGA_BLOCK: BlockRecipe = {
-  feedForward: { kernelInit: normal(INIT_STD), biasInit: zeros(), hiddenDropout: false, activation: 'silu' },
-};
+function megaBlock(normType: MegaOptions['normType']): BlockRecipe {
+  return {
+    feedForward: { kernelInit: normal(INIT_STD), biasInit: zeros(), hiddenDropout: false, activation: 'silu' },
+    feedForwardNorm: normType === 'scalenorm' ? 'scale' : 'layer',
+  };
+}
 
 const silu = (t: tf.Tensor): tf.Tensor => tf.mul(t, tf.sigmoid(t));
 
@@ -69,7 +80,7 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
   const linear = (name: string, inputDim: number, units: number): Dense =>
     dense(p, name, { inputDim, units, kernelInit: normal(INIT_STD), biasInit: zeros() });
 
-  const norm = layerNorm(p, 'norm', dModel, MEGA_LAYER_NORM_EPS);
+  const norm = options.normType === 'scalenorm' ? scaleNorm(p, 'norm', MEGA_LAYER_NORM_EPS) : layerNorm(p, 'norm', dModel, MEGA_LAYER_NORM_EPS);
   const ema = megaEmaParams(p.scope('ema'), dModel, options.emaDim, options.bidirectional);
   const vProj = linear('vProj', dModel, hiddenDim);
   const mxProj = linear('mxProj', dModel, 2 * dModel + zDim + hiddenDim);
@@ -102,7 +113,7 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
 
   return {
     ownsResidual: true,
-    blockRecipe: MEGA_BLOCK,
+    blockRecipe: megaBlock(options.normType),
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
       if (length > seqLen) throw new Error(`mega: input length ${length} exceeds the length ${seqLen} it was built for`);
@@ -196,9 +207,10 @@ export const mega: MixerSpec<MegaOptions> = {
     relativePositions: 'simple',
     bidirectional: true,
     hiddenDropout: 0,
+    normType: 'layernorm',
   },
   nullable: ['truncation'],
-  choices: { attentionActivation: ['softmax', 'laplace'], relativePositions: ['simple', 'rotary'] },
+  choices: { attentionActivation: ['softmax', 'laplace'], relativePositions: ['simple', 'rotary'], normType: ['layernorm', 'scalenorm'] },
   block: 'post-ln',
   layerNormEps: MEGA_LAYER_NORM_EPS,
   create: createMega,

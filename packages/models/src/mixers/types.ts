@@ -82,6 +82,11 @@ export interface BlockRecipe {
    * x + FF(LN(mix(LN(x)))) (GFNet's Block). Pre-LN blocks only. Default true.
    */
   mixerResidual?: boolean;
+  /**
+   * The feed-forward half's norm: 'scale' for fairseq's ScaleNorm (one scalar, Mega's norm_type
+   * 'scalenorm'), with the block's eps. Default 'layer' (LayerNorm).
+   */
+  feedForwardNorm?: 'layer' | 'scale';
   /** The feed-forward's parameters and dropout, where they are not LRA's MlpBlock's. */
   feedForward?: {
     kernelInit?: Initializer;
