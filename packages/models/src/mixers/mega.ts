@@ -90,12 +90,12 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
   const maxPositions = megaChunkLength(seqLen, options.chunkSize);
   const positions = relativePositionBias(p.scope('relativePosition'), options.relativePositions, zDim, maxPositions);
   const emaOptions = { bidirectional: options.bidirectional, truncation: options.truncation };
-  const attentionOptions = (): MegaAttentionOptions => ({
+  const attentionOptions: MegaAttentionOptions = {
     chunkSize: options.chunkSize,
     activation: options.attentionActivation,
     positions,
     attentionDropout: args.attentionDropout,
-  });
+  };
 
   /** Everything the attention needs, from the block's input x. Call inside tf.tidy. */
   const projections = (x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext) => {
@@ -122,7 +122,7 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
       }
       return tf.tidy(() => {
         const { uLogits, r, hx, v, q, k } = projections(x, mask, ctx);
-        const attended = megaAttention(q, k, dropout(v, options.hiddenDropout, ctx), mask, attentionOptions(), ctx);
+        const attended = megaAttention(q, k, dropout(v, options.hiddenDropout, ctx), mask, attentionOptions, ctx);
         const h = dropout(silu(tf.add(hx, hProj.apply(tf.mul(attended, r)))), args.dropout, ctx);
         const out = tf.add(x, tf.mul(tf.sigmoid(uLogits), tf.sub(h, x))) as tf.Tensor3D;
         return prenorm ? out : norm.apply(out);
@@ -153,7 +153,7 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
       if (options.attentionActivation === 'softmax') {
         const weights = tf.tidy(() => {
           const { q, k } = projections(x, mask, inferenceContext());
-          return megaAttentionWeights(q, k, mask, attentionOptions());
+          return megaAttentionWeights(q, k, mask, attentionOptions);
         });
         const chunk = weights.shape[1]!;
         const chunks = weights.shape[0]! / batch;
