@@ -17,23 +17,17 @@ export interface RelativePositionBias {
 
 function simpleBias(scope: ParamScope, maxPositions: number): RelativePositionBias {
   const table = scope.add('bias', [2 * maxPositions - 1], normal(0.02));
-  // Which table entry each (i, j) reads, per chunk length: kept as plain arrays (no tensor outlives
-  // a call). A gather, whose gradient is one segment sum; the reference's pad-tile-reshape trick
-  // has a gradient of one slice per row here (10 s for 1024 rows on wasm).
-  const indices = new Map<number, Int32Array>();
-  const indicesFor = (length: number): Int32Array => {
-    let cached = indices.get(length);
-    if (!cached) {
-      cached = new Int32Array(length * length);
-      for (let i = 0; i < length; i++) for (let j = 0; j < length; j++) cached[i * length + j] = maxPositions - 1 + j - i;
-      indices.set(length, cached);
-    }
-    return cached;
-  };
   return {
     bias(length: number): tf.Tensor2D {
       if (length > maxPositions) throw new Error(`mega: chunk of ${length} positions exceeds the ${maxPositions} the positional bias has`);
-      return tf.reshape(tf.gather(table, tf.tensor1d(indicesFor(length), 'int32')), [length, length]);
+      // The "relative shift": rows [b_0 .. b_(2L-2), 0] repeated L times, read from flat index
+      // L - 1 with rows of 2L - 1, start row i at offset L - 1 - i. Only broadcasts, reshapes and
+      // slices, whose gradients are cheap (the reference's tile has one slice per row in tfjs's
+      // gradient: 10 s at 1024 positions on wasm), and no index table that grows as L^2.
+      const offsets = tf.pad(tf.slice(table, [maxPositions - length], [2 * length - 1]), [[0, 1]]);
+      const rows = tf.reshape(tf.mul(tf.ones([length, 1]), tf.expandDims(offsets, 0)), [2 * length * length]);
+      const shifted = tf.reshape(tf.slice(rows, [length - 1], [length * (2 * length - 1)]), [length, 2 * length - 1]);
+      return tf.slice(shifted, [0, 0], [length, length]) as tf.Tensor2D;
     },
   };
 }

@@ -144,6 +144,26 @@ describe('mega', () => {
     expect(maxAbsDiff(got, xs.map((v) => 0.5 * (1 + erf((v - LAPLACE_MU) / (LAPLACE_SIGMA * Math.SQRT2)))))).toBeLessThan(1e-6);
   });
 
+  it("builds the simple relative bias as bias[i][j] = b[M - 1 + j - i] at every chunk length, with a cheap gradient", () => {
+    const store = new ParamStore(6);
+    const positions = relativePositionBias(store.scope('positions'), 'simple', 4, 7);
+    const b = store.get('positions/bias').dataSync();
+    for (const length of [1, 2, 5, 7]) {
+      const bias = tf.tidy(() => positions.bias(length).arraySync());
+      for (let i = 0; i < length; i++) for (let j = 0; j < length; j++) expect(bias[i]![j]).toBe(b[6 + j - i]);
+    }
+    expect(() => tf.tidy(() => positions.bias(8))).toThrow('exceeds the 7');
+    store.dispose();
+    // At 1024 positions its gradient takes well under a second (the reference's tile trick: 10 s).
+    const long = new ParamStore(6);
+    const wide = relativePositionBias(long.scope('positions'), 'simple', 4, 1024);
+    const started = performance.now();
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(wide.bias(1024))));
+    tf.dispose([value, grads]);
+    expect(performance.now() - started).toBeLessThan(5000);
+    long.dispose();
+  });
+
   for (const activation of ['softmax', 'laplace'] as const) {
     it(`chunked ${activation} attention equals attention restricted to each chunk (a ragged tail padded and masked)`, () => {
       const store = new ParamStore(3);
