@@ -88,6 +88,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
           hasCls: config.pool === 'cls',
           rope: config.positions === 'rope',
           seed,
+          blockStyle: style,
         },
         options,
       );
