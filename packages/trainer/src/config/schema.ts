@@ -60,6 +60,10 @@ export const configSchema = {
     reversible: { type: 'boolean', optional: true },
     // 'block': each block's activations are recomputed in the backward pass. Absent means 'none'.
     recompute: { type: 'enum', values: ['none', 'block'], optional: true },
+    // The backbone, its norm and its head; absent or null means the mixer's and backbone's defaults.
+    backbone: { type: 'enum', values: ['transformer', 'ssm'], nullable: true, optional: true },
+    norm: { type: 'enum', values: ['layer', 'batch'], nullable: true, optional: true },
+    head: { type: 'enum', values: ['lra', 's4'], nullable: true, optional: true },
   },
   train: {
     batchSize: { type: 'integer', min: 1 },

@@ -33,8 +33,25 @@ export interface ModelConfig {
    */
   pool: 'cls' | 'mean' | 'mean-all' | 'first';
   positions: 'learned' | 'sinusoidal' | 'none';
-  /** null = the block style of the mixer's paper. */
+  /**
+   * null = the block style of the mixer's paper. With backbone 'ssm': where each block's norm sits
+   * (S4's prenorm: true is 'pre-ln', false 'post-ln'); null = 'pre-ln'.
+   */
   block: 'pre-ln' | 'post-ln' | null;
+  /**
+   * 'transformer': LRA's encoder (mixer and feed-forward blocks, LRA's head). 'ssm': the backbone
+   * state-spaces/s4 trains its LRA models with: residual blocks around the mixer alone, `norm`,
+   * S4's head, no weight decay on biases, norms and embeddings. Absent or null = the mixer's
+   * default (its spec), else 'transformer'; a resolved config holds it only when set.
+   */
+  backbone?: 'transformer' | 'ssm' | null;
+  /**
+   * The ssm backbone's norm: 'layer' or 'batch' (BatchNorm1d over batch and length per channel,
+   * running statistics for evaluation, statistics over real tokens). Absent or null = 'layer'.
+   */
+  norm?: 'layer' | 'batch' | null;
+  /** 'lra': Dense, ReLU, Dense (LRA's). 's4': S4's decoder (a Linear; AAN's nli head with GELU). Absent or null = the backbone's. */
+  head?: 'lra' | 's4' | null;
   /** null = mlpDim, as LRA's classifier head. */
   classifierHidden: number | null;
   pairInteraction: 'concat' | 'nli';

@@ -37,6 +37,9 @@ export function classifierConfig(config: ExperimentConfig, task: TaskSpec): Clas
     pairInteraction: m.pairInteraction,
   };
   if (m.block !== null) out.block = m.block;
+  if (m.backbone) out.backbone = m.backbone;
+  if (m.norm) out.norm = m.norm;
+  if (m.head) out.head = m.head;
   if (m.classifierHidden !== null) out.classifierHidden = m.classifierHidden;
   if (m.reversible) out.reversible = true;
   if (m.recompute === 'block') out.recompute = 'block';
