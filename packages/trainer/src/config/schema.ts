@@ -69,7 +69,7 @@ export const configSchema = {
     batchSize: { type: 'integer', min: 1 },
     steps: { type: 'integer', min: 1 },
     lr: { type: 'number', min: 0 },
-    schedule: { type: 'enum', values: ['rsqrt', 'cosine', 'constant'] },
+    schedule: { type: 'enum', values: ['rsqrt', 'cosine', 'linear', 'constant'] },
     warmup: { type: 'integer', min: 0 },
     weightDecay: { type: 'number', min: 0 },
     beta1: { type: 'number', min: 0, max: 1 },

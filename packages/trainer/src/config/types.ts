@@ -1,6 +1,6 @@
 /** The fully resolved experiment configuration: what `config.json` of every run holds. */
 export type BackendRequest = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type ScheduleName = 'rsqrt' | 'cosine' | 'constant';
+export type ScheduleName = 'rsqrt' | 'cosine' | 'linear' | 'constant';
 
 export interface DataConfig {
   /** Root of the project's data: raw/ (release files or generated ones) and cache/ (Arrow). */
