@@ -121,7 +121,14 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
           build.reversibleBackward ?? 'recompute',
         )
       : null;
-    const ssmOptions = { prenorm: style === 'pre-ln', norm: normKindOf(config), dModel, dropout: config.dropout, normEps: eps };
+    const ssmOptions = {
+      prenorm: style === 'pre-ln',
+      norm: normKindOf(config),
+      dModel,
+      dropout: config.dropout,
+      normEps: eps,
+      ...(config.batchNormMomentum === undefined ? {} : { normMomentum: config.batchNormMomentum }),
+    };
     const blocks: EncoderBlock[] = reversible
       ? []
       : lengths.map((_, layer) => {
@@ -137,7 +144,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       style !== 'pre-ln'
         ? null
         : ssm
-          ? sequenceNorm(ssmOptions.norm, withoutDecay(store), 'encoderNorm', dModel, eps)
+          ? sequenceNorm(ssmOptions.norm, withoutDecay(store), 'encoderNorm', dModel, eps, config.batchNormMomentum)
           : lraFinalNorm(layerNorm(store, 'encoderNorm', dModel, eps));
 
     const hidden = config.classifierHidden ?? config.mlpDim;

@@ -48,6 +48,11 @@ export interface ClassifierConfig {
    * nn/batch-norm.ts). The transformer backbone takes only 'layer'.
    */
   norm?: SequenceNormKind;
+  /**
+   * Weight of the newest batch in batch norm's running statistics (torch's momentum); default
+   * 0.1, torch's. flax counts the other way: S5's bn_momentum 0.95 is 0.05 here. Needs norm 'batch'.
+   */
+  batchNormMomentum?: number;
   /** Default: 'lra' in the transformer backbone, 's4' in the ssm backbone. */
   head?: HeadKind;
   /** Width of the head's hidden layer; default mlpDim. */
@@ -83,7 +88,7 @@ export interface ClassifierConfig {
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head',
+  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum',
 ]);
 
 export function backboneOf(config: ClassifierConfig): Backbone {
@@ -188,6 +193,11 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   }
   if (config.norm !== undefined && !sequenceNormKinds.includes(config.norm)) {
     problems.push(`norm must be ${sequenceNormKinds.map((k) => `"${k}"`).join(' or ')}, got ${JSON.stringify(config.norm)}`);
+  }
+  if (config.batchNormMomentum !== undefined) {
+    const m = config.batchNormMomentum;
+    if (!(typeof m === 'number' && m >= 0 && m <= 1)) problems.push(`batchNormMomentum must be in [0, 1], got ${JSON.stringify(m)}`);
+    else if (config.norm !== 'batch') problems.push(`batchNormMomentum needs norm "batch"`);
   }
   if (config.head !== undefined && !headKinds.includes(config.head)) {
     problems.push(`head must be ${headKinds.map((h) => `"${h}"`).join(' or ')}, got ${JSON.stringify(config.head)}`);

@@ -15,8 +15,9 @@ export interface SequenceNorm {
   apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D;
 }
 
-export function sequenceNorm(kind: SequenceNormKind, params: ParamScope, name: string, dim: number, eps: number): SequenceNorm {
-  if (kind === 'batch') return batchNorm(params, name, dim, { eps });
+/** momentum: batch norm's (torch's convention); default 0.1. */
+export function sequenceNorm(kind: SequenceNormKind, params: ParamScope, name: string, dim: number, eps: number, momentum?: number): SequenceNorm {
+  if (kind === 'batch') return batchNorm(params, name, dim, momentum === undefined ? { eps } : { eps, momentum });
   const norm = layerNorm(params, name, dim, eps);
   return { apply: (x) => norm.apply(x) };
 }

@@ -18,12 +18,14 @@ export interface SsmBlockOptions {
   dModel: number;
   dropout: number;
   normEps: number;
+  /** Batch norm's momentum (torch's convention); default 0.1. */
+  normMomentum?: number;
 }
 
 /** Parameters: the norm "<scope>/norm/..." (without weight decay, as S4's groups) and the mixer's own. */
 export function ssmBlock(params: ParamScope, mixer: Mixer, options: SsmBlockOptions): EncoderBlock {
   if (mixer.ownsResidual) throw new Error('the ssm backbone owns the residual around its mixer; this mixer brings its own');
-  const norm = sequenceNorm(options.norm, withoutDecay(params), 'norm', options.dModel, options.normEps);
+  const norm = sequenceNorm(options.norm, withoutDecay(params), 'norm', options.dModel, options.normEps, options.normMomentum);
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {

@@ -133,6 +133,26 @@ describe('backbone ssm', () => {
     }
   });
 
+  it("moves batch norm's running statistics by batchNormMomentum", () => {
+    const tokens = paddedTokens('m', [10, 4, 6], 10);
+    const firstMean = (momentum: number | undefined): Float32Array => {
+      const model = createClassifier(ssmConfig(momentum === undefined ? {} : { batchNormMomentum: momentum }), 4);
+      const updates: { apply(): void; dispose(): void }[] = [];
+      tf.dispose(model.logits({ tokens }, { ...trainingContext(1, 0), stateUpdates: updates }));
+      for (const u of updates) u.apply();
+      const mean = model.params.states()[0]!.variable.dataSync().slice() as Float32Array;
+      model.dispose();
+      return mean;
+    };
+    const torchDefault = firstMean(undefined);
+    const doubled = firstMean(0.2);
+    expect(Array.from(firstMean(0.1))).toEqual(Array.from(torchDefault));
+    torchDefault.forEach((v, i) => expect(doubled[i]!).toBeCloseTo(2 * v, 5));
+    tokens.dispose();
+    expect(classifierConfigProblems(ssmConfig({ norm: 'layer', batchNormMomentum: 0.1 }))).toEqual([expect.stringMatching(/needs norm "batch"/)]);
+    expect(classifierConfigProblems(ssmConfig({ batchNormMomentum: 2 }))).toEqual([expect.stringMatching(/in \[0, 1\]/)]);
+  });
+
   it('refuses settings the backbone cannot take', () => {
     expect(classifierConfigProblems(tinyConfig({ norm: 'batch' }))).toEqual([expect.stringMatching(/norm "batch" needs backbone "ssm"/)]);
     expect(classifierConfigProblems(ssmConfig({ reversible: true })).join('; ')).toMatch(/backbone "ssm" cannot have them/);

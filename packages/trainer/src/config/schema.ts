@@ -63,6 +63,7 @@ export const configSchema = {
     // The backbone, its norm and its head; absent or null means the mixer's and backbone's defaults.
     backbone: { type: 'enum', values: ['transformer', 'ssm'], nullable: true, optional: true },
     norm: { type: 'enum', values: ['layer', 'batch'], nullable: true, optional: true },
+    batchNormMomentum: { type: 'number', min: 0, max: 1, nullable: true, optional: true },
     head: { type: 'enum', values: ['lra', 's4'], nullable: true, optional: true },
   },
   train: {

@@ -50,6 +50,11 @@ export interface ModelConfig {
    * running statistics for evaluation, statistics over real tokens). Absent or null = 'layer'.
    */
   norm?: 'layer' | 'batch' | null;
+  /**
+   * Batch norm's running-statistics momentum in torch's convention (weight of the newest batch).
+   * Absent or null = torch's 0.1. flax's momentum m (S5's bn_momentum) is 1 - m here.
+   */
+  batchNormMomentum?: number | null;
   /** 'lra': Dense, ReLU, Dense (LRA's). 's4': S4's decoder (a Linear; AAN's nli head with GELU). Absent or null = the backbone's. */
   head?: 'lra' | 's4' | null;
   /** null = mlpDim, as LRA's classifier head. */

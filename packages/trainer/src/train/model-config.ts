@@ -40,6 +40,7 @@ export function classifierConfig(config: ExperimentConfig, task: TaskSpec): Clas
   if (m.backbone) out.backbone = m.backbone;
   if (m.norm) out.norm = m.norm;
   if (m.head) out.head = m.head;
+  if (typeof m.batchNormMomentum === 'number') out.batchNormMomentum = m.batchNormMomentum;
   if (m.classifierHidden !== null) out.classifierHidden = m.classifierHidden;
   if (m.reversible) out.reversible = true;
   if (m.recompute === 'block') out.recompute = 'block';
