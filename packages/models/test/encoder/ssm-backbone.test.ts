@@ -8,6 +8,7 @@ import { selectBackend } from '../../src/backend/index.js';
 import { createClassifier } from '../../src/encoder/classifier.js';
 import { classifierConfigProblems, type ClassifierConfig } from '../../src/encoder/config.js';
 import { poolMean } from '../../src/encoder/pooling.js';
+import { mixerNames } from '../../src/mixers/registry.js';
 import { inferenceContext, trainingContext, type ForwardContext } from '../../src/nn/context.js';
 import { morePadding, paddedTokens, relativeDiff, tinyConfig } from './fixtures.js';
 
@@ -151,6 +152,30 @@ describe('backbone ssm', () => {
     tokens.dispose();
     expect(classifierConfigProblems(ssmConfig({ norm: 'layer', batchNormMomentum: 0.1 }))).toEqual([expect.stringMatching(/needs norm "batch"/)]);
     expect(classifierConfigProblems(ssmConfig({ batchNormMomentum: 2 }))).toEqual([expect.stringMatching(/in \[0, 1\]/)]);
+  });
+
+  // The backbone takes any mixer that keeps the length and leaves the residual to it.
+  it.each([...mixerNames])('builds around %s, or says why it cannot', (mixer) => {
+    const config = ssmConfig({ mixer, mixerOptions: {}, heads: 2 });
+    const problems = classifierConfigProblems(config);
+    if (problems.length > 0) {
+      // Problems of the mixer at this length, which the transformer backbone has too, or the backbone's own.
+      const transformerProblems = classifierConfigProblems({ ...config, backbone: 'transformer', norm: 'layer' });
+      for (const problem of problems) expect(transformerProblems.includes(problem) || /backbone "ssm"/.test(problem)).toBe(true);
+      return;
+    }
+    let model: ReturnType<typeof createClassifier>;
+    try {
+      model = createClassifier(config, 3);
+    } catch (error) {
+      expect((error as Error).message).toMatch(/owns the residual around its mixer/);
+      return;
+    }
+    const tokens = paddedTokens(mixer, [10, 6], 10);
+    const logits = tf.tidy(() => model.logits({ tokens }, trainingContext(1, 0)));
+    expect(Array.from(logits.dataSync()).every(Number.isFinite)).toBe(true);
+    tf.dispose([logits, tokens]);
+    model.dispose();
   });
 
   it('refuses settings the backbone cannot take', () => {
