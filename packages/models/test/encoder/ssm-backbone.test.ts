@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/index.js';
 import { createClassifier } from '../../src/encoder/classifier.js';
+import { describeClassifier } from '../../src/encoder/describe.js';
 import { classifierConfigProblems, type ClassifierConfig } from '../../src/encoder/config.js';
 import { poolMean } from '../../src/encoder/pooling.js';
 import { mixerNames } from '../../src/mixers/registry.js';
@@ -47,6 +48,12 @@ describe('backbone ssm', () => {
         model.dispose();
       }
     }
+  });
+
+  it('counts its norms as norms and has no feed-forward in its description', () => {
+    const { byKind, components } = describeClassifier(ssmConfig());
+    expect(byKind.feedForward).toBe(0);
+    expect(components.filter((c) => c.kind === 'norm').map((c) => c.name)).toEqual(['layer0/norm', 'layer1/norm', 'encoderNorm']);
   });
 
   it("takes S4's weight-decay groups: none on biases, norms and embeddings; the mixer's own choices kept", () => {
