@@ -73,6 +73,17 @@ describe('the state-space and Mega recipes in experiments/lra', () => {
   });
 });
 
+describe("train.schedule 'cosine' is S4's cosine_warmup", () => {
+  // transformers.get_cosine_schedule_with_warmup, num_cycles 0.5.
+  const reference = (step: number, warmup: number, total: number): number =>
+    step < warmup ? step / warmup : Math.max(0, 0.5 * (1 + Math.cos(Math.PI * ((step - warmup) / Math.max(1, total - warmup)))));
+
+  it('has the same factor at every step', () => {
+    const cfg = { lr: 0.01, schedule: 'cosine' as const, warmup: 12, steps: 120 };
+    for (let step = 0; step <= 120; step++) expect(learningRate(step, cfg)).toBeCloseTo(0.01 * reference(step, 12, 120), 12);
+  });
+});
+
 describe("train.schedule 'linear' (Mega's linear_decay)", () => {
   it('warms up linearly, then falls linearly to 0 at the last step', () => {
     const cfg = { lr: 0.01, schedule: 'linear' as const, warmup: 10, steps: 110 };
