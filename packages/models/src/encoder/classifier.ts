@@ -21,6 +21,7 @@ import { biasesWithoutDecay, withoutDecay } from './decay-rules.js';
 import { s4Head, s4PairHead } from './s4-head.js';
 import { sequenceNorm, type SequenceNorm } from './sequence-norm.js';
 import { ssmBlock } from './ssm-block.js';
+import { valueEncoder } from './value-encoder.js';
 import {
   validateClassifierConfig,
   backboneOf,
@@ -86,12 +87,16 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
   const maxLength = encoderLength(config);
   const store = new ParamStore(seed);
   try {
-    // S4's groups: embeddings and norms without weight decay, and every bias.
+    // S4's groups: embedding tables and norms without weight decay, and every bias (a Linear
+    // encoder's weight decays: it is no nn.Embedding).
     const root: ParamScope = ssm ? biasesWithoutDecay(store) : store;
     const embed = ssm ? withoutDecay(store.scope('embed')) : store.scope('embed');
     // Initialisers as LRA: token embedding normal(1.0), CLS zeros, learned positions normal(0.02).
     // (torch's nn.Embedding, S4's encoder, also draws normal(1.0).)
-    const tokenEmbedding = embedding(embed, 'tokens', { vocabSize: config.vocabSize, dim: dModel });
+    const tokenEmbedding =
+      config.encoder === 'linear'
+        ? valueEncoder(root.scope('embed').scope('values'), dModel, config.tokenValues!)
+        : embedding(embed, 'tokens', { vocabSize: config.vocabSize, dim: dModel });
     const cls = config.pool === 'cls' ? embed.add('cls', [1, 1, dModel], zeros()) : null;
     const learnedPositions =
       config.positions === 'learned' ? embed.add('positions', [maxLength, dModel], normal(0.02)) : null;

@@ -5,6 +5,7 @@ import type { ParamScope } from '../nn/params.js';
 import { getMixer, isMixerName, mixerNames, resolveMixerOptions, type MixerName } from '../mixers/registry.js';
 import type { Backbone, BlockStyle, MixerArgs, MixerSpec } from '../mixers/types.js';
 import { sequenceNormKinds, type SequenceNormKind } from './sequence-norm.js';
+import type { TokenValues } from './value-encoder.js';
 
 /**
  * 'cls': a learned CLS token is prepended and read out. 'mean': the mean over real tokens.
@@ -55,6 +56,13 @@ export interface ClassifierConfig {
   batchNormMomentum?: number;
   /** Default: 'lra' in the transformer backbone, 's4' in the ssm backbone. */
   head?: HeadKind;
+  /**
+   * 'embedding' (default): a table of vectors, one per token id. 'linear': the value each id
+   * stands for (`tokenValues`) through one Linear(1 -> dModel), as S4, S5 and Mega encode pixels.
+   */
+  encoder?: 'embedding' | 'linear';
+  /** What each token id stands for; needed by encoder 'linear' (value-encoder.ts). */
+  tokenValues?: TokenValues;
   /** Width of the head's hidden layer; default mlpDim. */
   classifierHidden?: number;
   /** Two documents per example (retrieval): one shared encoder, a head over both. */
@@ -88,7 +96,7 @@ export interface ClassifierConfig {
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum',
+  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'tokenValues',
 ]);
 
 export function backboneOf(config: ClassifierConfig): Backbone {
@@ -198,6 +206,14 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
     const m = config.batchNormMomentum;
     if (!(typeof m === 'number' && m >= 0 && m <= 1)) problems.push(`batchNormMomentum must be in [0, 1], got ${JSON.stringify(m)}`);
     else if (config.norm !== 'batch') problems.push(`batchNormMomentum needs norm "batch"`);
+  }
+  if (config.encoder !== undefined && config.encoder !== 'embedding' && config.encoder !== 'linear') {
+    problems.push(`encoder must be "embedding" or "linear", got ${JSON.stringify(config.encoder)}`);
+  } else if (config.encoder === 'linear') {
+    const v = config.tokenValues;
+    if (!v || ![v.offset, v.scale, v.mean, v.std].every((n) => typeof n === 'number' && Number.isFinite(n)) || !(v.std > 0)) {
+      problems.push(`encoder "linear" needs tokenValues {offset, scale, mean, std > 0} (what each token id stands for), got ${JSON.stringify(v)}`);
+    }
   }
   if (config.head !== undefined && !headKinds.includes(config.head)) {
     problems.push(`head must be ${headKinds.map((h) => `"${h}"`).join(' or ')}, got ${JSON.stringify(config.head)}`);

@@ -9,7 +9,9 @@ import { createClassifier } from '../../src/encoder/classifier.js';
 import { describeClassifier } from '../../src/encoder/describe.js';
 import { classifierConfigProblems, type ClassifierConfig } from '../../src/encoder/config.js';
 import { poolMean } from '../../src/encoder/pooling.js';
+import { valueEncoder } from '../../src/encoder/value-encoder.js';
 import { mixerNames } from '../../src/mixers/registry.js';
+import { ParamStore } from '../../src/nn/params.js';
 import { inferenceContext, trainingContext, type ForwardContext } from '../../src/nn/context.js';
 import { morePadding, paddedTokens, relativeDiff, tinyConfig } from './fixtures.js';
 
@@ -183,6 +185,32 @@ describe('backbone ssm', () => {
     expect(Array.from(logits.dataSync()).every(Number.isFinite)).toBe(true);
     tf.dispose([logits, tokens]);
     model.dispose();
+  });
+
+  it("encodes pixel values through one Linear, as S4's image pipelines (encoder 'linear')", () => {
+    const values = { offset: 1, scale: 1 / 255, mean: 0.5, std: 0.25 };
+    const store = new ParamStore(2);
+    const encoder = valueEncoder(store, 3, values);
+    const ids = [0, 1, 2, 129, 256];
+    const out = tf.tidy(() => encoder.apply(tf.tensor2d([ids], [1, 5], 'int32'))).arraySync()[0]!;
+    const [w, b] = [store.get('kernel').arraySync() as number[], store.get('bias').arraySync() as number[]];
+    ids.forEach((id, i) => {
+      const v = ((id - 1) / 255 - 0.5) / 0.25;
+      for (let d = 0; d < 3; d++) expect(out[i]![d]).toBeCloseTo(v * w[d]! + b[d]!, 5);
+    });
+    store.dispose();
+
+    const model = createClassifier(ssmConfig({ encoder: 'linear', tokenValues: values, vocabSize: 257 }), 3);
+    try {
+      const embed = model.params.variables().filter((p) => p.name.startsWith('embed/'));
+      expect(embed.map((p) => [p.name, p.variable.shape, p.decay])).toEqual([
+        ['embed/values/kernel', [8], true],
+        ['embed/values/bias', [8], false],
+      ]);
+    } finally {
+      model.dispose();
+    }
+    expect(classifierConfigProblems(ssmConfig({ encoder: 'linear' }))).toEqual([expect.stringMatching(/needs tokenValues/)]);
   });
 
   it('refuses settings the backbone cannot take', () => {

@@ -65,6 +65,10 @@ export const configSchema = {
     norm: { type: 'enum', values: ['layer', 'batch'], nullable: true, optional: true },
     batchNormMomentum: { type: 'number', min: 0, max: 1, nullable: true, optional: true },
     head: { type: 'enum', values: ['lra', 's4'], nullable: true, optional: true },
+    // 'linear': pixel values through one Linear (image tasks), with their normalisation.
+    encoder: { type: 'enum', values: ['embedding', 'linear'], nullable: true, optional: true },
+    inputMean: { type: 'number', nullable: true, optional: true },
+    inputStd: { type: 'number', min: 1e-12, nullable: true, optional: true },
   },
   train: {
     batchSize: { type: 'integer', min: 1 },

@@ -57,6 +57,15 @@ export interface ModelConfig {
   batchNormMomentum?: number | null;
   /** 'lra': Dense, ReLU, Dense (LRA's). 's4': S4's decoder (a Linear; AAN's nli head with GELU). Absent or null = the backbone's. */
   head?: 'lra' | 's4' | null;
+  /**
+   * 'embedding': a vector per token id. 'linear': image tasks only: each pixel's grey level as a
+   * value in [0, 1], normalised by inputMean and inputStd, through one Linear(1 -> dModel), as S4,
+   * S5 and Mega encode pixels. Absent or null = 'embedding'.
+   */
+  encoder?: 'embedding' | 'linear' | null;
+  /** The linear encoder's normalisation, (value - inputMean) / inputStd; absent or null = 0 and 1. */
+  inputMean?: number | null;
+  inputStd?: number | null;
   /** null = mlpDim, as LRA's classifier head. */
   classifierHidden: number | null;
   pairInteraction: 'concat' | 'nli';

@@ -8,6 +8,7 @@ import { getTask } from '@lra/data';
 import { classifierConfigProblems, isMixerName } from '@lra/models';
 import { lraExperimentPath, readExperimentFile } from '../../src/config/experiment-file.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { ConfigError } from '../../src/config/schema.js';
 import { LRA_TASKS } from '../../src/report/published.js';
 import { learningRate } from '../../src/train/schedule.js';
 import { classifierConfig } from '../../src/train/model-config.js';
@@ -65,6 +66,18 @@ describe('the state-space and Mega recipes in experiments/lra', () => {
       });
     }
   }
+
+  it('feeds the image tasks\' pixels to a Linear encoder, normalised as the reference', () => {
+    const image = resolveConfig({ task: 'image', mixer: 's4d', preset: 'lra' }).config;
+    expect(classifierConfig(image, getTask('image'))).toMatchObject({
+      encoder: 'linear',
+      tokenValues: { offset: getTask('image').zeroValueId, scale: 1 / 255, mean: 0.480784, std: 0.239216 },
+    });
+    const pathfinder = resolveConfig({ task: 'pathfinder', mixer: 's4d', preset: 'lra' }).config;
+    expect(classifierConfig(pathfinder, getTask('pathfinder')).tokenValues).toMatchObject({ mean: 0, std: 1 });
+    expect(() => resolveConfig({ task: 'listops', mixer: 's4d', preset: 'tiny', sets: ['model.encoder=linear'] })).toThrow(ConfigError);
+    expect(() => resolveConfig({ task: 'image', mixer: 's4d', preset: 'tiny', sets: ['model.inputStd=0.5'] })).toThrow(/model.inputStd/);
+  });
 
   it("keeps the image tasks' pixels unmasked, as S4 feeds every pixel", () => {
     for (const task of ['image', 'pathfinder', 'pathx']) {
