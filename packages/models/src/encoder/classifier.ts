@@ -133,6 +133,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       dropout: config.dropout,
       normEps: eps,
       ...(config.batchNormMomentum === undefined ? {} : { normMomentum: config.batchNormMomentum }),
+      ...(config.tieDropout ? { tieDropout: true } : {}),
     };
     const blocks: EncoderBlock[] = reversible
       ? []

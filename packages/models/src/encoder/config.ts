@@ -54,6 +54,8 @@ export interface ClassifierConfig {
    * 0.1, torch's. flax counts the other way: S5's bn_momentum 0.95 is 0.05 here. Needs norm 'batch'.
    */
   batchNormMomentum?: number;
+  /** The ssm backbone's dropout with one mask per example and channel over the whole length (S4's tie_dropout). Default false. */
+  tieDropout?: boolean;
   /** Default: 'lra' in the transformer backbone, 's4' in the ssm backbone. */
   head?: HeadKind;
   /**
@@ -96,7 +98,7 @@ export interface ClassifierConfig {
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'tokenValues',
+  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'tokenValues', 'tieDropout',
 ]);
 
 export function backboneOf(config: ClassifierConfig): Backbone {
@@ -202,6 +204,9 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   if (config.norm !== undefined && !sequenceNormKinds.includes(config.norm)) {
     problems.push(`norm must be ${sequenceNormKinds.map((k) => `"${k}"`).join(' or ')}, got ${JSON.stringify(config.norm)}`);
   }
+  if (config.tieDropout !== undefined && typeof config.tieDropout !== 'boolean') {
+    problems.push(`tieDropout must be true or false, got ${JSON.stringify(config.tieDropout)}`);
+  }
   if (config.batchNormMomentum !== undefined) {
     const m = config.batchNormMomentum;
     if (!(typeof m === 'number' && m >= 0 && m <= 1)) problems.push(`batchNormMomentum must be in [0, 1], got ${JSON.stringify(m)}`);
@@ -300,6 +305,7 @@ function backboneProblems(config: ClassifierConfig, spec: MixerSpec<object>, opt
   const problems: string[] = [];
   if (backboneOf(config) === 'transformer') {
     if (config.norm === 'batch') problems.push(`norm "batch" needs backbone "ssm" (LRA's transformer blocks use LayerNorm)`);
+    if (config.tieDropout) problems.push(`tieDropout needs backbone "ssm"`);
     return problems;
   }
   if (config.reversible === true) problems.push(`reversible blocks are transformer blocks: backbone "ssm" cannot have them`);

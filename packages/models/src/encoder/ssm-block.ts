@@ -20,6 +20,11 @@ export interface SsmBlockOptions {
   normEps: number;
   /** Batch norm's momentum (torch's convention); default 0.1. */
   normMomentum?: number;
+  /**
+   * One dropout mask per example and channel, shared by every position (S4's tie_dropout,
+   * DropoutNd; flax's Dropout with broadcast_dims over the length in S5). Default false.
+   */
+  tieDropout?: boolean;
 }
 
 /** Parameters: the norm "<scope>/norm/..." (without weight decay, as S4's groups) and the mixer's own. */
@@ -35,9 +40,18 @@ export function ssmBlock(params: ParamScope, mixer: Mixer, options: SsmBlockOpti
         if (mixed.shape[1] !== x.shape[1]) {
           throw new Error(`the ssm backbone needs a mixer that keeps the length; got ${mixed.shape[1]} for ${x.shape[1]}`);
         }
-        const sum = tf.add(x, dropout(mixed, options.dropout, ctx)) as tf.Tensor3D;
+        const sum = tf.add(x, options.tieDropout ? tiedDropout(mixed, options.dropout, ctx) : dropout(mixed, options.dropout, ctx)) as tf.Tensor3D;
         return options.prenorm ? sum : norm.apply(sum, mask, ctx);
       });
     },
   };
+}
+
+/** Dropout whose mask [B, 1, D] is shared along the length: a channel is dropped for a whole sequence. */
+function tiedDropout(x: tf.Tensor3D, rate: number, ctx: ForwardContext): tf.Tensor3D {
+  if (!ctx.training || rate === 0) return x;
+  return tf.tidy(() => {
+    const [batch, , channels] = x.shape;
+    return tf.mul(x, dropout(tf.ones([batch, 1, channels]), rate, ctx)) as tf.Tensor3D;
+  });
 }

@@ -215,6 +215,7 @@ describe('backbone ssm', () => {
 
   it('refuses settings the backbone cannot take', () => {
     expect(classifierConfigProblems(tinyConfig({ norm: 'batch' }))).toEqual([expect.stringMatching(/norm "batch" needs backbone "ssm"/)]);
+    expect(classifierConfigProblems(tinyConfig({ tieDropout: true }))).toEqual([expect.stringMatching(/tieDropout needs backbone "ssm"/)]);
     expect(classifierConfigProblems(ssmConfig({ reversible: true })).join('; ')).toMatch(/backbone "ssm" cannot have them/);
     expect(classifierConfigProblems(ssmConfig({ norm: 'group' as never }))).toEqual([expect.stringMatching(/norm must be/)]);
     expect(classifierConfigProblems(ssmConfig({ backbone: 'rnn' as never }))).toEqual([expect.stringMatching(/backbone must be/)]);

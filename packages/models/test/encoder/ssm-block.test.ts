@@ -58,6 +58,23 @@ describe('ssmBlock', () => {
     });
   }
 
+  it('ties its dropout mask over the length with tieDropout (S4 tie_dropout), and not without', () => {
+    const ones: Mixer = { apply: (x) => tf.onesLike(x) };
+    for (const tieDropout of [true, false]) {
+      const store = new ParamStore(1);
+      const block = ssmBlock(store, ones, { prenorm: true, norm: 'layer', dModel: dim, dropout: 0.5, normEps: 1e-5, tieDropout });
+      const x = tf.zeros([batch, length, dim]) as tf.Tensor3D;
+      const y = tf.tidy(() => block.apply(x, null, trainingContext(3, 1))).arraySync();
+      let sharedByEveryPosition = true;
+      for (let b = 0; b < batch; b++)
+        for (let d = 0; d < dim; d++) for (let l = 1; l < length; l++) if (y[b]![l]![d] !== y[b]![0]![d]) sharedByEveryPosition = false;
+      expect(sharedByEveryPosition).toBe(tieDropout);
+      expect(new Set(y.flat(2))).toEqual(new Set([0, 2]));
+      tf.dispose(x);
+      store.dispose();
+    }
+  });
+
   it('refuses a mixer that brings its own residual', () => {
     const store = new ParamStore(1);
     try {

@@ -75,6 +75,7 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
     throw new ConfigError(c.task !== req.task ? 'task' : 'mixer', 'is chosen with --task/--mixer, not inside a config');
   // false is the absence of the option: one config, one hash, one run name, whichever way it was said.
   if (c.model?.reversible === false) delete c.model.reversible;
+  if (c.model?.tieDropout === false) delete c.model.tieDropout;
   for (const key of ['backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'inputMean', 'inputStd'] as const) if (c.model?.[key] === null) delete c.model[key];
   if (c.data?.zeroIsPadding === false) delete c.data.zeroIsPadding;
   if (!c.out) {

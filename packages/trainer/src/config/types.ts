@@ -55,6 +55,11 @@ export interface ModelConfig {
    * Absent or null = torch's 0.1. flax's momentum m (S5's bn_momentum) is 1 - m here.
    */
   batchNormMomentum?: number | null;
+  /**
+   * The ssm backbone's dropout with one mask per example and channel over the whole length
+   * (S4's tie_dropout; S5's dropout broadcast over the length). Absent means false.
+   */
+  tieDropout?: boolean;
   /** 'lra': Dense, ReLU, Dense (LRA's). 's4': S4's decoder (a Linear; AAN's nli head with GELU). Absent or null = the backbone's. */
   head?: 'lra' | 's4' | null;
   /**
