@@ -4,8 +4,8 @@
 // recompute: 'block' each block's activations are recomputed in the backward pass (recomputed-block.ts).
 // With backbone 'ssm' it is state-spaces/s4's SequenceModel with its LRA encoder and decoder:
 // tokens -> embedding (+ CLS) + positions -> residual blocks without a feed-forward (ssm-block.ts)
-// -> [final norm when prenorm] -> pool -> S4's head, with S4's weight-decay groups (decay-rules.ts)
-// and no dropout on the embedding (S4's dropinp is 0).
+// -> [final norm when prenorm] -> pool -> S4's head, with S4's weight-decay groups by default
+// (decay-rules.ts; decayGroups) and no dropout on the embedding (S4's dropinp is 0).
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
@@ -26,6 +26,7 @@ import {
   validateClassifierConfig,
   backboneOf,
   blockStyleOf,
+  decayGroupsOf,
   headKindOf,
   normKindOf,
   encoderLength,
@@ -88,9 +89,11 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
   const store = new ParamStore(seed);
   try {
     // S4's groups: embedding tables and norms without weight decay, and every bias (a Linear
-    // encoder's weight decays: it is no nn.Embedding).
-    const root: ParamScope = ssm ? biasesWithoutDecay(store) : store;
-    const embed = ssm ? withoutDecay(store.scope('embed')) : store.scope('embed');
+    // encoder's weight decays: it is no nn.Embedding). S5's: norms only. LRA's: none.
+    const decay = decayGroupsOf(config);
+    const root: ParamScope = decay === 's4' ? biasesWithoutDecay(store) : store;
+    const embed = decay === 's4' ? withoutDecay(store.scope('embed')) : store.scope('embed');
+    const normScope = decay === 'lra' ? store : withoutDecay(store);
     // Initialisers as LRA: token embedding normal(1.0), CLS zeros, learned positions normal(0.02).
     // (torch's nn.Embedding, S4's encoder, also draws normal(1.0).)
     const tokenEmbedding =
@@ -134,6 +137,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       normEps: eps,
       ...(config.batchNormMomentum === undefined ? {} : { normMomentum: config.batchNormMomentum }),
       ...(config.tieDropout ? { tieDropout: true } : {}),
+      normDecay: decay === 'lra',
     };
     const blocks: EncoderBlock[] = reversible
       ? []
@@ -150,7 +154,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       style !== 'pre-ln'
         ? null
         : ssm
-          ? sequenceNorm(ssmOptions.norm, withoutDecay(store), 'encoderNorm', dModel, eps, config.batchNormMomentum)
+          ? sequenceNorm(ssmOptions.norm, normScope, 'encoderNorm', dModel, eps, config.batchNormMomentum)
           : lraFinalNorm(layerNorm(store, 'encoderNorm', dModel, eps));
 
     const hidden = config.classifierHidden ?? config.mlpDim;

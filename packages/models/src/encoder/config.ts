@@ -19,6 +19,14 @@ export type PositionEncoding = 'learned' | 'sinusoidal' | 'rope' | 'none';
 export type PairInteraction = 'concat' | 'nli';
 /** 'lra': LRA's classifier_head (Dense, ReLU, Dense; the dual head for pairs). 's4': S4's decoder (s4-head.ts). */
 export type HeadKind = 'lra' | 's4';
+/**
+ * Which of the encoder's own parameters take weight decay (a mixer's opt-outs always stand).
+ * 'lra': all (flax's Adam, and minimal-LRU's groups). 's4': none on biases, norms and embedding
+ * tables (state-spaces/s4's optimizer_param_grouping). 's5': none on norms (lindermanlab/S5 puts
+ * them with the SSM parameters).
+ */
+export type DecayGroups = 'lra' | 's4' | 's5';
+export const decayGroupsKinds: readonly DecayGroups[] = ['lra', 's4', 's5'];
 export const backbones: readonly Backbone[] = ['transformer', 'ssm'];
 export const headKinds: readonly HeadKind[] = ['lra', 's4'];
 
@@ -54,6 +62,8 @@ export interface ClassifierConfig {
    * 0.1, torch's. flax counts the other way: S5's bn_momentum 0.95 is 0.05 here. Needs norm 'batch'.
    */
   batchNormMomentum?: number;
+  /** Default: 'lra' in the transformer backbone (which takes no other), 's4' in the ssm backbone. */
+  decayGroups?: DecayGroups;
   /** The ssm backbone's dropout with one mask per example and channel over the whole length (S4's tie_dropout). Default false. */
   tieDropout?: boolean;
   /** Default: 'lra' in the transformer backbone, 's4' in the ssm backbone. */
@@ -98,7 +108,7 @@ export interface ClassifierConfig {
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'tokenValues', 'tieDropout',
+  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'tokenValues', 'tieDropout', 'decayGroups',
 ]);
 
 export function backboneOf(config: ClassifierConfig): Backbone {
@@ -113,6 +123,10 @@ export function blockStyleOf(config: ClassifierConfig): BlockStyle {
 
 export function normKindOf(config: ClassifierConfig): SequenceNormKind {
   return config.norm ?? 'layer';
+}
+
+export function decayGroupsOf(config: ClassifierConfig): DecayGroups {
+  return config.decayGroups ?? (backboneOf(config) === 'ssm' ? 's4' : 'lra');
 }
 
 export function headKindOf(config: ClassifierConfig): HeadKind {
@@ -203,6 +217,9 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   }
   if (config.norm !== undefined && !sequenceNormKinds.includes(config.norm)) {
     problems.push(`norm must be ${sequenceNormKinds.map((k) => `"${k}"`).join(' or ')}, got ${JSON.stringify(config.norm)}`);
+  }
+  if (config.decayGroups !== undefined && !decayGroupsKinds.includes(config.decayGroups)) {
+    problems.push(`decayGroups must be ${decayGroupsKinds.map((k) => `"${k}"`).join(', ')}, got ${JSON.stringify(config.decayGroups)}`);
   }
   if (config.tieDropout !== undefined && typeof config.tieDropout !== 'boolean') {
     problems.push(`tieDropout must be true or false, got ${JSON.stringify(config.tieDropout)}`);
@@ -306,6 +323,7 @@ function backboneProblems(config: ClassifierConfig, spec: MixerSpec<object>, opt
   if (backboneOf(config) === 'transformer') {
     if (config.norm === 'batch') problems.push(`norm "batch" needs backbone "ssm" (LRA's transformer blocks use LayerNorm)`);
     if (config.tieDropout) problems.push(`tieDropout needs backbone "ssm"`);
+    if (config.decayGroups !== undefined && config.decayGroups !== 'lra') problems.push(`decayGroups "${config.decayGroups}" needs backbone "ssm"`);
     return problems;
   }
   if (config.reversible === true) problems.push(`reversible blocks are transformer blocks: backbone "ssm" cannot have them`);

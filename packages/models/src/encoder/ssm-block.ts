@@ -25,12 +25,14 @@ export interface SsmBlockOptions {
    * DropoutNd; flax's Dropout with broadcast_dims over the length in S5). Default false.
    */
   tieDropout?: boolean;
+  /** Whether the norm's scale and bias take weight decay; default false (S4's and S5's groups). */
+  normDecay?: boolean;
 }
 
-/** Parameters: the norm "<scope>/norm/..." (without weight decay, as S4's groups) and the mixer's own. */
+/** Parameters: the norm "<scope>/norm/..." (without weight decay unless normDecay) and the mixer's own. */
 export function ssmBlock(params: ParamScope, mixer: Mixer, options: SsmBlockOptions): EncoderBlock {
   if (mixer.ownsResidual) throw new Error('the ssm backbone owns the residual around its mixer; this mixer brings its own');
-  const norm = sequenceNorm(options.norm, withoutDecay(params), 'norm', options.dModel, options.normEps, options.normMomentum);
+  const norm = sequenceNorm(options.norm, options.normDecay ? params : withoutDecay(params), 'norm', options.dModel, options.normEps, options.normMomentum);
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {

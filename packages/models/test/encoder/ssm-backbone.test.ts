@@ -76,6 +76,22 @@ describe('backbone ssm', () => {
     }
   });
 
+  it("takes S5's groups (decay on all but norms) or LRA's (decay on all) when asked", () => {
+    const decayOf = (decayGroups: 'lra' | 's5') => {
+      const model = createClassifier(ssmConfig({ decayGroups }), 3);
+      const byName = new Map(model.params.variables().map((p) => [p.name, p.decay]));
+      model.dispose();
+      return byName;
+    };
+    const s5 = decayOf('s5');
+    expect([s5.get('embed/tokens'), s5.get('layer0/mixer/output/bias'), s5.get('head/logits/bias')]).toEqual([true, true, true]);
+    expect([s5.get('layer0/norm/scale'), s5.get('encoderNorm/bias'), s5.get('layer0/mixer/forward/logDt')]).toEqual([false, false, false]);
+    const lra = decayOf('lra');
+    expect([lra.get('embed/tokens'), lra.get('layer0/norm/scale'), lra.get('encoderNorm/bias')]).toEqual([true, true, true]);
+    expect(lra.get('layer0/mixer/forward/logDt')).toBe(false);
+    expect(classifierConfigProblems(tinyConfig({ decayGroups: 's4' }))).toEqual([expect.stringMatching(/decayGroups "s4" needs backbone "ssm"/)]);
+  });
+
   it("leaves the transformer backbone's parameters as they were", () => {
     const model = createClassifier(tinyConfig({ mixer: 's4d', mixerOptions: { dState: 4 } }), 3);
     try {

@@ -76,7 +76,7 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
   // false is the absence of the option: one config, one hash, one run name, whichever way it was said.
   if (c.model?.reversible === false) delete c.model.reversible;
   if (c.model?.tieDropout === false) delete c.model.tieDropout;
-  for (const key of ['backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'inputMean', 'inputStd'] as const) if (c.model?.[key] === null) delete c.model[key];
+  for (const key of ['backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'inputMean', 'inputStd', 'decayGroups'] as const) if (c.model?.[key] === null) delete c.model[key];
   if (c.data?.zeroIsPadding === false) delete c.data.zeroIsPadding;
   if (!c.out) {
     c.out = defaultRunDir({ task: c.task, mixer: c.mixer, preset: c.preset, seed: c.seed, configFile: req.configFile, baseline, resolved: c });

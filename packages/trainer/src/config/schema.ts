@@ -65,6 +65,7 @@ export const configSchema = {
     norm: { type: 'enum', values: ['layer', 'batch'], nullable: true, optional: true },
     batchNormMomentum: { type: 'number', min: 0, max: 1, nullable: true, optional: true },
     tieDropout: { type: 'boolean', optional: true },
+    decayGroups: { type: 'enum', values: ['lra', 's4', 's5'], nullable: true, optional: true },
     head: { type: 'enum', values: ['lra', 's4'], nullable: true, optional: true },
     // 'linear': pixel values through one Linear (image tasks), with their normalisation.
     encoder: { type: 'enum', values: ['embedding', 'linear'], nullable: true, optional: true },

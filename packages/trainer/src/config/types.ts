@@ -60,6 +60,12 @@ export interface ModelConfig {
    * (S4's tie_dropout; S5's dropout broadcast over the length). Absent means false.
    */
   tieDropout?: boolean;
+  /**
+   * Which encoder parameters skip weight decay (the ssm backbone's choice; the transformer's is
+   * 'lra'): 'lra' none; 's4' biases, norms and embedding tables (S4's groups); 's5' norms (S5's).
+   * Absent or null = the backbone's default ('s4' for ssm).
+   */
+  decayGroups?: 'lra' | 's4' | 's5' | null;
   /** 'lra': Dense, ReLU, Dense (LRA's). 's4': S4's decoder (a Linear; AAN's nli head with GELU). Absent or null = the backbone's. */
   head?: 'lra' | 's4' | null;
   /**

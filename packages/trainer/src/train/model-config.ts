@@ -42,6 +42,7 @@ export function classifierConfig(config: ExperimentConfig, task: TaskSpec): Clas
   if (m.head) out.head = m.head;
   if (typeof m.batchNormMomentum === 'number') out.batchNormMomentum = m.batchNormMomentum;
   if (m.tieDropout) out.tieDropout = true;
+  if (m.decayGroups) out.decayGroups = m.decayGroups;
   if (m.encoder === 'linear') {
     if (task.zeroValueId === undefined) throw new ConfigError('model.encoder', `"linear" reads pixel values: task ${task.name} has none`);
     // Grey level g is id zeroValueId + g; torchvision's ToTensor gives g / 255.
