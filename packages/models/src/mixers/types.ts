@@ -108,6 +108,12 @@ export interface OutputLengthContext {
 
 export type MixerKind = 'attention' | 'spectral' | 'convolution' | 'state-space' | 'mlp';
 export type BlockStyle = 'pre-ln' | 'post-ln';
+/**
+ * 'transformer': LRA's encoder (blocks of mixer and feed-forward, LRA's head). 'ssm': the
+ * backbone state-spaces/s4 trains its LRA models with (residual blocks around the mixer alone,
+ * layer or batch norm, no feed-forward, S4's decoder); see encoder/ssm-block.ts.
+ */
+export type Backbone = 'transformer' | 'ssm';
 
 export interface MixerSpec<O extends object> {
   name: string;
@@ -123,6 +129,8 @@ export interface MixerSpec<O extends object> {
   choices?: { readonly [K in keyof O]?: readonly O[K][] };
   /** The block style its paper uses; default pre-ln. */
   block?: BlockStyle;
+  /** The backbone its authors train it in, when a config names none; default 'transformer'. */
+  backbone?: Backbone;
   /** LayerNorm eps its paper uses (FNet: 1e-12), when the config sets none; default 1e-6. */
   layerNormEps?: number;
   /** Whether it can take rotary positions (MixerArgs.rope); the encoder refuses 'rope' otherwise. */
