@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TENSORBOARD_DIR } from '../tensorboard/run-board.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 /** The files of one run directory, in one place so every command agrees on them. */
@@ -25,6 +26,10 @@ export class RunFiles {
   get checkpoints(): string {
     return join(this.dir, 'checkpoints');
   }
+  /** TensorBoard's events files (see tensorboard/run-board.ts). */
+  get tensorboard(): string {
+    return join(this.dir, TENSORBOARD_DIR);
+  }
 
   /**
    * Removes what an earlier run wrote (its report, summary, plots, metrics, checkpoints and the
@@ -32,13 +37,15 @@ export class RunFiles {
    */
   async prepareFresh(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.checkpoints, join(this.dir, 'analysis')];
+    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.tensorboard, this.checkpoints, join(this.dir, 'analysis')];
     await Promise.all(written.map((p) => rm(p, { recursive: true, force: true })));
   }
 
-  /** One record, stamped with the wall-clock time it was written (ISO 8601, UTC). */
-  async appendMetric(record: Record<string, unknown>): Promise<void> {
-    await appendFile(this.metrics, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
+  /** One record, stamped with the wall-clock time it was written (ISO 8601, UTC); returns that time. */
+  async appendMetric(record: Record<string, unknown>): Promise<Date> {
+    const time = new Date();
+    await appendFile(this.metrics, `${JSON.stringify({ ...record, time: time.toISOString() })}\n`);
+    return time;
   }
 
   /**

@@ -25,7 +25,7 @@ const metrics = (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .map(({ stepsPerSec: _s, tokensPerSec: _t, time: _time, ...rest }) => rest);
+    .map(({ stepsPerSec: _s, tokensPerSec: _t, peakBytes: _p, time: _time, ...rest }) => rest);
 
 function lastStep(dir: string): number {
   const path = join(dir, 'metrics.jsonl');
