@@ -32,12 +32,13 @@ export class RunFiles {
   }
 
   /**
-   * Removes what an earlier run wrote (its report, summary, plots, metrics, checkpoints and the
-   * `lra analyze` output, which described the old weights), keeping anything else the user put there.
+   * Removes what an earlier run wrote (its report, summary, plots, metrics, TensorBoard events,
+   * checkpoints, and the `lra analyze` and `lra export` output, which described the old weights),
+   * keeping anything else the user put there.
    */
   async prepareFresh(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.tensorboard, this.checkpoints, join(this.dir, 'analysis')];
+    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.tensorboard, this.checkpoints, join(this.dir, 'analysis'), join(this.dir, 'export')];
     await Promise.all(written.map((p) => rm(p, { recursive: true, force: true })));
   }
 
