@@ -1,7 +1,7 @@
 // The events files a training run writes, read back by an independent decoder (event-reader.ts):
 // framing and checksums, the file_version, the config as text, and every scalar against
 // metrics.jsonl, for a run from start to end and for a run stopped and resumed.
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,40 +9,11 @@ import { crc32c, maskedCrc32c } from '../../src/tensorboard/crc32c.js';
 import { train } from '../../src/train/run.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { prepareSharedData, tempDir, tinyConfig } from '../reliability/fixtures.js';
-import { crc32cBitwise, type DecodedEvent, decodeEvent, mask, readTfRecords } from './event-reader.js';
+import { crc32cBitwise, mask, readTfRecords } from './event-reader.js';
+import { eventFiles, eventsOf, expectedScalars, scalarEvents } from './run-events.js';
 
 const DT_STRING = 7;
 const DATA_CLASS_TENSOR = 2;
-
-/** The events files of a run, in the order TensorBoard reads them (by name). */
-const eventFiles = (run: string): string[] =>
-  readdirSync(join(run, 'tb'))
-    .sort()
-    .map((name) => join(run, 'tb', name));
-
-const eventsOf = (file: string): DecodedEvent[] => readTfRecords(file).map(decodeEvent);
-
-const metricLines = (run: string) =>
-  readFileSync(join(run, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; step: number; time: string; [k: string]: unknown });
-
-/** What each metrics.jsonl record must read as in TensorBoard: `<type>/<field>` per number but step and count. */
-function expectedScalars(run: string) {
-  return metricLines(run).map((r) => ({
-    step: r.step,
-    wallTime: Date.parse(r.time) / 1000,
-    values: Object.entries(r)
-      .filter(([k, v]) => typeof v === 'number' && k !== 'step' && k !== 'count')
-      .map(([k, v]) => ({ tag: `${r.type}/${k}`, simpleValue: Math.fround(v as number) })),
-  }));
-}
-
-const scalarEvents = (events: DecodedEvent[]) =>
-  events
-    .filter((e) => e.values.length > 0 && e.values.every((v) => v.simpleValue !== undefined))
-    .map((e) => ({ step: e.step, wallTime: e.wallTime, values: e.values.map((v) => ({ tag: v.tag, simpleValue: v.simpleValue })) }));
 
 describe('crc32c', () => {
   it('has the check value of CRC-32C, bitwise and table-driven alike', () => {
