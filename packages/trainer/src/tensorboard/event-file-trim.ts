@@ -11,19 +11,20 @@ export interface StoredEvent {
 
 /**
  * Rewrites the events files of `dir` keeping only the events `keep` accepts, and drops a torn
- * last record. A resumed run calls it with the step of its checkpoint, as it trims
+ * last record; returns how many events files there are. A resumed run calls it with the step of its checkpoint, as it trims
  * metrics.jsonl: the events a killed process wrote after that step are written again by the
  * resumed one, and no step appears twice. Each file is replaced atomically, and a file with
  * nothing to drop is left untouched.
  */
-export async function trimEventFiles(dir: string, keep: (event: StoredEvent) => boolean): Promise<void> {
+export async function trimEventFiles(dir: string, keep: (event: StoredEvent) => boolean): Promise<number> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch {
-    return;
+    return 0;
   }
-  for (const name of names.filter((n) => n.includes('tfevents') && !n.includes('.tmp-'))) {
+  const eventFiles = names.filter((n) => n.includes('tfevents') && !n.includes('.tmp-'));
+  for (const name of eventFiles) {
     const path = join(dir, name);
     const bytes = await readFile(path);
     const records = readRecords(bytes);
@@ -37,6 +38,7 @@ export async function trimEventFiles(dir: string, keep: (event: StoredEvent) => 
     const keptBytes = kept.reduce((n, r) => n + r.frame.length, 0);
     if (keptBytes !== bytes.length) await writeFileAtomic(path, Buffer.concat(kept.map((r) => r.frame)));
   }
+  return eventFiles.length;
 }
 
 /** The whole records of a file, each as its frame and its data; reading stops at a torn one. */

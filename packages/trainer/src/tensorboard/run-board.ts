@@ -33,12 +33,11 @@ export class RunBoard {
    */
   static async open(runDir: string, opts: { config: unknown; resumeStep: number | null }): Promise<RunBoard> {
     const dir = join(runDir, TENSORBOARD_DIR);
-    if (opts.resumeStep !== null) {
-      const resumeStep = opts.resumeStep;
-      await trimEventFiles(dir, (event) => event.step <= resumeStep && !event.tags.some(isTestTag));
-    }
+    const { resumeStep } = opts;
+    const earlierFiles = resumeStep === null ? 0 : await trimEventFiles(dir, (event) => event.step <= resumeStep && !event.tags.some(isTestTag));
     const writer = await EventFileWriter.create(dir);
-    if (opts.resumeStep === null) await writer.write([textEvent(Date.now() / 1000, 0, 'config', configMarkdown(opts.config))]);
+    // A run resumed from a version that wrote no events files gets its config too.
+    if (earlierFiles === 0) await writer.write([textEvent(Date.now() / 1000, 0, 'config', configMarkdown(opts.config))]);
     return new RunBoard(writer);
   }
 

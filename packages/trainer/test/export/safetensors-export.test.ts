@@ -1,11 +1,11 @@
 // `lra export --format safetensors`, read back by a reader written here from the format's
 // specification (and by numpy when it is installed), tensor by tensor against the checkpoint.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportRun } from '../../src/export/export-run.js';
-import { readCheckpoint } from '../../src/train/checkpoint.js';
+import { readCheckpoint, writeCheckpoint } from '../../src/train/checkpoint.js';
 import type { CheckpointMeta } from '../../src/train/checkpoint-meta.js';
 import { finishedRunCopy, prepareSharedData, tempDir } from '../reliability/fixtures.js';
 
@@ -136,5 +136,25 @@ describe('lra export --format safetensors', () => {
     const r = spawnSync(process.execPath, [bin, 'export', '--run', run, '--format', 'onnx'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('unknown format "onnx"');
+  });
+});
+
+describe('lra export of model state that is not trained', () => {
+  it('keeps it under its checkpoint key, and leaves the optimiser state out', async () => {
+    const run = tempDir('export-state');
+    const config = { task: 'listops', mixer: 'attention', seed: 7, out: run };
+    writeFileSync(join(run, 'config.json'), JSON.stringify(config));
+    const meta = { step: 12, optimizerStep: 12, best: null, config };
+    await writeCheckpoint(join(run, 'checkpoints', 'last.ckpt'), meta, [
+      { key: 'param/layer0/norm/scale', shape: [2], values: Float32Array.of(1, 2) },
+      { key: 'adam.m/layer0/norm/scale', shape: [2], values: Float32Array.of(0.1, 0.2) },
+      { key: 'adam.v/layer0/norm/scale', shape: [2], values: Float32Array.of(0.01, 0.02) },
+      { key: 'state/layer0/norm/runningMean', shape: [1, 2], values: Float32Array.of(0.5, -0.5) },
+    ]);
+    const { file } = await exportRun({ run, format: 'safetensors', checkpoint: 'last' });
+    const read = readSafetensors(file);
+    expect(read.order).toEqual(['layer0/norm/scale', 'state/layer0/norm/runningMean']);
+    expect(read.tensors.get('state/layer0/norm/runningMean')).toMatchObject({ shape: [1, 2], values: Float32Array.of(0.5, -0.5) });
+    expect(read.metadata).toMatchObject({ task: 'listops', mixer: 'attention', seed: '7', step: '12', checkpoint: 'last' });
   });
 });
