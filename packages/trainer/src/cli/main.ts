@@ -5,6 +5,7 @@ import { benchCommand } from './commands/bench.js';
 import { checkCommand } from './commands/check.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { mixersCommand } from './commands/mixers.js';
 import { reportCommand } from './commands/report.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`lra: error: ${usageMessage(msg)}\n${helpHint(argv)}\n`);
       process.exit(1);
     });
-  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand]) cli = add(cli);
+  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, exportCommand]) cli = add(cli);
   await cli.parseAsync();
 }
 

@@ -10,6 +10,7 @@ import { benchCommand } from '../../src/cli/commands/bench.js';
 import { checkCommand } from '../../src/cli/commands/check.js';
 import { dataCommand } from '../../src/cli/commands/data.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
+import { exportCommand } from '../../src/cli/commands/export.js';
 import { mixersCommand } from '../../src/cli/commands/mixers.js';
 import { reportCommand } from '../../src/cli/commands/report.js';
 import { sweepCommand } from '../../src/cli/commands/sweep.js';
@@ -32,7 +33,7 @@ function documentedCommands(): { command: string[]; flags: string[] }[] {
     });
 }
 
-const builders = [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand];
+const builders = [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, exportCommand];
 
 /** What `lra ARGS --help` prints, from the command definitions in this process (no handler runs). */
 function helpOf(args: string[]): Promise<string> {
