@@ -69,7 +69,8 @@ export class LocalSlurmCluster {
     const memoryMiB = Math.min(2048, Math.floor(totalmem() / 2 ** 20) - 256);
     writeFileSync(p.conf, slurmConf({ dir: this.dir, host, cpus, memoryMiB, controllerPort: await freePort(), nodePort: await freePort() }));
 
-    // --force: munged otherwise refuses a key or socket folder it did not create itself.
+    // --force: munged wants its socket's folder open to every user; this one is private (it holds
+    // the key too), which is enough here, where only root talks to the cluster.
     this.daemon('munged', ['--foreground', '--force', `--key-file=${p.mungeKey}`, `--socket=${p.mungeSocket}`,
       `--pid-file=${join(this.dir, 'munge', 'munged.pid')}`, `--seed-file=${join(this.dir, 'munge', 'seed')}`, `--log-file=${join(p.logs, 'munged.log')}`]);
     await waitFor('munged', 10_000, () => spawnSync('test', ['-S', p.mungeSocket]).status === 0, () => this.logTail('munged.out'));
