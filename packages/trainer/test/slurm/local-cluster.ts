@@ -102,8 +102,16 @@ export class LocalSlurmCluster {
     return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error?.message ?? '') };
   }
 
-  /** Stops the daemons this cluster started, newest first, and waits for each to exit. */
+  /**
+   * Cancels what is still queued or running (a job's steps outlive slurmd, so a failed test
+   * would leave its training processes behind), then stops the daemons this cluster started,
+   * newest first, waiting for each to exit.
+   */
   async stop(): Promise<void> {
+    if (this.daemons.length > 0 && this.run('scancel', ['--user=root']).status === 0) {
+      const queueEmpty = () => { const q = this.run('squeue', ['-h']); return q.status !== 0 || q.stdout.trim() === ''; };
+      await waitFor('cancelled jobs', 30_000, queueEmpty, () => this.run('squeue', []).stdout).catch(() => undefined);
+    }
     for (const child of this.daemons.reverse()) {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) continue;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -17,7 +17,7 @@ export function findExecutable(name: string, searchPath: readonly string[] = def
 }
 
 /** What the one-node cluster needs: Debian's slurmctld, slurmd, slurm-client and munge (`make slurm-deps`). */
-export const slurmPrograms = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'sinfo'] as const;
+export const slurmPrograms = ['munged', 'slurmctld', 'slurmd', 'sbatch', 'squeue', 'sinfo', 'scancel'] as const;
 export type SlurmProgram = (typeof slurmPrograms)[number];
 
 /** Each program's path, or the names of those missing. */
