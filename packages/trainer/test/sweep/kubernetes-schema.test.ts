@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type EmitOptions, emitSweep } from '../../src/sweep/emit.js';
 import { readSweepFile } from '../../src/sweep/spec.js';
+import { repoRoot } from '../../src/util/paths.js';
 import { tempDir, writeSweepFile } from './helpers.js';
 import { kubernetesSchemaErrors } from './kubernetes-schemas.js';
 
@@ -46,6 +49,14 @@ describe('the emitted Kubernetes manifests against the Kubernetes 1.30 schemas',
       expect(JSON.parse(docs[0]!.data['sweep.json'])).toEqual(sweepBody);
     });
   }
+
+  it('were generated from the pinned kubernetes-types (regenerate with scripts/fixtures/k8s-schemas.mjs after a bump)', () => {
+    const pinned = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).devDependencies['kubernetes-types'];
+    for (const file of ['job-batch-v1.json', 'configmap-v1.json']) {
+      const schema = JSON.parse(readFileSync(join(repoRoot(), 'packages/trainer/test/sweep/k8s-schemas', file), 'utf8'));
+      expect(schema.$comment).toContain(`from kubernetes-types ${pinned} `);
+    }
+  });
 
   it('--json writes a v1 List whose items are the same valid objects', () => {
     const list = JSON.parse(emitK8s({ json: true })) as Manifest;
