@@ -12,6 +12,10 @@
 #   make gpu-pack      gpu-pack/ (git-ignored): Node (xz), the built project with its production node_modules and the
 #              Vulkan loader packages, under 64 MiB with the tracked files; scripts/gpu-check.sh runs it on a GPU (docs/gpu.md)
 #   make test-gpu-pack make gpu-pack, then scripts/gpu-check.sh --dry-run (unpacks it, runs lra from it on wasm); not in make test
+#   make test-slurm    a one-node Slurm cluster (munged, slurmctld, slurmd as root, all in a temporary folder) runs
+#              `lra sweep --emit slurm`'s job array of a 2-run tiny sweep; checks both reports and `lra report`; about 15 s;
+#              skipped, naming `make slurm-deps`, where Slurm is absent; not in make test (docs/design.md, "Scale")
+#   make slurm-deps    apt-get installs Debian's slurmctld, slurmd, slurm-client and munge (root); nothing else installs them
 
 TASK    ?= listops
 MIXER   ?= attention
@@ -21,7 +25,7 @@ LRA     := node packages/trainer/bin/lra.js
 
 opt = $(if $(2),$(1) $(2))
 
-.PHONY: gpu-pack test-gpu-pack
+.PHONY: gpu-pack test-gpu-pack test-slurm slurm-deps
 .PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate dashboard
 
 build:
@@ -102,3 +106,12 @@ gpu-pack: build
 GPU_CHECK_OUT ?= runs/gpu-check-dry
 test-gpu-pack: gpu-pack
 	scripts/gpu-check.sh --dry-run --out $(GPU_CHECK_OUT)
+
+# Slurm for real (docs/design.md, "Scale beyond one machine"): the test starts its own daemons, as root.
+test-slurm: build
+	npx vitest run --config vitest.slurm.config.ts
+
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge
+slurm-deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(SLURM_PACKAGES)

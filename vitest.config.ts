@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Tests import the workspace packages from their TypeScript sources (the "source" export
 // condition), so `npm test` needs no build step.
@@ -7,6 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source', 'import', 'node', 'default'], externalConditions: ['source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts'],
+    // *.slurm.test.ts start a Slurm cluster as root: `make test-slurm` (vitest.slurm.config.ts).
+    exclude: [...configDefaults.exclude, '**/*.slurm.test.ts'],
     environment: 'node',
     reporters: ['default', './scripts/vitest-summary.ts'],
     setupFiles: ['./scripts/vitest-setup.ts'],

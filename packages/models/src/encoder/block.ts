@@ -6,6 +6,7 @@ import { dropout } from '../nn/dropout.js';
 import { feedForward } from '../nn/feed-forward.js';
 import { layerNorm } from '../nn/layer-norm.js';
 import type { ParamScope } from '../nn/params.js';
+import { scaleNorm } from '../nn/scale-norm.js';
 import type { BlockRecipe, BlockStyle, Mixer } from '../mixers/types.js';
 
 export interface EncoderBlockOptions {
@@ -29,8 +30,8 @@ export interface EncoderBlock {
  * feed-forward half (pre-ln: h + FF(LN(h)); post-ln: LN(h + FF(h))).
  * FF ends in its own dropout, as LRA's MlpBlock.
  * A mixer's blockRecipe (its authors' block) can leave out the mixer's dropout (FNet, GFNet),
- * the residual around the mixer (GFNet: x + FF(LN(mix(LN(x))))), and change the feed-forward's
- * initialisation and hidden dropout (FNet).
+ * the residual around the mixer (GFNet: x + FF(LN(mix(LN(x))))), change the feed-forward's
+ * initialisation, activation and hidden dropout (FNet, Mega), and its norm (Mega's ScaleNorm).
  */
 export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderBlockOptions): EncoderBlock {
   const recipe: BlockRecipe = mixer.blockRecipe ?? {};
@@ -49,7 +50,10 @@ export function encoderBlock(params: ParamScope, mixer: Mixer, options: EncoderB
     dropout: options.dropout,
     ...recipe.feedForward,
   });
-  const ffNorm = layerNorm(params, 'feedForwardNorm', options.dModel, options.layerNormEps);
+  const ffNorm =
+    recipe.feedForwardNorm === 'scale'
+      ? scaleNorm(params, 'feedForwardNorm', options.layerNormEps)
+      : layerNorm(params, 'feedForwardNorm', options.dModel, options.layerNormEps);
 
   /** The residual path at the mixer's output length: x, or the mixer's residual() of x or of its input. */
   const residualFor = (x: tf.Tensor3D, mixerInput: tf.Tensor3D, mixed: tf.Tensor3D, mask: tf.Tensor2D | null): tf.Tensor3D => {

@@ -2,6 +2,10 @@
 // tokens -> embedding (+ CLS) + positions -> dropout -> blocks -> [final LN] -> pool -> head.
 // With reversible: true the blocks are one reversible stack (reversible-stack.ts) instead; with
 // recompute: 'block' each block's activations are recomputed in the backward pass (recomputed-block.ts).
+// With backbone 'ssm' it is state-spaces/s4's SequenceModel with its LRA encoder and decoder:
+// tokens -> embedding (+ CLS) + positions -> residual blocks without a feed-forward (ssm-block.ts)
+// -> [final norm when prenorm] -> pool -> S4's head, with S4's weight-decay groups by default
+// (decay-rules.ts; decayGroups) and no dropout on the embedding (S4's dropinp is 0).
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardContext } from '../nn/context.js';
 import { dropout } from '../nn/dropout.js';
@@ -13,9 +17,18 @@ import { sinusoidalPositions } from '../nn/positions.js';
 import { getMixer, resolveMixerOptions } from '../mixers/registry.js';
 import type { Mixer, MixerSpec } from '../mixers/types.js';
 import { encoderBlock, type EncoderBlock } from './block.js';
+import { biasesWithoutDecay, withoutDecay } from './decay-rules.js';
+import { s4Head, s4PairHead } from './s4-head.js';
+import { sequenceNorm, type SequenceNorm } from './sequence-norm.js';
+import { ssmBlock } from './ssm-block.js';
+import { valueEncoder } from './value-encoder.js';
 import {
   validateClassifierConfig,
+  backboneOf,
   blockStyleOf,
+  decayGroupsOf,
+  headKindOf,
+  normKindOf,
   encoderLength,
   mixerLengths,
   type ClassifierConfig,
@@ -52,6 +65,14 @@ export interface ClassifierBuildOptions {
   reversibleBackward?: ReversibleBackward;
 }
 
+/** torch's LayerNorm and BatchNorm1d eps: the ssm backbone's default. */
+const TORCH_NORM_EPS = 1e-5;
+
+/** LRA's final LayerNorm seen as a sequence norm (it needs no mask or context). */
+function lraFinalNorm(norm: { apply<T extends tf.Tensor>(x: T): T }): SequenceNorm {
+  return { apply: (x) => norm.apply(x) };
+}
+
 /**
  * Builds the model with every parameter initialised from `seed`. The config is validated first:
  * an invalid one throws, listing every problem, before any tensor exists.
@@ -62,13 +83,23 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
   const options = resolveMixerOptions(config.mixer, config.mixerOptions);
   const { dModel } = config;
   const style = blockStyleOf(config);
-  const eps = config.layerNormEps ?? spec.layerNormEps ?? LRA_LAYER_NORM_EPS;
+  const ssm = backboneOf(config) === 'ssm';
+  const eps = config.layerNormEps ?? (ssm ? TORCH_NORM_EPS : (spec.layerNormEps ?? LRA_LAYER_NORM_EPS));
   const maxLength = encoderLength(config);
   const store = new ParamStore(seed);
   try {
-    const embed = store.scope('embed');
+    // S4's groups: embedding tables and norms without weight decay, and every bias (a Linear
+    // encoder's weight decays: it is no nn.Embedding). S5's: norms only. LRA's: none.
+    const decay = decayGroupsOf(config);
+    const root: ParamScope = decay === 's4' ? biasesWithoutDecay(store) : store;
+    const embed = decay === 's4' ? withoutDecay(store.scope('embed')) : store.scope('embed');
+    const normScope = decay === 'lra' ? store : withoutDecay(store);
     // Initialisers as LRA: token embedding normal(1.0), CLS zeros, learned positions normal(0.02).
-    const tokenEmbedding = embedding(embed, 'tokens', { vocabSize: config.vocabSize, dim: dModel });
+    // (torch's nn.Embedding, S4's encoder, also draws normal(1.0).)
+    const tokenEmbedding =
+      config.encoder === 'linear'
+        ? valueEncoder(root.scope('embed').scope('values'), dModel, config.tokenValues!)
+        : embedding(embed, 'tokens', { vocabSize: config.vocabSize, dim: dModel });
     const cls = config.pool === 'cls' ? embed.add('cls', [1, 1, dModel], zeros()) : null;
     const learnedPositions =
       config.positions === 'learned' ? embed.add('positions', [maxLength, dModel], normal(0.02)) : null;
@@ -88,6 +119,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
           hasCls: config.pool === 'cls',
           rope: config.positions === 'rope',
           seed,
+          blockStyle: style,
         },
         options,
       );
@@ -98,23 +130,47 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
           build.reversibleBackward ?? 'recompute',
         )
       : null;
+    const ssmOptions = {
+      prenorm: style === 'pre-ln',
+      norm: normKindOf(config),
+      dModel,
+      dropout: config.dropout,
+      normEps: eps,
+      ...(config.batchNormMomentum === undefined ? {} : { normMomentum: config.batchNormMomentum }),
+      ...(config.tieDropout ? { tieDropout: true } : {}),
+      normDecay: decay === 'lra',
+    };
     const blocks: EncoderBlock[] = reversible
       ? []
       : lengths.map((_, layer) => {
           const blockParams: tf.Variable[] = [];
-          const scope = config.recompute === 'block' ? collectingScope(store.scope(`layer${layer}`), blockParams) : store.scope(`layer${layer}`);
-          const block = encoderBlock(scope, createMixer(layer, scope.scope('mixer')), { style, ...blockOptions });
+          const layerScope = root.scope(`layer${layer}`);
+          const scope = config.recompute === 'block' ? collectingScope(layerScope, blockParams) : layerScope;
+          const mixer = createMixer(layer, scope.scope('mixer'));
+          const block = ssm ? ssmBlock(scope, mixer, ssmOptions) : encoderBlock(scope, mixer, { style, ...blockOptions });
           return config.recompute === 'block' ? recomputedBlock(block, blockParams) : block;
         });
-    // Post-LN blocks already end in a LayerNorm.
-    const finalNorm = style === 'pre-ln' ? layerNorm(store, 'encoderNorm', dModel, eps) : null;
+    // Post-norm blocks already end in a norm.
+    const finalNorm: SequenceNorm | null =
+      style !== 'pre-ln'
+        ? null
+        : ssm
+          ? sequenceNorm(ssmOptions.norm, normScope, 'encoderNorm', dModel, eps, config.batchNormMomentum)
+          : lraFinalNorm(layerNorm(store, 'encoderNorm', dModel, eps));
 
     const hidden = config.classifierHidden ?? config.mlpDim;
-    const headScope = store.scope('head');
-    const singleHead = config.pair ? null : classifierHead(headScope, dModel, hidden, config.numClasses);
-    const doubleHead = config.pair
-      ? pairHead(headScope, dModel, hidden, config.numClasses, config.pairInteraction ?? 'concat')
-      : null;
+    const headScope = root.scope('head');
+    const s4Decoder = headKindOf(config) === 's4';
+    const singleHead = config.pair
+      ? null
+      : s4Decoder
+        ? s4Head(headScope, dModel, config.numClasses)
+        : classifierHead(headScope, dModel, hidden, config.numClasses);
+    const doubleHead = !config.pair
+      ? null
+      : s4Decoder
+        ? s4PairHead(headScope, dModel, config.numClasses)
+        : pairHead(headScope, dModel, hidden, config.numClasses, config.pairInteraction ?? 'concat');
 
     /** tokens [B, N] -> pooled [B, D]. */
     const encode = (tokens: tf.Tensor2D, ctx: ForwardContext): tf.Tensor2D => {
@@ -131,7 +187,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
       const n = x.shape[1];
       if (learnedPositions) x = tf.add(x, tf.slice(learnedPositions, [0, 0], [n, dModel]));
       if (fixedPositions) x = tf.add(x, tf.tensor2d(fixedPositions.subarray(0, n * dModel), [n, dModel]));
-      x = dropout(x, config.dropout, ctx);
+      if (!ssm) x = dropout(x, config.dropout, ctx);
 
       let blockMask: tf.Tensor2D | null = mask;
       if (reversible) x = reversible.apply(x, mask, ctx);
@@ -140,7 +196,7 @@ export function createClassifier(config: ClassifierConfig, seed: number, build: 
         // A mixer that shortened the sequence leaves no token-aligned mask behind.
         if (blockMask && x.shape[1] !== blockMask.shape[1]) blockMask = null;
       }
-      if (finalNorm) x = finalNorm.apply(x);
+      if (finalNorm) x = finalNorm.apply(x, blockMask, ctx);
       switch (config.pool) {
         case 'cls':
         case 'first':

@@ -11,5 +11,7 @@ export function collectingScope(scope: ParamScope, into: tf.Variable[]): ParamSc
       return variable;
     },
     scope: (name) => collectingScope(scope.scope(name), into),
+    // State is not differentiated: it is not collected.
+    ...(scope.addState ? { addState: scope.addState.bind(scope) } : {}),
   };
 }

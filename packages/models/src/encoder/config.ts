@@ -3,7 +3,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ParamScope } from '../nn/params.js';
 import { getMixer, isMixerName, mixerNames, resolveMixerOptions, type MixerName } from '../mixers/registry.js';
-import type { BlockStyle, MixerArgs, MixerSpec } from '../mixers/types.js';
+import type { Backbone, BlockStyle, MixerArgs, MixerSpec } from '../mixers/types.js';
+import { sequenceNormKinds, type SequenceNormKind } from './sequence-norm.js';
+import type { TokenValues } from './value-encoder.js';
 
 /**
  * 'cls': a learned CLS token is prepended and read out. 'mean': the mean over real tokens.
@@ -15,6 +17,18 @@ export const poolings: readonly Pooling[] = ['cls', 'mean', 'mean-all', 'first']
 /** 'rope' adds no absolute positions: the mixer rotates queries and keys (MixerArgs.rope). */
 export type PositionEncoding = 'learned' | 'sinusoidal' | 'rope' | 'none';
 export type PairInteraction = 'concat' | 'nli';
+/** 'lra': LRA's classifier_head (Dense, ReLU, Dense; the dual head for pairs). 's4': S4's decoder (s4-head.ts). */
+export type HeadKind = 'lra' | 's4';
+/**
+ * Which of the encoder's own parameters take weight decay (a mixer's opt-outs always stand).
+ * 'lra': all (flax's Adam, and minimal-LRU's groups). 's4': none on biases, norms and embedding
+ * tables (state-spaces/s4's optimizer_param_grouping). 's5': none on norms (lindermanlab/S5 puts
+ * them with the SSM parameters).
+ */
+export type DecayGroups = 'lra' | 's4' | 's5';
+export const decayGroupsKinds: readonly DecayGroups[] = ['lra', 's4', 's5'];
+export const backbones: readonly Backbone[] = ['transformer', 'ssm'];
+export const headKinds: readonly HeadKind[] = ['lra', 's4'];
 
 export interface ClassifierConfig {
   vocabSize: number;
@@ -31,15 +45,46 @@ export interface ClassifierConfig {
   positions: PositionEncoding;
   mixer: MixerName;
   mixerOptions: Record<string, unknown>;
-  /** Default: the block style the mixer's paper uses (its spec), else pre-ln. */
+  /**
+   * Default: the block style the mixer's paper uses (its spec), else pre-ln. In the ssm backbone:
+   * where each block's norm sits (S4's prenorm flag); default pre-ln (S4's model/base.yaml).
+   */
   block?: BlockStyle;
+  /** Default: the mixer's spec (MixerSpec.backbone), else 'transformer'. */
+  backbone?: Backbone;
+  /**
+   * The ssm backbone's normalisation: 'layer' (default) or 'batch' (running statistics; see
+   * nn/batch-norm.ts). The transformer backbone takes only 'layer'.
+   */
+  norm?: SequenceNormKind;
+  /**
+   * Weight of the newest batch in batch norm's running statistics (torch's momentum); default
+   * 0.1, torch's. flax counts the other way: S5's bn_momentum 0.95 is 0.05 here. Needs norm 'batch'.
+   */
+  batchNormMomentum?: number;
+  /** Default: 'lra' in the transformer backbone (which takes no other), 's4' in the ssm backbone. */
+  decayGroups?: DecayGroups;
+  /** The ssm backbone's dropout with one mask per example and channel over the whole length (S4's tie_dropout). Default false. */
+  tieDropout?: boolean;
+  /** Default: 'lra' in the transformer backbone, 's4' in the ssm backbone. */
+  head?: HeadKind;
+  /**
+   * 'embedding' (default): a table of vectors, one per token id. 'linear': the value each id
+   * stands for (`tokenValues`) through one Linear(1 -> dModel), as S4, S5 and Mega encode pixels.
+   */
+  encoder?: 'embedding' | 'linear';
+  /** What each token id stands for; needed by encoder 'linear' (value-encoder.ts). */
+  tokenValues?: TokenValues;
   /** Width of the head's hidden layer; default mlpDim. */
   classifierHidden?: number;
   /** Two documents per example (retrieval): one shared encoder, a head over both. */
   pair?: boolean;
   /** How a pair's two pooled vectors are combined; default 'concat'; unused without pair. */
   pairInteraction?: PairInteraction;
-  /** Default 1e-6 (flax, LRA); FNet uses 1e-12. */
+  /**
+   * Default 1e-6 (flax, LRA); FNet uses 1e-12. The ssm backbone's norms (layer or batch) default
+   * to torch's 1e-5.
+   */
   layerNormEps?: number;
   /**
    * Reversible residual blocks (RevNet, as the Reformer uses them): two streams, activations
@@ -63,11 +108,29 @@ export interface ClassifierConfig {
 const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'vocabSize', 'seqLen', 'numClasses', 'dModel', 'heads', 'layers', 'mlpDim', 'dropout', 'attentionDropout',
   'pool', 'positions', 'mixer', 'mixerOptions', 'block', 'classifierHidden', 'pair', 'pairInteraction',
-  'layerNormEps', 'reversible', 'recompute', 'paddingIds',
+  'layerNormEps', 'reversible', 'recompute', 'paddingIds', 'backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'tokenValues', 'tieDropout', 'decayGroups',
 ]);
 
+export function backboneOf(config: ClassifierConfig): Backbone {
+  return config.backbone ?? getMixer(config.mixer).backbone ?? 'transformer';
+}
+
 export function blockStyleOf(config: ClassifierConfig): BlockStyle {
-  return config.block ?? getMixer(config.mixer).block ?? 'pre-ln';
+  if (config.block) return config.block;
+  // The mixer's paper's block style describes a transformer block; S4's backbone defaults to prenorm.
+  return backboneOf(config) === 'ssm' ? 'pre-ln' : (getMixer(config.mixer).block ?? 'pre-ln');
+}
+
+export function normKindOf(config: ClassifierConfig): SequenceNormKind {
+  return config.norm ?? 'layer';
+}
+
+export function decayGroupsOf(config: ClassifierConfig): DecayGroups {
+  return config.decayGroups ?? (backboneOf(config) === 'ssm' ? 's4' : 'lra');
+}
+
+export function headKindOf(config: ClassifierConfig): HeadKind {
+  return config.head ?? (backboneOf(config) === 'ssm' ? 's4' : 'lra');
 }
 
 /** Length the encoder's mixers see first: the task length plus the CLS token when pooling on it. */
@@ -149,6 +212,34 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
   if (config.layerNormEps !== undefined && !(typeof config.layerNormEps === 'number' && config.layerNormEps > 0)) {
     problems.push(`layerNormEps must be positive, got ${JSON.stringify(config.layerNormEps)}`);
   }
+  if (config.backbone !== undefined && !backbones.includes(config.backbone)) {
+    problems.push(`backbone must be ${backbones.map((b) => `"${b}"`).join(' or ')}, got ${JSON.stringify(config.backbone)}`);
+  }
+  if (config.norm !== undefined && !sequenceNormKinds.includes(config.norm)) {
+    problems.push(`norm must be ${sequenceNormKinds.map((k) => `"${k}"`).join(' or ')}, got ${JSON.stringify(config.norm)}`);
+  }
+  if (config.decayGroups !== undefined && !decayGroupsKinds.includes(config.decayGroups)) {
+    problems.push(`decayGroups must be ${decayGroupsKinds.map((k) => `"${k}"`).join(', ')}, got ${JSON.stringify(config.decayGroups)}`);
+  }
+  if (config.tieDropout !== undefined && typeof config.tieDropout !== 'boolean') {
+    problems.push(`tieDropout must be true or false, got ${JSON.stringify(config.tieDropout)}`);
+  }
+  if (config.batchNormMomentum !== undefined) {
+    const m = config.batchNormMomentum;
+    if (!(typeof m === 'number' && m >= 0 && m <= 1)) problems.push(`batchNormMomentum must be in [0, 1], got ${JSON.stringify(m)}`);
+    else if (config.norm !== 'batch') problems.push(`batchNormMomentum needs norm "batch"`);
+  }
+  if (config.encoder !== undefined && config.encoder !== 'embedding' && config.encoder !== 'linear') {
+    problems.push(`encoder must be "embedding" or "linear", got ${JSON.stringify(config.encoder)}`);
+  } else if (config.encoder === 'linear') {
+    const v = config.tokenValues;
+    if (!v || ![v.offset, v.scale, v.mean, v.std].every((n) => typeof n === 'number' && Number.isFinite(n)) || !(v.std > 0)) {
+      problems.push(`encoder "linear" needs tokenValues {offset, scale, mean, std > 0} (what each token id stands for), got ${JSON.stringify(v)}`);
+    }
+  }
+  if (config.head !== undefined && !headKinds.includes(config.head)) {
+    problems.push(`head must be ${headKinds.map((h) => `"${h}"`).join(' or ')}, got ${JSON.stringify(config.head)}`);
+  }
   if (config.reversible !== undefined && typeof config.reversible !== 'boolean') {
     problems.push(`reversible must be true or false, got ${JSON.stringify(config.reversible)}`);
   }
@@ -178,6 +269,7 @@ export function classifierConfigProblems(config: ClassifierConfig): string[] {
     problems.push(`recompute 'block' has nothing to add to reversible blocks, which already rebuild their activations: choose one`);
   }
   if (config.reversible === true) problems.push(...reversibleProblems(config, spec, options));
+  problems.push(...backboneProblems(config, spec, options));
   // Blocks that see the same length get the same verdict: report it once with their indices.
   const verdicts = new Map<string, number[]>();
   mixerLengths(config, options).forEach((seqLen, layer) => {
@@ -221,6 +313,26 @@ function reversibleProblems(config: ClassifierConfig, spec: MixerSpec<object>, o
       (n, layer) => positiveInteger(n) && spec.outputLength!(n, options, { layer, hasCls: config.pool === 'cls' }) !== n,
     );
     if (shortened >= 0) problems.push(`reversible blocks need a mixer that keeps the length, and mixer ${config.mixer} shortens it (layer ${shortened})`);
+  }
+  return problems;
+}
+
+/** Why this config's backbone cannot be built with its settings. */
+function backboneProblems(config: ClassifierConfig, spec: MixerSpec<object>, options: object): string[] {
+  const problems: string[] = [];
+  if (backboneOf(config) === 'transformer') {
+    if (config.norm === 'batch') problems.push(`norm "batch" needs backbone "ssm" (LRA's transformer blocks use LayerNorm)`);
+    if (config.tieDropout) problems.push(`tieDropout needs backbone "ssm"`);
+    if (config.decayGroups !== undefined && config.decayGroups !== 'lra') problems.push(`decayGroups "${config.decayGroups}" needs backbone "ssm"`);
+    return problems;
+  }
+  if (config.reversible === true) problems.push(`reversible blocks are transformer blocks: backbone "ssm" cannot have them`);
+  if (spec.outputLength) {
+    const lengths = mixerLengths(config, options);
+    const shortened = lengths.findIndex(
+      (n, layer) => positiveInteger(n) && spec.outputLength!(n, options, { layer, hasCls: config.pool === 'cls' }) !== n,
+    );
+    if (shortened >= 0) problems.push(`backbone "ssm" needs a mixer that keeps the length, and mixer ${config.mixer} shortens it (layer ${shortened})`);
   }
   return problems;
 }

@@ -22,7 +22,8 @@ function componentOf(name: string): string {
 function kindOf(component: string): ComponentKind {
   if (component.startsWith('embed/')) return 'embedding';
   if (component.startsWith('head/')) return 'head';
-  if (component.endsWith('Norm')) return 'norm';
+  // "layer0/mixerNorm", "encoderNorm"; the ssm backbone's "layer0/norm".
+  if (component.endsWith('Norm') || component.endsWith('/norm')) return 'norm';
   if (component.endsWith('/feedForward')) return 'feedForward';
   return 'mixer';
 }

@@ -7,3 +7,4 @@ export { paddingMask } from './padding-mask.js';
 export { classifierHead, pairHead, type Head, type PairHead } from './head.js';
 export { reversibleBlock, type ReversibleBlock, type ReversibleBlockOptions } from './reversible-block.js';
 export { reversibleStack, type ReversibleBackward, type ReversibleStack } from './reversible-stack.js';
+export { valueEncoder, type TokenValues, type ValueEncoder } from './value-encoder.js';

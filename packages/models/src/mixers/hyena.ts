@@ -11,8 +11,12 @@
 // fixed. Initialisation follows torch's defaults (U(+-1/sqrt(fanIn)) for Linear and Conv1d), as
 // the reference never overrides them: the sine MLP's behaviour depends on it.
 //
-// Causal: position t only sees positions <= t, so trailing padding never reaches a real token;
-// padded positions are also zeroed before both convolutions, so padding anywhere is harmless.
+// Causal by default: position t only sees positions <= t, so trailing padding never reaches a real
+// token; padded positions are also zeroed before both convolutions, so padding anywhere is harmless.
+// Option bidirectional (LRA is not causal): the implicit filter gives 2D channels, the first D a
+// causal filter as before, the last D one over strictly later positions, in s4's two-kernel layout
+// pad(h0, (0, N)) + pad(flip(h1), (N, 0)) (safari's Hyena has no two-sided variant; s4d.ts and
+// long-conv.ts use the same layout). The short depthwise convolution stays causal.
 // A CLS token in front would read only itself: by default it is moved behind the tokens while
 // the operator runs (option clsPosition), so a CLS-pooled classifier sees the whole sequence.
 import * as tf from '@tensorflow/tfjs';
@@ -20,8 +24,9 @@ import type { ForwardContext } from '../nn/context.js';
 import { dense, type Dense } from '../nn/dense.js';
 import { constant, normal, uniform, type Initializer } from '../nn/initializers.js';
 import type { ParamScope } from '../nn/params.js';
-import { fftconv } from '../spectral/index.js';
+import { fftconv, toeplitzMatvec } from '../spectral/index.js';
 import type { MixerInspection } from '../analysis/inspection.js';
+import { withClsLast } from './cls-last.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
 export interface HyenaOptions {
@@ -37,6 +42,8 @@ export interface HyenaOptions {
    * leaves it in front, where a causal operator gives it nothing but itself to read.
    */
   clsPosition: 'last' | 'first';
+  /** The long filter reaches later positions too (a second filter from the same MLP); default false: causal. */
+  bidirectional: boolean;
 }
 
 const SHORT_KERNEL = 3;
@@ -101,7 +108,8 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
   const width = options.filterWidth;
   const filterLayers: Dense[] = [linear(noDecay, 'input', 3, width)];
   for (let i = 0; i < options.filterInnerLayers; i++) filterLayers.push(linear(noDecay, `inner${i}`, width, width));
-  const filterOutput = linear(noDecay, 'output', width, dModel, false);
+  const filterSets = options.bidirectional ? 2 : 1;
+  const filterOutput = linear(noDecay, 'output', width, filterSets * dModel, false);
   // One frequency vector shared by every Sin of the MLP (the reference reuses one Sin module).
   const frequency = noDecay.add('frequency', [width], constant(options.sineFrequency));
   // The reference's per-channel skip term D (its HyenaFilter.bias): randn, with weight decay.
@@ -109,12 +117,26 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
   const outProj = linear(p, 'outProj', dModel, dModel);
   const tables = hyenaFilterTables(seqLen, dModel);
 
-  /** The long filter for the first `length` positions, [D, length]. */
+  /** The long filters for the first `length` positions, [sets * D, length] (the causal one first). */
   const longFilter = (length: number): tf.Tensor2D => {
     let h: tf.Tensor = tf.tensor2d(tables.z.subarray(0, length * 3), [length, 3]);
     for (const layer of filterLayers) h = tf.sin(tf.mul(layer.apply(h), frequency));
-    h = tf.mul(filterOutput.apply(h), tf.tensor2d(tables.decay.subarray(0, length * dModel), [length, dModel]));
+    // Each set of D channels decays as the causal one does.
+    const decay = tf.tensor2d(tables.decay.subarray(0, length * dModel), [length, dModel]);
+    h = tf.mul(filterOutput.apply(h), filterSets === 1 ? decay : tf.concat([decay, decay], 1));
     return tf.transpose(h) as tf.Tensor2D;
+  };
+
+  /** The long convolution of u [B, D, N]: causal, or two-sided (s4's layout). Call inside tf.tidy. */
+  const longConvolution = (u: tf.Tensor3D): tf.Tensor3D => {
+    const length = u.shape[2];
+    const filters = longFilter(length);
+    if (!options.bidirectional) return fftconv(u, filters) as tf.Tensor3D;
+    // Coefficients by offset j - i: the causal filter at j - i = -m, the backward one's entry
+    // m - 1 at +m.
+    const parts = [tf.reverse(tf.slice(filters, [0, 0], [dModel, length]), -1)];
+    if (length > 1) parts.push(tf.slice(filters, [dModel, 0], [dModel, length - 1]));
+    return toeplitzMatvec(tf.concat(parts, 1), u) as tf.Tensor3D;
   };
 
   /** The operator on x [B, N, D] in its own order. */
@@ -140,23 +162,12 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
       const [x0, x1, v] = tf.split(short, 3, 2) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
       // Channels first for the convolution along tokens: [B, D, N].
       const gated = tf.transpose(masked(tf.mul(v, x1)), [0, 2, 1]);
-      const long = tf.add(fftconv(gated, longFilter(length)), tf.mul(gated, tf.reshape(skip, [dModel, 1])));
+      const long = tf.add(longConvolution(gated as tf.Tensor3D), tf.mul(gated, tf.reshape(skip, [dModel, 1])));
       return outProj.apply(tf.mul(tf.transpose(long, [0, 2, 1]), x0)) as tf.Tensor3D;
     });
   };
 
   const clsLast = (args.hasCls ?? false) && options.clsPosition === 'last';
-  /** Moves position 0 to the end (toEnd) or the last position to the front. */
-  const rotate = <T extends tf.Tensor>(t: T, toEnd: boolean): T => {
-    const length = t.shape[1]!;
-    if (length < 2) return t;
-    const cut = toEnd ? 1 : length - 1;
-    const begin = new Array<number>(t.rank).fill(0);
-    const head = tf.slice(t, begin, [-1, cut]);
-    const tail = tf.slice(t, [0, cut, ...begin.slice(2)], [-1, length - cut]);
-    return tf.concat([tail, head], 1) as T;
-  };
-
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, _ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
@@ -165,19 +176,25 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
         throw new Error(`hyena: mask shape [${mask.shape}] does not match input [${batch}, ${length}]`);
       }
       if (!clsLast) return operator(x, mask);
-      return tf.tidy(() => rotate(operator(rotate(x, true), mask ? rotate(mask, true) : null), false));
+      return withClsLast(operator, x, mask);
     },
     inspect(x: tf.Tensor3D): MixerInspection {
       const length = x.shape[1];
-      // The long convolution's impulse response: the implicit filter h plus the skip term at lag 0.
+      // The long convolution's impulse response by offset i - j: the implicit filter h plus the
+      // skip term at lag 0 and, two-sided, the backward filter at offsets < 0 (-m takes entry m - 1).
       const response = tf.tidy(() => {
         const lag0 = tf.concat([tf.ones([1, 1]), tf.zeros([1, length - 1])], 1);
-        return tf.add(longFilter(length), tf.mul(tf.reshape(skip, [dModel, 1]), lag0));
+        const filters = longFilter(length);
+        const causal = tf.add(tf.slice(filters, [0, 0], [dModel, length]), tf.mul(tf.reshape(skip, [dModel, 1]), lag0));
+        if (!options.bidirectional || length < 2) return causal;
+        return tf.concat([tf.reverse(tf.slice(filters, [dModel, 0], [dModel, length - 1]), -1), causal], 1);
       });
       const values = response.dataSync() as Float32Array;
+      const span = response.shape[1]!;
       response.dispose();
+      const name = options.bidirectional ? 'long filter h + skip (two-sided)' : 'long filter h + skip (causal)';
       return {
-        impulseResponses: [{ name: 'long filter h + skip (causal)', channels: dModel, firstOffset: 0, length, values }],
+        impulseResponses: [{ name, channels: dModel, firstOffset: -(span - length), length: span, values }],
       };
     },
   };
@@ -190,7 +207,7 @@ export const hyena: MixerSpec<HyenaOptions> = {
     'Poli, Massaroli, Nguyen, Fu, Dao, Baccus, Bengio, Ermon, Re, "Hyena Hierarchy: Towards Larger ' +
     'Convolutional Language Models", ICML 2023',
   kind: 'convolution',
-  defaults: { filterWidth: 64, filterInnerLayers: 2, sineFrequency: 1, clsPosition: 'last' },
+  defaults: { filterWidth: 64, filterInnerLayers: 2, sineFrequency: 1, clsPosition: 'last', bidirectional: false },
   choices: { clsPosition: ['last', 'first'] },
   create: createHyena,
   validate(_args, options) {

@@ -21,6 +21,11 @@ export { fftnet, fftnetActivation, frequencyMaskValues, type FftnetOptions, type
 export { fourierTransformer, dctShorten, keptCoefficients, type FourierTransformerOptions } from './fourier-transformer.js';
 export { hyena, hyenaFilterTables, type HyenaOptions } from './hyena.js';
 export { gmlp, type GmlpOptions } from './gmlp.js';
+export { mega, type MegaOptions } from './mega.js';
+export { megaEma, megaEmaKernel, megaEmaConvolution, type MegaEmaParams } from './mega-ema.js';
+export { megaAttention, laplace, type MegaAttentionActivation } from './mega-attention.js';
+export { longConv, type LongConvOptions } from './long-conv.js';
+export { movingAverage, squash } from './long-conv-kernel.js';
 export { local, localRadius, type LocalOptions } from './local.js';
 export { linformer, linformerRows, type LinformerOptions } from './linformer.js';
 export { kernelizedRpe, kernelizedRpeHeads, orthogonalFeatures, positiveFeatures, type KernelizedRpeOptions } from './kernelized-rpe.js';

@@ -27,6 +27,12 @@ export interface MixerArgs {
   seed?: number;
   /** Whether position 0 is the encoder's CLS token (pool 'cls'); default false. */
   hasCls?: boolean;
+  /**
+   * The style of the block around the mixer, for a mixer that owns its residual and normalises
+   * where its block style says (Mega: pre-norm LN inside, or post-norm LN after). Absent in
+   * tests that build a mixer alone: the mixer's spec's block style then.
+   */
+  blockStyle?: BlockStyle;
 }
 
 export interface Mixer {
@@ -76,6 +82,11 @@ export interface BlockRecipe {
    * x + FF(LN(mix(LN(x)))) (GFNet's Block). Pre-LN blocks only. Default true.
    */
   mixerResidual?: boolean;
+  /**
+   * The feed-forward half's norm: 'scale' for fairseq's ScaleNorm (one scalar, Mega's norm_type
+   * 'scalenorm'), with the block's eps. Default 'layer' (LayerNorm).
+   */
+  feedForwardNorm?: 'layer' | 'scale';
   /** The feed-forward's parameters and dropout, where they are not LRA's MlpBlock's. */
   feedForward?: {
     kernelInit?: Initializer;
@@ -84,6 +95,8 @@ export interface BlockRecipe {
     outputBiasInit?: Initializer;
     /** false: dropout only after the output Dense, none after the activation (FNet). Default true. */
     hiddenDropout?: boolean;
+    /** The hidden activation; default 'gelu' (LRA's MlpBlock); Mega's is 'silu'. */
+    activation?: 'gelu' | 'silu';
   };
 }
 
@@ -95,6 +108,12 @@ export interface OutputLengthContext {
 
 export type MixerKind = 'attention' | 'spectral' | 'convolution' | 'state-space' | 'mlp';
 export type BlockStyle = 'pre-ln' | 'post-ln';
+/**
+ * 'transformer': LRA's encoder (blocks of mixer and feed-forward, LRA's head). 'ssm': the
+ * backbone state-spaces/s4 trains its LRA models with (residual blocks around the mixer alone,
+ * layer or batch norm, no feed-forward, S4's decoder); see encoder/ssm-block.ts.
+ */
+export type Backbone = 'transformer' | 'ssm';
 
 export interface MixerSpec<O extends object> {
   name: string;
@@ -110,6 +129,8 @@ export interface MixerSpec<O extends object> {
   choices?: { readonly [K in keyof O]?: readonly O[K][] };
   /** The block style its paper uses; default pre-ln. */
   block?: BlockStyle;
+  /** The backbone its authors train it in, when a config names none; default 'transformer'. */
+  backbone?: Backbone;
   /** LayerNorm eps its paper uses (FNet: 1e-12), when the config sets none; default 1e-6. */
   layerNormEps?: number;
   /** Whether it can take rotary positions (MixerArgs.rope); the encoder refuses 'rope' otherwise. */

@@ -24,6 +24,19 @@ export interface ForwardContext {
    * with it: an observer that keeps them must clone them under tf.keep and dispose them itself.
    */
   readonly observeMixer?: (mixer: Mixer, input: tf.Tensor3D, mask: tf.Tensor2D | null) => void;
+  /**
+   * Where a training pass leaves the updates of non-trained state (batch norm's running
+   * statistics) instead of applying them: the training step applies them once, after the
+   * optimiser's update. Absent (evaluation, the memory planner's trial pass, a recomputation
+   * replaying a block): the state is left as it is.
+   */
+  readonly stateUpdates?: StateUpdate[];
+}
+
+/** A pending change of non-trained state; it holds its own tensors until applied or disposed. */
+export interface StateUpdate {
+  apply(): void;
+  dispose(): void;
 }
 
 /** Examples offset .. offset + count - 1 of a batch; every random draw is shared by all slices of one step. */

@@ -18,6 +18,8 @@ export interface FeedForwardOptions {
   outputBiasInit?: Initializer;
   /** Dropout after the activation too (LRA's MlpBlock); false: only after the output Dense (FNet). Default true. */
   hiddenDropout?: boolean;
+  /** The hidden activation: 'gelu' (LRA's MlpBlock, default) or 'silu' (Mega's feed-forward network). */
+  activation?: 'gelu' | 'silu';
 }
 
 export interface FeedForward {
@@ -26,7 +28,8 @@ export interface FeedForward {
 
 /**
  * LRA's MlpBlock: Dense(mlpDim) -> GELU -> dropout -> Dense(dModel) -> dropout. With
- * hiddenDropout false, FNet's: Dense(mlpDim) -> GELU -> Dense(dModel) -> dropout.
+ * hiddenDropout false, FNet's: Dense(mlpDim) -> GELU -> Dense(dModel) -> dropout. With activation
+ * 'silu', Mega's NormalizedFeedForwardNetwork's activation.
  */
 export function feedForward(params: ParamScope, name: string, options: FeedForwardOptions): FeedForward {
   const scope = params.scope(name);
@@ -41,7 +44,8 @@ export function feedForward(params: ParamScope, name: string, options: FeedForwa
   return {
     apply(x: tf.Tensor3D, ctx: ForwardContext): tf.Tensor3D {
       return tf.tidy(() => {
-        const activated = gelu(expand.apply(x));
+        const expanded = expand.apply(x);
+        const activated = options.activation === 'silu' ? (tf.mul(expanded, tf.sigmoid(expanded)) as tf.Tensor3D) : gelu(expanded);
         const hidden = options.hiddenDropout === false ? activated : dropout(activated, options.dropout, ctx);
         return dropout(contract.apply(hidden), options.dropout, ctx);
       });

@@ -10,3 +10,4 @@ export * from './embedding.js';
 export * from './feed-forward.js';
 export * from './positions.js';
 export * from './rotary.js';
+export * from './batch-norm.js';

@@ -29,12 +29,27 @@ export interface Param {
 
 export type ParamSnapshot = Record<string, { shape: number[]; values: Float32Array }>;
 
+/**
+ * A value a layer keeps between steps that training does not differentiate (batch norm's running
+ * mean and variance): the optimiser never sees it, but snapshots and checkpoints carry it.
+ */
+export interface StateEntry {
+  readonly name: string;
+  readonly variable: tf.Variable;
+}
+
 /** Where layers create their parameters: a store, or a view of it that prefixes names. */
 export interface ParamScope {
   /** The prefix this view adds ("" for the store itself, else "layer0/mixer/"). */
   readonly prefix: string;
   add(name: string, shape: readonly number[], init: Initializer, options?: ParamOptions): tf.Variable;
   scope(name: string): ParamScope;
+  /**
+   * Adds non-trained state (see StateEntry) in the same name space as the parameters. Optional:
+   * views that only forward parameters (a mixer's decay rules) may leave it out, and a layer that
+   * needs state refuses such a scope.
+   */
+  addState?(name: string, shape: readonly number[], init: Initializer): tf.Variable;
 }
 
 const NAME_PART = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
@@ -66,11 +81,17 @@ class ScopedView implements ParamScope {
     checkName(name);
     return new ScopedView(this.store, `${this.prefix}${name}/`);
   }
+
+  addState(name: string, shape: readonly number[], init: Initializer): tf.Variable {
+    checkName(name);
+    return this.store.addState(this.prefix + name, shape, init);
+  }
 }
 
 export class ParamStore implements ParamScope {
   readonly prefix = '';
   private readonly params = new Map<string, Param>();
+  private readonly state = new Map<string, StateEntry>();
   private disposed = false;
 
   constructor(readonly seed: number) {
@@ -79,8 +100,22 @@ export class ParamStore implements ParamScope {
 
   add(name: string, shape: readonly number[], init: Initializer, options: ParamOptions = {}): tf.Variable {
     if (this.disposed) throw new Error(`cannot add parameter "${name}": the store was disposed`);
+    const variable = this.newVariable(name, shape, init, true);
+    this.params.set(name, { name, variable, decay: options.decay ?? true, ...(options.lr !== undefined ? { lr: options.lr } : {}) });
+    return variable;
+  }
+
+  /** Non-trained state (StateEntry): in snapshots, not in variables() or count(). */
+  addState(name: string, shape: readonly number[], init: Initializer): tf.Variable {
+    if (this.disposed) throw new Error(`cannot add state "${name}": the store was disposed`);
+    const variable = this.newVariable(name, shape, init, false);
+    this.state.set(name, { name, variable });
+    return variable;
+  }
+
+  private newVariable(name: string, shape: readonly number[], init: Initializer, trainable: boolean): tf.Variable {
     checkName(name);
-    if (this.params.has(name)) throw new Error(`parameter "${name}" already exists`);
+    if (this.params.has(name) || this.state.has(name)) throw new Error(`parameter "${name}" already exists`);
     if (!shape.every((n) => Number.isInteger(n) && n > 0)) {
       throw new Error(`parameter "${name}": shape ${formatShape(shape)} must hold positive integers`);
     }
@@ -91,9 +126,8 @@ export class ParamStore implements ParamScope {
     }
     const initial = tf.tensor(values, [...shape], 'float32');
     // No tfjs name: tfjs names are global, and two stores may hold the same parameter names.
-    const variable = tf.variable(initial, true);
+    const variable = tf.variable(initial, trainable);
     initial.dispose();
-    this.params.set(name, { name, variable, decay: options.decay ?? true, ...(options.lr !== undefined ? { lr: options.lr } : {}) });
     return variable;
   }
 
@@ -108,9 +142,14 @@ export class ParamStore implements ParamScope {
     return param.variable;
   }
 
-  /** In the order they were added. */
+  /** The trained parameters, in the order they were added. */
   variables(): Param[] {
     return [...this.params.values()];
+  }
+
+  /** The non-trained state, in the order it was added. */
+  states(): StateEntry[] {
+    return [...this.state.values()];
   }
 
   /** Number of scalar values over all parameters. */
@@ -120,9 +159,10 @@ export class ParamStore implements ParamScope {
     return total;
   }
 
+  /** Parameters and state by name. */
   snapshot(): ParamSnapshot {
     const out: ParamSnapshot = {};
-    for (const { name, variable } of this.params.values()) {
+    for (const { name, variable } of this.entries()) {
       // dataSync may hand out the backend's own buffer (cpu): copy it.
       out[name] = { shape: [...variable.shape], values: new Float32Array(variable.dataSync()) };
     }
@@ -132,11 +172,12 @@ export class ParamStore implements ParamScope {
   /** Sets every parameter to the snapshot's values; checks everything before changing anything. */
   restore(snapshot: ParamSnapshot): void {
     const problems: string[] = [];
-    for (const name of this.params.keys()) {
+    const all = new Map(this.entries().map((e) => [e.name, e]));
+    for (const name of all.keys()) {
       if (!(name in snapshot)) problems.push(`missing parameter "${name}"`);
     }
     for (const [name, entry] of Object.entries(snapshot)) {
-      const param = this.params.get(name);
+      const param = all.get(name);
       if (!param) {
         problems.push(`unexpected parameter "${name}" (not in this model)`);
         continue;
@@ -152,16 +193,21 @@ export class ParamStore implements ParamScope {
     }
     if (problems.length > 0) throw new Error(`cannot restore parameters: ${problems.join('; ')}`);
     for (const [name, entry] of Object.entries(snapshot)) {
-      const param = this.params.get(name)!;
+      const param = all.get(name)!;
       const value = tf.tensor(entry.values, entry.shape, 'float32');
       param.variable.assign(value);
       value.dispose();
     }
   }
 
+  private entries(): Array<{ name: string; variable: tf.Variable }> {
+    return [...this.params.values(), ...this.state.values()];
+  }
+
   dispose(): void {
-    for (const { variable } of this.params.values()) variable.dispose();
+    for (const { variable } of this.entries()) variable.dispose();
     this.params.clear();
+    this.state.clear();
     this.disposed = true;
   }
 }

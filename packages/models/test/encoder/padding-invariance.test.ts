@@ -76,6 +76,10 @@ const VARIANTS: readonly Variant[] = [
     mixesPadding: "LRA's Synthesizer without the dot product applies no padding mask",
   },
   { mixer: 's4d', mixerOptions: { impl: 'reference' } },
+  // Chunked attention (a ragged tail padded inside the mixer) with the laplace function.
+  { mixer: 'mega', mixerOptions: { chunkSize: 5, attentionActivation: 'laplace', relativePositions: 'rotary' } },
+  { mixer: 'long-conv', mixerOptions: { bidirectional: true, smoothingWindow: 3 } },
+  { mixer: 'hyena', mixerOptions: { bidirectional: true } },
   {
     mixer: 'fourier-transformer',
     mixerOptions: { impl: 'reference' },

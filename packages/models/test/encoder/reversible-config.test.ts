@@ -43,6 +43,9 @@ describe('reversible config', () => {
       'invalid classifier config: reversible blocks need a mixer that leaves the residual to the block, and this mixer owns its residual',
     );
     expect(tf.memory().numTensors).toBe(before);
+    // Mega's layer holds its residual in either block style.
+    expect(() => createClassifier(tinyConfig({ reversible: true, mixer: 'mega', block: 'pre-ln' }), 1)).toThrow('this mixer owns its residual');
+    expect(tf.memory().numTensors).toBe(before);
     const other = createClassifier(tinyConfig({ reversible: true, mixer: 'fftnet', mixerOptions: { variant: 'gelu-dcb3104' } }), 1);
     other.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -10,8 +10,8 @@ import { trainingContext } from '../../src/nn/context.js';
 import { paddedTokens, tinyConfig } from './fixtures.js';
 
 // Without a reversible form: post-LN (fnet), shortening (fourier-transformer), owns its residual
-// (fftnet's default variant); each has its own test in reversible-config.test.ts.
-const REFUSED: ReadonlySet<MixerName> = new Set(['fnet', 'fourier-transformer']);
+// (fftnet's default variant, mega); each has its own test in reversible-config.test.ts.
+const REFUSED: ReadonlySet<MixerName> = new Set(['fnet', 'fourier-transformer', 'mega']);
 const OPTIONS: Partial<Record<MixerName, Record<string, unknown>>> = {
   fftnet: { variant: 'gelu-dcb3104' },
   nystromformer: { landmarks: 4 },

@@ -53,11 +53,13 @@ function reference(
   for (let l = 0; l < options.filterInnerLayers; l++) {
     h = sine(denseLayer(h, n, p(`filter/inner${l}/kernel`), width, width, p(`filter/inner${l}/bias`)));
   }
-  const k = denseLayer(h, n, p('filter/output/kernel'), width, D);
+  // Two-sided: 2D filters, the last D over later positions, each decaying as its causal twin.
+  const filters = options.bidirectional ? 2 * D : D;
+  const k = denseLayer(h, n, p('filter/output/kernel'), width, filters);
   const slow = Math.log(1e-2) / 1.5;
   const fast = Math.log(1e-2) / 0.3;
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < D; c++) k[i * D + c]! *= Math.exp(-t(i) * Math.abs(slow + ((fast - slow) * c) / (D - 1)));
+    for (let c = 0; c < filters; c++) k[i * filters + c]! *= Math.exp(-t(i) * Math.abs(slow + ((fast - slow) * (c % D)) / (D - 1)));
   }
 
   const out = new Float64Array(B * n * D);
@@ -80,8 +82,12 @@ function reference(
     const gatedOut = new Float64Array(n * D);
     for (let c = 0; c < D; c++) {
       const v = Float64Array.from({ length: n }, (_, i) => s[i * inner + 2 * D + c]! * s[i * inner + D + c]! * real(i));
-      const kc = Float64Array.from({ length: n }, (_, i) => k[i * D + c]!);
+      const kc = Float64Array.from({ length: n }, (_, i) => k[i * filters + c]!);
       const long = causalConvolution(v, kc);
+      if (options.bidirectional) {
+        // sum over s > t of h1[s - t - 1] v[s], written out.
+        for (let i = 0; i < n; i++) for (let s = i + 1; s < n; s++) long[i]! += k[(s - i - 1) * filters + D + c]! * v[s]!;
+      }
       for (let i = 0; i < n; i++) gatedOut[i * D + c] = (long[i]! + p('filter/skip')[c]! * v[i]!) * s[i * inner + c]!;
     }
     out.set(denseLayer(gatedOut, n, p('outProj/kernel'), D, D, p('outProj/bias')), b * n * D);
@@ -167,6 +173,26 @@ describe('hyena', () => {
     last.store.dispose();
   });
 
+  it('two-sided (bidirectional): position 0 depends on later positions, and the FFT path equals direct convolution', async () => {
+    await selectBackend('wasm');
+    const n = 8;
+    const { store, mixer, options } = build({ bidirectional: true, clsPosition: 'first' }, n);
+    const values = seededUniform('hyena-two-sided', B * n * D, -1.5, 1.5);
+    const mask = Float64Array.from({ length: B * n }, (_, i) => (i === n + 2 || i === 2 * n - 1 ? 0 : 1));
+    expect(maxAbsDiff(run(mixer, values, mask, n), reference(values, mask, readParams(store), options, n, n))).toBeLessThan(5e-5);
+    // A change at later positions reaches position 0; in the causal operator it does not.
+    const later = Float64Array.from(values, (v, i) => (Math.floor(i / D) % n > 0 ? v + 1 : v));
+    const first = (y: Float32Array) => y.filter((_, i) => Math.floor(i / D) % n === 0);
+    expect(maxAbsDiff(first(run(mixer, later, null, n)), first(run(mixer, values, null, n)))).toBeGreaterThan(1e-3);
+    const causal = build({ clsPosition: 'first' }, n);
+    expect(maxAbsDiff(first(run(causal.mixer, later, null, n)), first(run(causal.mixer, values, null, n)))).toBeLessThan(1e-6);
+    causal.store.dispose();
+    expect(store.get('mixer/filter/output/kernel').shape).toEqual([8, 2 * D]);
+    const view = mixer.inspect!(tf.zeros([1, n, D]), null, inferenceContext()).impulseResponses![0]!;
+    expect([view.firstOffset, view.length]).toEqual([-(n - 1), 2 * n - 1]);
+    store.dispose();
+  });
+
   it('takes any length up to the one it was built for (odd and LRA lengths); a shorter input uses the filter prefix', async () => {
     await selectBackend('wasm');
     for (const n of [1, 2, 1025, 2001, 4001]) {
@@ -209,28 +235,30 @@ describe('hyena', () => {
     expect(hyena.validate!(args, { ...hyena.defaults, filterWidth: 0 })).toBe('filterWidth must be a positive integer, got 0');
   });
 
-  it('has gradients for the input and every parameter that match finite differences', async () => {
-    await selectBackend('wasm');
-    const n = 6;
-    const { store, mixer, options } = build({ filterWidth: 5 }, n);
-    const values = seededUniform('hyena-g', B * n * D);
-    const weights = seededUniform('hyena-w', B * n * D);
-    const mask = Float64Array.from({ length: B * n }, (_, i) => (i === n - 1 ? 0 : 1));
-    const lossOf = (y: Float64Array) => y.reduce((s, v, i) => s + v * weights[i]!, 0);
-    const w = tf.tensor3d(Float32Array.from(weights), [B, n, D]);
-    const x = tf.tensor3d(Float32Array.from(values), [B, n, D]);
-    const m = tf.tensor2d(Float32Array.from(mask), [B, n]);
-    const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(mixer.apply(input as tf.Tensor3D, m, inferenceContext()), w));
-    assertGradcheck(loss, [x], { reference: (xs) => lossOf(reference(xs, mask, readParams(store), options, n, n)), atol: 2e-4 });
-    const checked = expectParamGradients(store, () => loss(x), (params) => lossOf(reference(values, mask, params, options, n, n)), {
-      atol: 2e-4,
-      rtol: 3e-3,
+  for (const bidirectional of [false, true]) {
+    it(`has gradients for the input and every parameter that match finite differences (${bidirectional ? 'two-sided' : 'causal'})`, async () => {
+      await selectBackend('wasm');
+      const n = 6;
+      const { store, mixer, options } = build({ filterWidth: 5, bidirectional }, n);
+      const values = seededUniform('hyena-g', B * n * D);
+      const weights = seededUniform('hyena-w', B * n * D);
+      const mask = Float64Array.from({ length: B * n }, (_, i) => (i === n - 1 ? 0 : 1));
+      const lossOf = (y: Float64Array) => y.reduce((s, v, i) => s + v * weights[i]!, 0);
+      const w = tf.tensor3d(Float32Array.from(weights), [B, n, D]);
+      const x = tf.tensor3d(Float32Array.from(values), [B, n, D]);
+      const m = tf.tensor2d(Float32Array.from(mask), [B, n]);
+      const loss = (input: tf.Tensor): tf.Scalar => tf.sum(tf.mul(mixer.apply(input as tf.Tensor3D, m, inferenceContext()), w));
+      assertGradcheck(loss, [x], { reference: (xs) => lossOf(reference(xs, mask, readParams(store), options, n, n)), atol: 2e-4 });
+      const checked = expectParamGradients(store, () => loss(x), (params) => lossOf(reference(values, mask, params, options, n, n)), {
+        atol: 2e-4,
+        rtol: 3e-3,
+      });
+      expect(checked.length).toBe(store.variables().length);
+      expect(checked.length).toBe(15);
+      tf.dispose([w, x, m]);
+      store.dispose();
     });
-    expect(checked.length).toBe(store.variables().length);
-    expect(checked.length).toBe(15);
-    tf.dispose([w, x, m]);
-    store.dispose();
-  });
+  }
 
   it('trains: a few dozen steps lower the loss (mean or CLS pooled), without leaking tensors', async () => {
     await selectBackend('wasm');

@@ -6,6 +6,7 @@ import { checkCommand } from './commands/check.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { dataCommand } from './commands/data.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { mixersCommand } from './commands/mixers.js';
 import { reportCommand } from './commands/report.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -30,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`lra: error: ${usageMessage(msg)}\n${helpHint(argv)}\n`);
       process.exit(1);
     });
-  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, dashboardCommand]) cli = add(cli);
+  for (const add of [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, exportCommand, dashboardCommand]) cli = add(cli);
   await cli.parseAsync();
 }
 

@@ -75,6 +75,8 @@ export function resolveConfig(req: ResolveRequest): ResolvedConfig {
     throw new ConfigError(c.task !== req.task ? 'task' : 'mixer', 'is chosen with --task/--mixer, not inside a config');
   // false is the absence of the option: one config, one hash, one run name, whichever way it was said.
   if (c.model?.reversible === false) delete c.model.reversible;
+  if (c.model?.tieDropout === false) delete c.model.tieDropout;
+  for (const key of ['backbone', 'norm', 'head', 'batchNormMomentum', 'encoder', 'inputMean', 'inputStd', 'decayGroups'] as const) if (c.model?.[key] === null) delete c.model[key];
   if (c.data?.zeroIsPadding === false) delete c.data.zeroIsPadding;
   if (!c.out) {
     c.out = defaultRunDir({ task: c.task, mixer: c.mixer, preset: c.preset, seed: c.seed, configFile: req.configFile, baseline, resolved: c });
@@ -94,6 +96,10 @@ function checkConsistency(c: ExperimentConfig): void {
     );
   if (c.data.zeroIsPadding && getTask(c.task).zeroValueId === undefined)
     throw new ConfigError('data.zeroIsPadding', `task ${c.task} has no token for the value 0 (only image tasks do: image, pathfinder, pathx)`);
+  if (c.model.encoder === 'linear' && getTask(c.task).zeroValueId === undefined)
+    throw new ConfigError('model.encoder', `"linear" reads pixel values: task ${c.task} has none (only image tasks do: image, pathfinder, pathx)`);
+  if ((c.model.inputMean !== undefined || c.model.inputStd !== undefined) && c.model.encoder !== 'linear')
+    throw new ConfigError(c.model.inputMean !== undefined ? 'model.inputMean' : 'model.inputStd', 'normalises the values of model.encoder "linear", which is not set');
   if (c.model.dModel % c.model.heads !== 0)
     throw new ConfigError('model.heads', `must divide model.dModel (${c.model.dModel} / ${c.model.heads} is not whole)`);
   if (c.train.warmup > 0 && c.train.schedule === 'constant' && c.train.warmup > c.train.steps)

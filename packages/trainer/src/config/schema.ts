@@ -60,12 +60,23 @@ export const configSchema = {
     reversible: { type: 'boolean', optional: true },
     // 'block': each block's activations are recomputed in the backward pass. Absent means 'none'.
     recompute: { type: 'enum', values: ['none', 'block'], optional: true },
+    // The backbone, its norm and its head; absent or null means the mixer's and backbone's defaults.
+    backbone: { type: 'enum', values: ['transformer', 'ssm'], nullable: true, optional: true },
+    norm: { type: 'enum', values: ['layer', 'batch'], nullable: true, optional: true },
+    batchNormMomentum: { type: 'number', min: 0, max: 1, nullable: true, optional: true },
+    tieDropout: { type: 'boolean', optional: true },
+    decayGroups: { type: 'enum', values: ['lra', 's4', 's5'], nullable: true, optional: true },
+    head: { type: 'enum', values: ['lra', 's4'], nullable: true, optional: true },
+    // 'linear': pixel values through one Linear (image tasks), with their normalisation.
+    encoder: { type: 'enum', values: ['embedding', 'linear'], nullable: true, optional: true },
+    inputMean: { type: 'number', nullable: true, optional: true },
+    inputStd: { type: 'number', min: 1e-12, nullable: true, optional: true },
   },
   train: {
     batchSize: { type: 'integer', min: 1 },
     steps: { type: 'integer', min: 1 },
     lr: { type: 'number', min: 0 },
-    schedule: { type: 'enum', values: ['rsqrt', 'cosine', 'constant'] },
+    schedule: { type: 'enum', values: ['rsqrt', 'cosine', 'linear', 'constant'] },
     warmup: { type: 'integer', min: 0 },
     weightDecay: { type: 'number', min: 0 },
     beta1: { type: 'number', min: 0, max: 1 },

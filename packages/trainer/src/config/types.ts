@@ -1,6 +1,6 @@
 /** The fully resolved experiment configuration: what `config.json` of every run holds. */
 export type BackendRequest = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type ScheduleName = 'rsqrt' | 'cosine' | 'constant';
+export type ScheduleName = 'rsqrt' | 'cosine' | 'linear' | 'constant';
 
 export interface DataConfig {
   /** Root of the project's data: raw/ (release files or generated ones) and cache/ (Arrow). */
@@ -33,8 +33,50 @@ export interface ModelConfig {
    */
   pool: 'cls' | 'mean' | 'mean-all' | 'first';
   positions: 'learned' | 'sinusoidal' | 'none';
-  /** null = the block style of the mixer's paper. */
+  /**
+   * null = the block style of the mixer's paper. With backbone 'ssm': where each block's norm sits
+   * (S4's prenorm: true is 'pre-ln', false 'post-ln'); null = 'pre-ln'.
+   */
   block: 'pre-ln' | 'post-ln' | null;
+  /**
+   * 'transformer': LRA's encoder (mixer and feed-forward blocks, LRA's head). 'ssm': the backbone
+   * state-spaces/s4 trains its LRA models with: residual blocks around the mixer alone, `norm`,
+   * S4's head, no weight decay on biases, norms and embeddings. Absent or null = the mixer's
+   * default (its spec), else 'transformer'; a resolved config holds it only when set.
+   */
+  backbone?: 'transformer' | 'ssm' | null;
+  /**
+   * The ssm backbone's norm: 'layer' or 'batch' (BatchNorm1d over batch and length per channel,
+   * running statistics for evaluation, statistics over real tokens). Absent or null = 'layer'.
+   */
+  norm?: 'layer' | 'batch' | null;
+  /**
+   * Batch norm's running-statistics momentum in torch's convention (weight of the newest batch).
+   * Absent or null = torch's 0.1. flax's momentum m (S5's bn_momentum) is 1 - m here.
+   */
+  batchNormMomentum?: number | null;
+  /**
+   * The ssm backbone's dropout with one mask per example and channel over the whole length
+   * (S4's tie_dropout; S5's dropout broadcast over the length). Absent means false.
+   */
+  tieDropout?: boolean;
+  /**
+   * Which encoder parameters skip weight decay (the ssm backbone's choice; the transformer's is
+   * 'lra'): 'lra' none; 's4' biases, norms and embedding tables (S4's groups); 's5' norms (S5's).
+   * Absent or null = the backbone's default ('s4' for ssm).
+   */
+  decayGroups?: 'lra' | 's4' | 's5' | null;
+  /** 'lra': Dense, ReLU, Dense (LRA's). 's4': S4's decoder (a Linear; AAN's nli head with GELU). Absent or null = the backbone's. */
+  head?: 'lra' | 's4' | null;
+  /**
+   * 'embedding': a vector per token id. 'linear': image tasks only: each pixel's grey level as a
+   * value in [0, 1], normalised by inputMean and inputStd, through one Linear(1 -> dModel), as S4,
+   * S5 and Mega encode pixels. Absent or null = 'embedding'.
+   */
+  encoder?: 'embedding' | 'linear' | null;
+  /** The linear encoder's normalisation, (value - inputMean) / inputStd; absent or null = 0 and 1. */
+  inputMean?: number | null;
+  inputStd?: number | null;
   /** null = mlpDim, as LRA's classifier head. */
   classifierHidden: number | null;
   pairInteraction: 'concat' | 'nli';

@@ -9,6 +9,8 @@ export interface TrainRecord {
   accuracy: number;
   stepsPerSec: number;
   tokensPerSec: number;
+  /** The highest step peak of the record's steps (absent from runs made before it was logged). */
+  peakBytes?: number;
 }
 
 export interface ValRecord {

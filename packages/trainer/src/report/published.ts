@@ -77,6 +77,8 @@ export const PUBLISHED_MODELS: readonly PublishedModel[] = [
   row('S4', 'S4 paper, Table 4', [59.6, 86.82, 90.9, 88.65, 94.2, 96.35]),
   row('S4D-Lin', 'S4D paper', [60.52, 86.97, 90.96, 87.93, 93.96, '-']),
   row('Mega', 'Mega paper', [63.14, 90.43, 91.25, 90.44, 96.01, 97.98]),
+  row('S5', 'S5 paper (Smith et al., ICLR 2023), Table 1', [62.15, 89.31, 91.4, 88.0, 95.33, 98.58]),
+  row('LRU', 'LRU paper (Orvieto et al., ICML 2023)', [60.2, 89.4, 89.9, 89.0, 95.1, 94.2]),
 ];
 
 /**
@@ -99,8 +101,11 @@ export const PUBLISHED_MODEL_OF_MIXER: Readonly<Record<string, string>> = {
   performer: 'Performer',
   fnet: 'FNet',
   nystromformer: 'Nystromformer',
-  s4: 'S4',
   s4d: 'S4D-Lin',
+  s4: 'S4',
+  s5: 'S5',
+  lru: 'LRU',
+  mega: 'Mega',
 };
 
 /** The mixers of LRA's Table 1, in the table's row order. */

@@ -38,11 +38,14 @@ export function collectVersions(): Versions {
     const v = packageVersion(name);
     if (v) packages[name] = v;
   }
-  let lra = '0.0.0';
+  return { lra: projectVersion(), node: process.version, tfjs: tf.version.tfjs, commit, packages };
+}
+
+/** The version in the repository's package.json; 0.0.0 outside the repository. */
+export function projectVersion(): string {
   try {
-    lra = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
-    /* outside the repository: the version stays unknown */
+    return '0.0.0';
   }
-  return { lra, node: process.version, tfjs: tf.version.tfjs, commit, packages };
 }

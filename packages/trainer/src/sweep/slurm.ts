@@ -18,6 +18,12 @@ export interface SlurmOptions {
 
 export const SLURM_INDEX_VARIABLE = 'SLURM_ARRAY_TASK_ID';
 
+/** The oldest Node.js the program runs on: the root package.json's engines (a test keeps the two equal). */
+export const MINIMUM_NODE = { major: 20, minor: 19 } as const;
+
+/** A `node -e` program that exits 0 on MINIMUM_NODE or newer: checked before the run, so an old module's node fails with a sentence. */
+const nodeVersionCheck = `const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > ${MINIMUM_NODE.major} || (a === ${MINIMUM_NODE.major} && b >= ${MINIMUM_NODE.minor}) ? 0 : 1)`;
+
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./=:,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -47,10 +53,12 @@ export function slurmScript(o: SlurmOptions): string {
     `# ${o.runs} runs; array task i runs run i of the sweep (\`lra sweep FILE --list\` shows the order).`,
     '# A task that is requeued or resubmitted skips its finished run and resumes a started one.',
     '# Assumes: this checkout, built (npm ci), on a file system every node shares, with the data and',
-    '# the results root on it too; Node.js >= 20 on the PATH of the nodes (module load it above if needed).',
+    `# the results root on it too; Node.js >= ${MINIMUM_NODE.major}.${MINIMUM_NODE.minor} on the PATH of the nodes (module load it above if needed).`,
     'set -euo pipefail',
+    // Run by hand (bash FILE) the index is unset: say how it is meant to run rather than "unbound variable".
+    `: "\${${SLURM_INDEX_VARIABLE}:?not set: submit this file with sbatch, which runs it as a job array}"`,
     `cd ${shellQuote(o.repoDir)}`,
-    `node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' >/dev/null 2>&1 || { echo "lra: needs Node.js >= 20 on PATH (found: $(node --version 2>&1))" >&2; exit 1; }`,
+    `node -e '${nodeVersionCheck}' >/dev/null 2>&1 || { echo "lra: needs Node.js >= ${MINIMUM_NODE.major}.${MINIMUM_NODE.minor} on PATH (found: $(node --version 2>&1))" >&2; exit 1; }`,
     `exec ${args.join(' ')}`,
     '',
   ].join('\n');

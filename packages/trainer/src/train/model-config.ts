@@ -37,6 +37,18 @@ export function classifierConfig(config: ExperimentConfig, task: TaskSpec): Clas
     pairInteraction: m.pairInteraction,
   };
   if (m.block !== null) out.block = m.block;
+  if (m.backbone) out.backbone = m.backbone;
+  if (m.norm) out.norm = m.norm;
+  if (m.head) out.head = m.head;
+  if (typeof m.batchNormMomentum === 'number') out.batchNormMomentum = m.batchNormMomentum;
+  if (m.tieDropout) out.tieDropout = true;
+  if (m.decayGroups) out.decayGroups = m.decayGroups;
+  if (m.encoder === 'linear') {
+    if (task.zeroValueId === undefined) throw new ConfigError('model.encoder', `"linear" reads pixel values: task ${task.name} has none`);
+    // Grey level g is id zeroValueId + g; torchvision's ToTensor gives g / 255.
+    out.encoder = 'linear';
+    out.tokenValues = { offset: task.zeroValueId, scale: 1 / 255, mean: m.inputMean ?? 0, std: m.inputStd ?? 1 };
+  }
   if (m.classifierHidden !== null) out.classifierHidden = m.classifierHidden;
   if (m.reversible) out.reversible = true;
   if (m.recompute === 'block') out.recompute = 'block';

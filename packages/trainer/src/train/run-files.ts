@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TENSORBOARD_DIR } from '../tensorboard/run-board.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
 /** The files of one run directory, in one place so every command agrees on them. */
@@ -25,20 +26,27 @@ export class RunFiles {
   get checkpoints(): string {
     return join(this.dir, 'checkpoints');
   }
+  /** TensorBoard's events files (see tensorboard/run-board.ts). */
+  get tensorboard(): string {
+    return join(this.dir, TENSORBOARD_DIR);
+  }
 
   /**
-   * Removes what an earlier run wrote (its report, summary, plots, metrics, checkpoints and the
-   * `lra analyze` output, which described the old weights), keeping anything else the user put there.
+   * Removes what an earlier run wrote (its report, summary, plots, metrics, TensorBoard events,
+   * checkpoints, and the `lra analyze` and `lra export` output, which described the old weights),
+   * keeping anything else the user put there.
    */
   async prepareFresh(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.checkpoints, join(this.dir, 'analysis')];
+    const written = [this.report, join(this.dir, 'report.md'), join(this.dir, 'plots'), this.metrics, this.tensorboard, this.checkpoints, join(this.dir, 'analysis'), join(this.dir, 'export')];
     await Promise.all(written.map((p) => rm(p, { recursive: true, force: true })));
   }
 
-  /** One record, stamped with the wall-clock time it was written (ISO 8601, UTC). */
-  async appendMetric(record: Record<string, unknown>): Promise<void> {
-    await appendFile(this.metrics, `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`);
+  /** One record, stamped with the wall-clock time it was written (ISO 8601, UTC); returns that time. */
+  async appendMetric(record: Record<string, unknown>): Promise<Date> {
+    const time = new Date();
+    await appendFile(this.metrics, `${JSON.stringify({ ...record, time: time.toISOString() })}\n`);
+    return time;
   }
 
   /**

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/resolve.js';
 import type { ExperimentConfig } from '../config/types.js';
 import { buildReport, type RunReport } from '../report/report.js';
 import { writeRunSummary } from '../report/run-summary.js';
+import { type MetricRecord, RunBoard } from '../tensorboard/run-board.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import type { Logger } from '../util/logger.js';
 import { etaSeconds, type RunShape } from '../plan/eta.js';
@@ -135,6 +136,12 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
     await files.truncateMetricsAfter(startStep);
     await files.dropTestRecords();
   }
+  // TensorBoard's view of metrics.jsonl: every record goes to both, each flushed as it is written.
+  const board = await RunBoard.open(files.dir, { config, resumeStep: resumeFrom ? startStep : null });
+  const logMetric = async (record: MetricRecord): Promise<void> => {
+    const time = await files.appendMetric(record);
+    await board.write(record, time);
+  };
 
   const batcher = new SeededBatcher(splits.train, { batchSize: config.train.batchSize, seqLen, seed: deriveSeed(config.seed, 'shuffle') });
   const contextOf = (step: number) => (slice?: ExampleSlice) => trainingContext(config.seed, step, slice);
@@ -163,6 +170,8 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
   let peakBytes = timing.peakBytes;
   const timingNow = (): RunTiming => timingSnapshot({ ...timing, peakBytes }, started);
   let window = { loss: 0, correct: 0, seen: 0, steps: 0, ...(resumeFrom?.meta.window ?? {}), started: performance.now() };
+  // The highest step peak since the last train record (a measurement, not carried in checkpoints).
+  let windowPeakBytes = 0;
   const checkpoints = new CheckpointPolicy(config.train.checkpointMinutes ?? DEFAULT_CHECKPOINT_MINUTES, 3 * 4 * model.paramCount());
   let lastFinite: { step: number; loss: number } | null = null;
   const tensorsAtStart = tf.memory().numTensors;
@@ -201,6 +210,7 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
         throw new StepMemoryError(plan.predictedPeakBytes, plan.limitBytes, plan.limitSource, `the plan was off; ${advice}`, error);
       });
       peakBytes = Math.max(peakBytes, result.peakBytes);
+      windowPeakBytes = Math.max(windowPeakBytes, result.peakBytes);
       const elapsed = performance.now() - t0;
       (step - startStep >= TIMING_WARMUP_STEPS ? stepMs : warmupMs).push(elapsed);
       // The plan line, once a step after the first (compilation, first allocations) is timed.
@@ -236,10 +246,12 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
           accuracy: window.correct / window.seen,
           stepsPerSec: window.steps / seconds,
           tokensPerSec: (window.seen * seqLen * (task.pair ? 2 : 1)) / seconds,
+          peakBytes: windowPeakBytes,
         };
-        await files.appendMetric(record);
+        await logMetric(record);
         progress.update(done, { loss: record.loss, accuracy: record.accuracy, stepsPerSec: record.stepsPerSec });
         window = { loss: 0, correct: 0, seen: 0, steps: 0, started: performance.now() };
+        windowPeakBytes = 0;
       }
       if (done % config.train.evalEvery === 0 || done === config.train.steps) {
         const val = await evaluateWithProgress('val', splits.val, evalOpts);
@@ -248,7 +260,7 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
           best = { step: done, valAccuracy: val.accuracy, valLoss: val.loss };
           await saveCheckpoint(files.bestCheckpoint, model, optimizer, done, best, config, timingNow());
         }
-        await files.appendMetric({ type: 'val', step: done, loss: val.loss, accuracy: val.accuracy, count: val.count, best: improved });
+        await logMetric({ type: 'val', step: done, loss: val.loss, accuracy: val.accuracy, count: val.count, best: improved });
         progress.interrupt(() =>
           log.info({ step: done, valAccuracy: val.accuracy, valLoss: val.loss, best: best!.valAccuracy }, `validation at step ${done}: accuracy ${(val.accuracy * 100).toFixed(2)}%${improved ? ' (best)' : ''}`),
         );
@@ -289,9 +301,9 @@ async function trainFrom(opts: TrainOptions, start: StartedRun, started: number,
     const bestCkpt = await readCheckpoint<CheckpointMeta>(files.bestCheckpoint);
     restoreParams(model, bestCkpt.entries);
     const test: EvalResult = await evaluateWithProgress('test', splits.test, { ...evalOpts, maxBatches: null });
-    await files.appendMetric({ type: 'test', step: best!.step, loss: test.loss, accuracy: test.accuracy, count: test.count });
+    await logMetric({ type: 'test', step: best!.step, loss: test.loss, accuracy: test.accuracy, count: test.count });
     const testLast = testedLast ?? test;
-    await files.appendMetric({ type: 'test-last', step: lastStep, loss: testLast.loss, accuracy: testLast.accuracy, count: testLast.count });
+    await logMetric({ type: 'test-last', step: lastStep, loss: testLast.loss, accuracy: testLast.accuracy, count: testLast.count });
 
     const final = timingNow();
     const report = buildReport({

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from '@lra/data';
-import { type Classifier, type ExampleSlice, type ForwardContext, startPeakMeter } from '@lra/models';
+import { type Classifier, type ExampleSlice, type ForwardContext, type StateUpdate, startPeakMeter } from '@lra/models';
 import type { AdamW } from './optimizer.js';
 import { toTensors } from './batch-tensors.js';
 import { microBatchSlices, sliceBatch } from './micro-batches.js';
@@ -25,7 +25,10 @@ export type StepContext = ForwardContext | ((slice?: ExampleSlice) => ForwardCon
  * gradients, one AdamW update. With `microBatch` below the batch size the batch is processed in
  * micro-batches whose gradients are summed (each micro-batch's loss is its share of the whole
  * batch's mean), so the update is the full batch's, whatever the split. Every intermediate
- * tensor is released before it returns.
+ * tensor is released before it returns. Non-trained state (batch norm's running statistics) moves
+ * after the optimiser's update, once per pass, in pass order (as torch's would over accumulated
+ * micro-batches); batch norm normalises each pass with that pass's statistics, so with batch norm
+ * a split batch is not the whole batch.
  */
 export async function trainStep(
   model: Classifier,
@@ -41,10 +44,12 @@ export async function trainStep(
   let accumulated: Map<string, tf.Tensor> | null = null;
   let lossSum = 0;
   let correctSum = 0;
+  const stateUpdates: StateUpdate[] = [];
   try {
     for (const slice of slices) {
       const whole = slices.length === 1;
-      const ctx = typeof context === 'function' ? context(whole ? undefined : { offset: slice.offset, count: slice.size }) : context;
+      const base = typeof context === 'function' ? context(whole ? undefined : { offset: slice.offset, count: slice.size }) : context;
+      const ctx: ForwardContext = { ...base, stateUpdates };
       if (!whole && typeof context !== 'function') throw new Error('micro-batches need a context per slice: pass (slice) => trainingContext(seed, step, slice)');
       const part = whole ? batch : sliceBatch(batch, slice.offset, slice.size);
       const pass = gradientPass(model, part, batch.size, ctx, meter.probe);
@@ -56,9 +61,11 @@ export async function trainStep(
     }
     meter.probe();
     tf.tidy(() => optimizer.apply(accumulated!, lr, scheduleFactor));
+    for (const update of stateUpdates) update.apply();
     return { loss: lossSum, correct: correctSum, size: batch.size, peakBytes: meter.stop() };
   } finally {
     if (accumulated) tf.dispose([...accumulated.values()]);
+    for (const update of stateUpdates) update.dispose();
     meter.stop();
   }
 }

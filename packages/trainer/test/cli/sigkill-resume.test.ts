@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { expectedScalars, runEvents, scalarEvents } from '../tensorboard/run-events.js';
 
 const root = resolve(__dirname, '../../../..');
 const bin = join(root, 'packages/trainer/bin/lra.js');
@@ -25,7 +26,7 @@ const metrics = (dir: string) =>
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .map(({ stepsPerSec: _s, tokensPerSec: _t, time: _time, ...rest }) => rest);
+    .map(({ stepsPerSec: _s, tokensPerSec: _t, peakBytes: _p, time: _time, ...rest }) => rest);
 
 function lastStep(dir: string): number {
   const path = join(dir, 'metrics.jsonl');
@@ -66,5 +67,7 @@ describe('a run killed with SIGKILL', () => {
     expect(b.resumedFrom, `killed at step ${killAt}`).toBeGreaterThan(0);
     expect(b.metrics, `killed at step ${killAt}`).toEqual(a.metrics);
     expect(metrics(killed)).toEqual(metrics(whole));
+    // TensorBoard's files, the killed process's (trimmed) and the resumed one's, hold each record once.
+    expect(scalarEvents(runEvents(killed)), `killed at step ${killAt}`).toEqual(expectedScalars(killed));
   }, 180_000);
 });

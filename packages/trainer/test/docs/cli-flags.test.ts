@@ -11,6 +11,7 @@ import { checkCommand } from '../../src/cli/commands/check.js';
 import { dashboardCommand } from '../../src/cli/commands/dashboard.js';
 import { dataCommand } from '../../src/cli/commands/data.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
+import { exportCommand } from '../../src/cli/commands/export.js';
 import { mixersCommand } from '../../src/cli/commands/mixers.js';
 import { reportCommand } from '../../src/cli/commands/report.js';
 import { sweepCommand } from '../../src/cli/commands/sweep.js';
@@ -33,7 +34,7 @@ function documentedCommands(): { command: string[]; flags: string[] }[] {
     });
 }
 
-const builders = [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, dashboardCommand];
+const builders = [trainCommand, evalCommand, dataCommand, mixersCommand, benchCommand, reportCommand, sweepCommand, analyzeCommand, checkCommand, exportCommand, dashboardCommand];
 
 /** What `lra ARGS --help` prints, from the command definitions in this process (no handler runs). */
 function helpOf(args: string[]): Promise<string> {

@@ -25,6 +25,9 @@ describe('published LRA numbers', () => {
     expect(publishedScore('nystromformer', 'image')!.accuracy).toBe(41.58);
     expect(publishedScore('s4d', 'listops')).toMatchObject({ model: 'S4D-Lin', accuracy: 60.52 });
     expect(publishedScore('s4', 'pathx')).toMatchObject({ model: 'S4', accuracy: 96.35 });
+    expect(publishedScore('s5', 'pathx')).toMatchObject({ model: 'S5', accuracy: 98.58 });
+    expect(publishedScore('lru', 'retrieval')).toMatchObject({ model: 'LRU', accuracy: 89.9 });
+    expect(publishedScore('mega', 'image')).toMatchObject({ model: 'Mega', accuracy: 90.44 });
     expect(publishedScore('local', 'listops')!.accuracy).toBe(15.82);
     // LRA's Table 1 models ported from its code.
     expect(publishedScore('sparse-transformer', 'listops')).toMatchObject({ model: 'Sparse Trans.', accuracy: 17.07 });

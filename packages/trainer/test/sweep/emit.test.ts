@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { emitSweep } from '../../src/sweep/emit.js';
 import { expandSweep } from '../../src/sweep/expand.js';
 import { checkKubernetesName, kubernetesName } from '../../src/sweep/kubernetes.js';
+import { MINIMUM_NODE } from '../../src/sweep/slurm.js';
 import { readSweepFile } from '../../src/sweep/spec.js';
 import { repoRoot } from '../../src/util/paths.js';
 import { fakeLauncher, runSweepCommand, tempDir, writeSweepFile } from './helpers.js';
@@ -136,16 +137,33 @@ describe('emitting a sweep for a cluster', () => {
     expect(r.stderr).toContain('not set: run this as a Kubernetes Indexed Job');
   });
 
-  it('a Slurm task says so and stops when the node on its PATH is older than Node.js 20', () => {
+  it('a Slurm task says so and stops when the node on its PATH is older than the engines field allows', () => {
     const file = readSweepFile(writeSweepFile(tempDir('slurm-node'), sweepBody));
     const script = emitSweep(file, 'slurm', { name: 'lra-old-node', repo: '/' });
-    const dir = tempDir('old-node');
-    writeFileSync(join(dir, 'node'), '#!/bin/sh\n[ "$1" = --version ] && echo v18.19.0; exit 1\n');
-    chmodSync(join(dir, 'node'), 0o755);
-    expect(script).toContain('# the results root on it too; Node.js >= 20 on the PATH');
-    const r = spawnSync('/bin/bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: `${dir}:/usr/bin:/bin`, SLURM_ARRAY_TASK_ID: '0' } });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe('lra: needs Node.js >= 20 on PATH (found: v18.19.0)\n');
+    const engines = JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')).engines.node;
+    expect(engines).toBe(`>=${MINIMUM_NODE.major}.${MINIMUM_NODE.minor}`);
+    expect(script).toContain(`# the results root on it too; Node.js >= ${MINIMUM_NODE.major}.${MINIMUM_NODE.minor} on the PATH`);
+    // A node that answers --version and runs the check with the version it claims.
+    const taskWithNode = (version: string) => {
+      const dir = tempDir('old-node');
+      writeFileSync(join(dir, 'node'), `#!/bin/sh\n[ "$1" = --version ] && { echo v${version}; exit 0; }\n[ "$1" = -e ] && exec ${process.execPath} -e "Object.defineProperty(process.versions, 'node', { value: '${version}' }); $2"\nexit 0\n`);
+      chmodSync(join(dir, 'node'), 0o755);
+      return spawnSync('/bin/bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: `${dir}:/usr/bin:/bin`, SLURM_ARRAY_TASK_ID: '0' } });
+    };
+    for (const old of ['18.19.0', '20.18.1']) {
+      const r = taskWithNode(old);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`lra: needs Node.js >= 20.19 on PATH (found: v${old})\n`);
+    }
+    for (const ok of ['20.19.0', '22.1.0']) expect(taskWithNode(ok).status).toBe(0);
+  });
+
+  it('a Slurm script run outside a job array says how it is meant to run', () => {
+    const script = emitSweep(readSweepFile(writeSweepFile(tempDir('slurm-by-hand'), sweepBody)), 'slurm', { repo: '/' });
+    const r = spawnSync('/bin/bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: `${fakeNodeDir()}:/usr/bin:/bin` } });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('SLURM_ARRAY_TASK_ID: not set: submit this file with sbatch, which runs it as a job array');
+    expect(r.stdout).toBe('');
   });
 
   it('writes JSON (a v1 List) with the same objects', () => {
