@@ -30,12 +30,26 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, 'application/json; charset=utf-8', typeof value === 'string' ? value : `${JSON.stringify(value)}\n`);
 }
 
-/** The request handler over RUNS (a folder that exists). */
-export function dashboardHandler(runsFolder: string): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * On a loopback address, only requests that name a loopback host: a web page elsewhere whose own
+ * name is made to resolve to 127.0.0.1 (DNS rebinding) sends its own name, and reads nothing.
+ */
+export function hostAllowed(hostHeader: string | undefined, loopbackOnly: boolean): boolean {
+  if (!loopbackOnly) return true;
+  if (hostHeader === undefined) return false;
+  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0]!;
+  return LOOPBACK_NAMES.has(name.toLowerCase());
+}
+
+/** The request handler over RUNS (a folder that exists); loopbackOnly: see hostAllowed. */
+export function dashboardHandler(runsFolder: string, loopbackOnly = true): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const root = realpathSync(resolve(runsFolder));
   const cache = new MetricsCache();
   const page = renderDashboardPage(runsFolder);
   return async (req, res) => {
+    if (!hostAllowed(req.headers.host, loopbackOnly)) return sendJson(res, 403, { error: 'this dashboard answers to localhost only (lra dashboard --host chooses where it listens)' });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendJson(res, 405, { error: `${req.method} is not served: the dashboard is read-only` });
@@ -67,6 +81,10 @@ export function dashboardHandler(runsFolder: string): (req: IncomingMessage, res
   };
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 export interface RunningDashboard {
   server: Server;
   url: string;
@@ -77,7 +95,7 @@ export interface RunningDashboard {
 /** Serves RUNS on host:port (port 0: any free one); resolves once it listens. */
 export async function startDashboard(opts: { runs: string; host: string; port: number }): Promise<RunningDashboard> {
   if (!existsSync(opts.runs) || !statSync(opts.runs).isDirectory()) throw new Error(`${opts.runs}: no such folder (RUNS is a folder of runs, e.g. runs/)`);
-  const handle = dashboardHandler(opts.runs);
+  const handle = dashboardHandler(opts.runs, isLoopback(opts.host));
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });

@@ -4,15 +4,15 @@ import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { selectBackend } from '@lra/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningDashboard, startDashboard } from '../../src/dashboard/server.js';
+import { hostAllowed, type RunningDashboard, startDashboard } from '../../src/dashboard/server.js';
 import type { DashboardRun } from '../../src/dashboard/run-list.js';
 import { type RunsFixture, writeRunsFixture } from './fixtures.js';
 
 /** A GET with the path sent exactly as written: fetch() would resolve `..` segments first. */
-function rawGet(url: string, path: string, method = 'GET'): Promise<{ status: number; type: string; body: string }> {
+function rawGet(url: string, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((done, fail) => {
-    const req = request({ host: hostname, port, path, method }, (res) => {
+    const req = request({ host: hostname, port, path, method, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -135,6 +135,21 @@ describe('the dashboard server', () => {
     expect((await rawGet(dashboard.url, '/files/%E0%A4%A')).status).toBe(404);
     expect((await rawGet(dashboard.url, '/files/no-such-run/report.json')).status).toBe(404);
     expect((await rawGet(dashboard.url, '/etc/passwd')).status).toBe(404);
+  });
+
+  it('answers to localhost names only, so a rebound foreign name reads nothing', async () => {
+    const port = new URL(dashboard.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'LOCALHOST'])
+      expect((await rawGet(dashboard.url, '/api/runs', 'GET', { host })).status, host).toBe(200);
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`]) {
+      const res = await rawGet(dashboard.url, '/files/listops-fftnet-tiny-s1/report.md', 'GET', { host });
+      expect(res.status, host).toBe(403);
+      expect(res.body).toContain('localhost only');
+    }
+    expect(hostAllowed('[::1]:8080', true)).toBe(true);
+    expect(hostAllowed('[::1]', true)).toBe(true);
+    expect(hostAllowed(undefined, true)).toBe(false);
+    expect(hostAllowed('machine.lan:8080', false)).toBe(true);
   });
 });
 
