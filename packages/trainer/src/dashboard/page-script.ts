@@ -218,9 +218,10 @@ async function refresh() {
     renderRuns();
     drawChart();
     const finished = state.runs.filter((r) => r.status === 'finished').length;
+    // The leaderboard changes only when a run finishes; after a failed fetch it is asked again.
     if (finished !== state.finished) {
-      state.finished = finished;
       renderLeaderboard(await getJson('/api/leaderboard'));
+      state.finished = finished;
     }
     const running = state.runs.filter((r) => r.status === 'running').length;
     document.getElementById('status').textContent =
