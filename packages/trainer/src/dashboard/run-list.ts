@@ -52,15 +52,25 @@ function readJson<T>(path: string): T | null {
   }
 }
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // removed since it was listed: a run starting over, an analysis being rewritten
+  }
+}
+
 function linkedFiles(dir: string): string[] {
   const files = TOP_FILES.filter((f) => existsSync(join(dir, f)));
   for (const folder of LINKED_FOLDERS) {
-    const path = join(dir, folder);
-    if (!existsSync(path)) continue;
-    for (const name of readdirSync(path).sort()) {
-      // Temporary files of an atomic write in progress are not worth a link.
-      if (!name.includes('.tmp-') && statSync(join(path, name)).isFile()) files.push(`${folder}/${name}`);
+    let names: string[];
+    try {
+      names = readdirSync(join(dir, folder)).sort();
+    } catch {
+      continue;
     }
+    // Temporary files of an atomic write in progress are not worth a link.
+    for (const name of names) if (!name.includes('.tmp-') && isFile(join(dir, folder, name))) files.push(`${folder}/${name}`);
   }
   return files;
 }
