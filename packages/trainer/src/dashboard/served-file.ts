@@ -38,7 +38,13 @@ export function resolveServedFile(root: string, urlPath: string): ServedFile {
     return { status: 404, message: 'no such file' };
   }
   if (!real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) return { status: 403, message: 'paths must stay inside the runs folder' };
-  if (!statSync(real).isFile()) return { status: 404, message: 'not a file' };
+  let isFile: boolean;
+  try {
+    isFile = statSync(real).isFile();
+  } catch {
+    isFile = false; // removed since: a run starting over
+  }
+  if (!isFile) return { status: 404, message: 'not a file' };
   if (contentType === undefined) return { status: 403, message: `only ${Object.keys(CONTENT_TYPES).join(', ')} files are served` };
   return { path: real, contentType };
 }
