@@ -73,7 +73,7 @@ export function lruRecurrence(p: LruParams, u: tf.Tensor3D): tf.Tensor3D {
 }
 
 /** nu_log = log(-log(r) ) with r^2 uniform on [rMin^2, rMax^2] (uniform by area on the ring). */
-function ringNuLog(rMin: number, rMax: number): Initializer {
+export function ringNuLog(rMin: number, rMax: number): Initializer {
   return {
     description: `ring(${rMin}, ${rMax}) nu_log`,
     sample: (shape, random) =>
@@ -81,13 +81,13 @@ function ringNuLog(rMin: number, rMax: number): Initializer {
   };
 }
 
-function phaseLog(maxPhase: number): Initializer {
+export function phaseLog(maxPhase: number): Initializer {
   // 1 - u lies in (0, 1]: the logarithm stays finite.
   return { description: `log(uniform(0, ${maxPhase}))`, sample: (shape, random) => Float32Array.from({ length: shape[0]! }, () => Math.log(maxPhase * (1 - random()))) };
 }
 
 /** gamma_log = log(sqrt(1 - |lambda|^2)), |lambda| = exp(-exp(nu_log)), from nu_log's initial values. */
-function gammaLogFrom(nuLog: ArrayLike<number>): Initializer {
+export function gammaLogFrom(nuLog: ArrayLike<number>): Initializer {
   return {
     description: 'log sqrt(1 - |lambda|^2)',
     sample: () => Float32Array.from(nuLog, (nu) => 0.5 * Math.log(-Math.expm1(-2 * Math.exp(nu)))),
