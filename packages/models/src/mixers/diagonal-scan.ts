@@ -1,11 +1,9 @@
 // The linear recurrence x_t = a x_{t-1} + b_t (x_{-1} = 0) with a constant complex diagonal a,
 // as S5 and the LRU run it: a parallel associative scan over the length, built from whole-tensor
 // tfjs ops so that tfjs differentiates it like any other program (tfjs has no complex gradients,
-// so complex values travel as real and imaginary parts).
-//
-// Layout: a complex [B, L, P] tensor is one float32 tensor [2B, L, P] holding the real parts of
-// the B sequences and then their imaginary parts. The scan's reshapes and slices then touch both
-// parts at once, and a product with the diagonal is four ops on one tensor.
+// so complex values travel as real and imaginary parts). The backward recurrence
+// x_t = a x_{t+1} + b_t has its own recursion rather than reversed copies: tf.reverse is several
+// times slower than a multiply on wasm.
 import * as tf from '@tensorflow/tfjs';
 
 /** A complex diagonal (one value per state): real and imaginary parts, each [P]. */
@@ -14,80 +12,91 @@ export interface ComplexDiagonal {
   im: tf.Tensor1D;
 }
 
-/** Stacks real and imaginary parts [B, L, P] into the scan's layout [2B, L, P]. */
-export function toComplexRows(re: tf.Tensor3D, im: tf.Tensor3D): tf.Tensor3D {
-  return tf.concat([re, im], 0);
+/** A complex [B, L, P] tensor as its real and imaginary parts. */
+export interface ComplexSequence {
+  re: tf.Tensor3D;
+  im: tf.Tensor3D;
 }
 
-/** The scan's layout [2B, L, P] back to real and imaginary parts, each [B, L, P]. */
-export function fromComplexRows(z: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D] {
-  const [re, im] = tf.split(z, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
-  return [re, im];
+/** Applies f to both parts. */
+function each(z: ComplexSequence, f: (t: tf.Tensor3D) => tf.Tensor3D): ComplexSequence {
+  return { re: f(z.re), im: f(z.im) };
 }
 
-/** z * a for z [2B, L, P] in the scan's layout and a [P]. */
-function timesDiagonal(z: tf.Tensor3D, a: ComplexDiagonal): tf.Tensor3D {
-  const [rows, length, width] = z.shape;
-  const halves = tf.reshape(z, [2, (rows / 2) * length, width]);
-  // (re, im) * (aRe + i aIm) = (re aRe - im aIm, im aRe + re aIm): swapping the halves (a reverse
-  // along the first axis of size 2) brings im next to re.
-  const cross = tf.reshape(tf.stack([tf.neg(a.im), a.im]), [2, 1, width]);
-  const product = tf.add(tf.mul(halves, a.re), tf.mul(tf.reverse(halves, 0), cross));
-  return tf.reshape(product, z.shape) as tf.Tensor3D;
+/** z * a + w for z, w [B, L, P] and a [P]. */
+function timesPlus(z: ComplexSequence, a: ComplexDiagonal, w: ComplexSequence): ComplexSequence {
+  return {
+    re: tf.add(tf.sub(tf.mul(z.re, a.re), tf.mul(z.im, a.im)), w.re) as tf.Tensor3D,
+    im: tf.add(tf.add(tf.mul(z.im, a.re), tf.mul(z.re, a.im)), w.im) as tf.Tensor3D,
+  };
 }
 
 function squared(a: ComplexDiagonal): ComplexDiagonal {
   return { re: tf.sub(tf.square(a.re), tf.square(a.im)), im: tf.mul(tf.mul(a.re, a.im), 2) };
 }
 
-/** z [R, 2M, W] -> the even and the odd positions, each [R, M, W]. */
-function evenOdd(z: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D] {
-  const [rows, length, width] = z.shape;
+/** x [R, 2M, W] -> the even and the odd positions, each [R, M, W]. */
+function evenOdd(x: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D] {
+  const [rows, length, width] = x.shape;
   // One transpose puts the parity first, so both halves are contiguous (a strided slice is
   // several times slower than a transpose on wasm).
-  const split = tf.transpose(tf.reshape(z, [rows, length / 2, 2, width]), [2, 0, 1, 3]);
+  const split = tf.transpose(tf.reshape(x, [rows, length / 2, 2, width]), [2, 0, 1, 3]);
   const [even, odd] = tf.unstack(split, 0) as [tf.Tensor3D, tf.Tensor3D];
   return [even, odd];
 }
 
-/**
- * All states x_t, t < L, of x_t = a x_{t-1} + b_t for b [2B, L, P] in the scan's layout and a
- * constant diagonal a [P]. The recursive odd-even form of Blelloch's scan (as
- * jax.lax.associative_scan), with the operator (a1, b1) o (a2, b2) = (a2 a1, a2 b1 + b2): combine
- * neighbouring pairs, scan the half-length sequence with a^2, fill in the even positions. Depth
- * O(log L), work O(L), and since a does not depend on the position, every level multiplies by a
- * [P] vector rather than carrying a [B, L, P] tensor of products. Call inside tf.tidy.
- */
-export function diagonalScan(a: ComplexDiagonal, b: tf.Tensor3D): tf.Tensor3D {
-  const [rows, length, width] = b.shape;
-  if (length === 1) return b;
-  // An odd length gets one more step with b = 0 at the end; it changes no earlier state and is
-  // dropped afterwards (a stays constant, unlike an identity element).
-  const odd = length % 2;
-  const [even, oddSteps] = evenOdd(odd ? tf.pad(b, [[0, 0], [0, 1], [0, 0]]) : b);
-  const pairs = (length + odd) / 2;
-  // State after each odd position: x_{2i+1} = a (a x_{2i-1} + b_{2i}) + b_{2i+1}.
-  const atOdd = diagonalScan(squared(a), tf.add(timesDiagonal(even, a), oddSteps));
-  // x_{2i} = a x_{2i-1} + b_{2i}, with x_{-1} = 0.
-  const before = tf.pad(tf.slice(atOdd, [0, 0, 0], [rows, pairs - 1, width]), [[0, 0], [1, 0], [0, 0]]) as tf.Tensor3D;
-  const atEven = tf.add(timesDiagonal(before, a), even);
-  const states = tf.reshape(tf.stack([atEven, atOdd], 2), [rows, 2 * pairs, width]) as tf.Tensor3D;
-  return odd ? tf.slice(states, [0, 0, 0], [rows, length, width]) : states;
+/** even, odd [R, M, W] -> [R, 2M, W] with even at positions 0, 2, ... */
+function interleave(even: tf.Tensor3D, odd: tf.Tensor3D): tf.Tensor3D {
+  const [rows, half, width] = even.shape;
+  return tf.reshape(tf.stack([even, odd], 2), [rows, 2 * half, width]) as tf.Tensor3D;
+}
+
+/** x [R, M, W] moved one position later (reverse: earlier), a zero entering at the free end. */
+function shifted(x: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
+  const [rows, length, width] = x.shape;
+  return reverse
+    ? (tf.pad(tf.slice(x, [0, 1, 0], [rows, length - 1, width]), [[0, 0], [0, 1], [0, 0]]) as tf.Tensor3D)
+    : (tf.pad(tf.slice(x, [0, 0, 0], [rows, length - 1, width]), [[0, 0], [1, 0], [0, 0]]) as tf.Tensor3D);
 }
 
 /**
- * The states of both directions for one drive b [2B, L, P] (scan layout): x_t = a x_{t-1} + b_t
- * forwards and x'_t = a x'_{t+1} + b_t backwards, both inclusive of b_t (as
- * jax.lax.associative_scan(..., reverse=True)). One scan over 2B sequences, the reversed ones
- * appended to the batch. Returns [forward, backward], each [2B, L, P] in the scan layout.
+ * All states x_t, t < L, of x_t = a x_{t-1} + b_t (reverse: x_t = a x_{t+1} + b_t, as
+ * jax.lax.associative_scan(..., reverse=True), inclusive of b_t) for b [B, L, P] and a constant
+ * diagonal a [P]. The recursive odd-even form of Blelloch's scan, as jax.lax.associative_scan:
+ * combine neighbouring pairs, scan the half-length sequence with a^2, fill in the other
+ * positions. Depth O(log L), work O(L); since a does not depend on the position, every level
+ * multiplies by a [P] vector rather than carrying a [B, L, P] tensor of products. Call inside
+ * tf.tidy.
  */
-export function bidirectionalDiagonalScan(a: ComplexDiagonal, b: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D] {
-  const [re, im] = fromComplexRows(b);
-  const both = toComplexRows(tf.concat([re, tf.reverse(re, 1)], 0), tf.concat([im, tf.reverse(im, 1)], 0));
-  const [statesRe, statesIm] = fromComplexRows(diagonalScan(a, both));
-  const [forwardRe, backwardRe] = tf.split(statesRe, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
-  const [forwardIm, backwardIm] = tf.split(statesIm, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
-  return [toComplexRows(forwardRe, forwardIm), toComplexRows(tf.reverse(backwardRe, 1), tf.reverse(backwardIm, 1))];
+export function diagonalScan(a: ComplexDiagonal, b: ComplexSequence, reverse = false): ComplexSequence {
+  const [batch, length, width] = b.re.shape;
+  if (length === 1) return b;
+  // An odd length gets one more step with b = 0 at the end: forwards it comes after every
+  // state, backwards its state is 0; either way nothing changes, and it is dropped afterwards.
+  const odd = length % 2;
+  const padded = odd ? each(b, (t) => tf.pad(t, [[0, 0], [0, 1], [0, 0]]) as tf.Tensor3D) : b;
+  const [evenRe, oddRe] = evenOdd(padded.re);
+  const [evenIm, oddIm] = evenOdd(padded.im);
+  const even = { re: evenRe, im: evenIm };
+  const odds = { re: oddRe, im: oddIm };
+  let states: ComplexSequence;
+  if (!reverse) {
+    // x_{2i+1} = a^2 x_{2i-1} + (a b_{2i} + b_{2i+1}); then x_{2i} = a x_{2i-1} + b_{2i}.
+    const atOdd = diagonalScan(squared(a), timesPlus(even, a, odds));
+    const atEven = timesPlus(each(atOdd, (t) => shifted(t, false)), a, even);
+    states = { re: interleave(atEven.re, atOdd.re), im: interleave(atEven.im, atOdd.im) };
+  } else {
+    // x_{2i} = a^2 x_{2i+2} + (a b_{2i+1} + b_{2i}); then x_{2i+1} = a x_{2i+2} + b_{2i+1}.
+    const atEven = diagonalScan(squared(a), timesPlus(odds, a, even), true);
+    const atOdd = timesPlus(each(atEven, (t) => shifted(t, true)), a, odds);
+    states = { re: interleave(atEven.re, atOdd.re), im: interleave(atEven.im, atOdd.im) };
+  }
+  return odd ? each(states, (t) => tf.slice(t, [0, 0, 0], [batch, length, width]) as tf.Tensor3D) : states;
+}
+
+/** The states of both directions for one drive b [B, L, P]: [forward, backward], each inclusive of b_t. */
+export function bidirectionalDiagonalScan(a: ComplexDiagonal, b: ComplexSequence): [ComplexSequence, ComplexSequence] {
+  return [diagonalScan(a, b), diagonalScan(a, b, true)];
 }
 
 /** An output matrix C [H, P] (real and imaginary parts) that reads one set of states. */
@@ -97,35 +106,29 @@ export interface ComplexReadout {
 }
 
 /**
- * scale * Re(sum_d C_d x_d) for states x_d [2B, L, P] in the scan layout and their output
- * matrices C_d [H, P]: [B, L, H]. One 2-D product over the states of every direction stacked
- * (real parts with C's real part, imaginary parts with minus its imaginary part).
+ * scale * Re(sum_d C_d x_d) for states x_d [B, L, P] and their output matrices C_d [H, P]:
+ * [B, L, H], as 2-D products (far faster than batched ones on wasm).
  */
-export function readOut(states: readonly tf.Tensor3D[], readouts: readonly ComplexReadout[], scale: number): tf.Tensor3D {
-  const [rows, length, width] = states[0]!.shape;
-  const batch = rows / 2;
-  const features: tf.Tensor[] = [];
-  const weights: tf.Tensor[] = [];
-  states.forEach((z, d) => {
-    const [re, im] = fromComplexRows(z);
-    features.push(re, im);
-    weights.push(tf.transpose(readouts[d]!.cRe), tf.neg(tf.transpose(readouts[d]!.cIm)));
-  });
-  const x = tf.reshape(tf.concat(features, -1), [batch * length, features.length * width]) as tf.Tensor2D;
-  const w = tf.mul(tf.concat(weights, 0), scale) as tf.Tensor2D;
+export function readOut(states: readonly ComplexSequence[], readouts: readonly ComplexReadout[], scale: number): tf.Tensor3D {
+  const [batch, length, width] = states[0]!.re.shape;
   const channels = readouts[0]!.cRe.shape[0];
-  return tf.reshape(tf.matMul(x, w), [batch, length, channels]) as tf.Tensor3D;
+  const rows = (t: tf.Tensor3D) => tf.reshape(t, [batch * length, width]) as tf.Tensor2D;
+  let y: tf.Tensor2D | null = null;
+  states.forEach((x, d) => {
+    const { cRe, cIm } = readouts[d]!;
+    const part = tf.sub(tf.matMul(rows(x.re), cRe, false, true), tf.matMul(rows(x.im), cIm, false, true)) as tf.Tensor2D;
+    y = y ? (tf.add(y, part) as tf.Tensor2D) : part;
+  });
+  return tf.reshape(scale === 1 ? y! : tf.mul(y!, scale), [batch, length, channels]) as tf.Tensor3D;
 }
 
-/** The drive b_t = B u_t for u [B, L, H] and a complex B [P, H]: [2B, L, P] in the scan layout. */
-export function driveStates(u: tf.Tensor3D, bRe: tf.Tensor2D, bIm: tf.Tensor2D): tf.Tensor3D {
+/** The drive b_t = B u_t for u [B, L, H] and a complex B [P, H]: complex [B, L, P]. */
+export function driveStates(u: tf.Tensor3D, bRe: tf.Tensor2D, bIm: tf.Tensor2D): ComplexSequence {
   const [batch, length, channels] = u.shape;
   const width = bRe.shape[0];
   const flat = tf.reshape(u, [batch * length, channels]) as tf.Tensor2D;
-  // One product against [H, 2P]: the real parts' columns, then the imaginary parts'.
-  const both = tf.matMul(flat, tf.concat([bRe, bIm], 0), false, true);
-  const split = tf.transpose(tf.reshape(both, [batch, length, 2, width]), [2, 0, 1, 3]);
-  return tf.reshape(split, [2 * batch, length, width]) as tf.Tensor3D;
+  const drive = (w: tf.Tensor2D) => tf.reshape(tf.matMul(flat, w, false, true), [batch, length, width]) as tf.Tensor3D;
+  return { re: drive(bRe), im: drive(bIm) };
 }
 
 /**

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/index.js';
-import { bidirectionalDiagonalScan, diagonalScan, toComplexRows } from '../../src/mixers/diagonal-scan.js';
+import { bidirectionalDiagonalScan, diagonalScan } from '../../src/mixers/diagonal-scan.js';
 import { seededUniform } from '../support/random.js';
 import { sequentialScan } from './support/sequential-scan.js';
 
@@ -33,9 +33,10 @@ describe('diagonal scan (wasm)', () => {
     const bIm = Float32Array.from(seededUniform(`scan-im-${length}`, B * length * P));
     const [forward, backward, alone] = tf.tidy(() => {
       const a = { re: tf.tensor1d(A_RE), im: tf.tensor1d(A_IM) };
-      const b = toComplexRows(tf.tensor3d(bRe, [B, length, P]), tf.tensor3d(bIm, [B, length, P]));
+      const b = { re: tf.tensor3d(bRe, [B, length, P]), im: tf.tensor3d(bIm, [B, length, P]) };
+      const flat = (z: { re: tf.Tensor; im: tf.Tensor }) => tf.concat([tf.reshape(z.re, [-1]), tf.reshape(z.im, [-1])]).dataSync();
       const [f, r] = bidirectionalDiagonalScan(a, b);
-      return [f.dataSync(), r.dataSync(), diagonalScan(a, b).dataSync()];
+      return [flat(f), flat(r), flat(diagonalScan(a, b))];
     });
     const half = B * length * P;
     for (const [got, reverse] of [
@@ -54,9 +55,12 @@ describe('diagonal scan (wasm)', () => {
     const bRe = Float32Array.from(seededUniform('scan-g-re', B * length * P));
     const bIm = Float32Array.from(seededUniform('scan-g-im', B * length * P));
     const w = Float32Array.from(seededUniform('scan-g-w', 2 * B * length * P));
-    const loss = (aRe: tf.Tensor, aIm: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(tf.mul(diagonalScan({ re: aRe as tf.Tensor1D, im: aIm as tf.Tensor1D }, b as tf.Tensor3D), tf.tensor3d(w, [2 * B, length, P])));
-    const inputs = [tf.tensor1d(A_RE), tf.tensor1d(A_IM), toComplexRows(tf.tensor3d(bRe, [B, length, P]), tf.tensor3d(bIm, [B, length, P]))];
+    const loss = (aRe: tf.Tensor, aIm: tf.Tensor, b: tf.Tensor) => {
+      const [re, im] = tf.split(b, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
+      const states = diagonalScan({ re: aRe as tf.Tensor1D, im: aIm as tf.Tensor1D }, { re, im });
+      return tf.sum(tf.mul(tf.concat([states.re, states.im], 0), tf.tensor3d(w, [2 * B, length, P])));
+    };
+    const inputs = [tf.tensor1d(A_RE), tf.tensor1d(A_IM), tf.concat([tf.tensor3d(bRe, [B, length, P]), tf.tensor3d(bIm, [B, length, P])], 0)];
     const grads = tf.grads((aRe, aIm, b) => loss(aRe!, aIm!, b!) as tf.Scalar)(inputs).map((g) => Float64Array.from(g.dataSync()));
     const reference = (aRe: Float64Array, aIm: Float64Array, b: Float64Array): number => {
       const half = B * length * P;
