@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/index.js';
-import { hippoEigenBasis, projectInput, projectOutput } from '../../src/mixers/s5-hippo.js';
+import { hippoEigenBasis, projectInput, projectOutput, symmetricEigen } from '../../src/mixers/s5-hippo.js';
 import { s5, s5Ssm, type S5Options, type S5Params } from '../../src/mixers/s5.js';
 import { inferenceContext, trainingContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
@@ -170,6 +170,26 @@ describe('s5 (wasm)', () => {
       store.dispose();
     });
   }
+
+  it('solves the symmetric eigenproblem: A v = lambda v, orthonormal vectors, ascending values', () => {
+    const n = 9;
+    const r = seededUniform('s5-sym', n * n);
+    const a = Float64Array.from({ length: n * n }, (_, i) => r[i]! + r[(i % n) * n + Math.floor(i / n)]!);
+    const { values, vectors } = symmetricEigen(a, n);
+    for (let k = 0; k < n; k++) {
+      if (k > 0) expect(values[k]!).toBeGreaterThanOrEqual(values[k - 1]!);
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let j = 0; j < n; j++) av += a[i * n + j]! * vectors[j * n + k]!;
+        expect(Math.abs(av - values[k]! * vectors[i * n + k]!)).toBeLessThan(1e-12);
+      }
+      for (let m = 0; m < n; m++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += vectors[i * n + k]! * vectors[i * n + m]!;
+        expect(Math.abs(dot - (k === m ? 1 : 0))).toBeLessThan(1e-12);
+      }
+    }
+  });
 
   it("starts from numpy's HiPPO-N eigendecomposition: Lambda, V^-1 B and C V", () => {
     for (const c of fixture.init) {

@@ -23,9 +23,9 @@ const A_RE = Float32Array.from(modulus, (r, i) => r * Math.cos(phase[i]!));
 const A_IM = Float32Array.from(modulus, (r, i) => r * Math.sin(phase[i]!));
 const LENGTHS = [1, 2, 3, 5, 8, 13, 16, 31, 64, 100];
 
-describe('diagonal scan (wasm)', () => {
+for (const backend of ['wasm', 'cpu'] as const) describe(`diagonal scan (${backend})`, () => {
   beforeAll(async () => {
-    await selectBackend('wasm');
+    await selectBackend(backend);
   });
 
   it.each(LENGTHS)('equals the float64 recurrence at length %i, forwards and backwards', (length) => {
