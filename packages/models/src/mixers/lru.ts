@@ -160,7 +160,7 @@ export const lru: MixerSpec<LruOptions> = {
   kind: 'state-space',
   // The paper's LRA settings for ListOps and Text (its appendix D): N 256, ring [0, 0.999],
   // phases up to 2 pi; PathFinder and Path-X start nearer the unit circle (rMin 0.9 and 0.999)
-  // with phases up to pi / 10.
+  // with phases up to pi / 10. (minimal-LRU's own defaults: N 128, ring [0, 1], phase 6.28.)
   defaults: { dState: 256, rMin: 0, rMax: 0.999, maxPhase: 2 * Math.PI, bidirectional: true, activationDropout: 0, ssmLr: 5e-4 },
   create: createLru,
   validate(_args, options) {
