@@ -7,7 +7,8 @@
 //
 // Bidirectional (not in minimal-LRU, which is causal): as S5's code, the same lambda and B
 // scanned backwards (inclusive of u_t), read by its own C; the two readouts are summed.
-// Padded positions are zeroed before the scan.
+// Padded positions are zeroed before the scan. The norm, the residual and the dropout after the
+// GLU belong to the encoder block.
 import * as tf from '@tensorflow/tfjs';
 import type { MixerInspection } from '../analysis/inspection.js';
 import type { ForwardContext } from '../nn/context.js';

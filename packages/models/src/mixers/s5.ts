@@ -10,11 +10,15 @@
 //   its own C2; the two readouts are summed (S5's concatenated states times [C1 C2]).
 // Padded positions are zeroed before the scan, so with the encoder's trailing padding neither
 // direction carries them into a real position.
+//
+// Where this differs from S5's code: conjugate symmetry is always on (S5's conj_sym default) and
+// there is no step_rescale; the norm, the residual and the dropout after the gate belong to the
+// encoder block (S5's layer draws that last dropout per channel, the block per element).
 import * as tf from '@tensorflow/tfjs';
 import type { MixerInspection } from '../analysis/inspection.js';
 import type { ForwardContext } from '../nn/context.js';
 import { lecunNormal, normal, uniform, type Initializer } from '../nn/initializers.js';
-import type { ParamOptions, ParamScope } from '../nn/params.js';
+import type { ParamOptions } from '../nn/params.js';
 import {
   bidirectionalDiagonalScan,
   diagonalImpulseResponse,
