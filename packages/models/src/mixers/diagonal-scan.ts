@@ -1,7 +1,9 @@
 // The linear recurrence x_t = a x_{t-1} + b_t (x_{-1} = 0) with a constant complex diagonal a,
 // as S5 and the LRU run it: a parallel associative scan over the length, built from whole-tensor
 // tfjs ops so that tfjs differentiates it like any other program (tfjs has no complex gradients,
-// so complex values travel as real and imaginary parts). The backward recurrence
+// so complex values travel as real and imaginary parts). The mixers differentiate it through
+// linearRecurrence, whose gradient is the adjoint recurrence run as the same scan (less memory
+// and work than taping every level). The backward recurrence
 // x_t = a x_{t+1} + b_t has its own recursion rather than reversed copies: tf.reverse is several
 // times slower than a multiply on wasm.
 import * as tf from '@tensorflow/tfjs';
@@ -69,8 +71,18 @@ function shifted(x: tf.Tensor3D, reverse: boolean): tf.Tensor3D {
  * tf.tidy.
  */
 export function diagonalScan(a: ComplexDiagonal, b: ComplexSequence, reverse = false): ComplexSequence {
+  if (b.re.shape[1] === 1) return b;
+  // Each level frees its intermediates as it returns, so the peak memory is a few times the
+  // states rather than every level's tensors at once (the tape keeps what gradients need).
+  const [re, im] = tf.tidy(() => {
+    const states = scanLevel(a, b, reverse);
+    return [states.re, states.im];
+  });
+  return { re: re!, im: im! };
+}
+
+function scanLevel(a: ComplexDiagonal, b: ComplexSequence, reverse: boolean): ComplexSequence {
   const [batch, length, width] = b.re.shape;
-  if (length === 1) return b;
   // An odd length gets one more step with b = 0 at the end: forwards it comes after every
   // state, backwards its state is 0; either way nothing changes, and it is dropped afterwards.
   const odd = length % 2;
@@ -94,9 +106,47 @@ export function diagonalScan(a: ComplexDiagonal, b: ComplexSequence, reverse = f
   return odd ? each(states, (t) => tf.slice(t, [0, 0, 0], [batch, length, width]) as tf.Tensor3D) : states;
 }
 
+/**
+ * diagonalScan with the gradient of the recurrence written out rather than taped: for a real loss
+ * with gradient G_x on the states, the gradient reaching x_t obeys the adjoint recurrence
+ * g_t = G_x,t + conj(a) g_{t+1} (the other direction), which is again a diagonal scan; then
+ * G_b = g and G_a = sum_t conj(x_{t-1}) g_t (x_{t+1} backwards). Only the states are kept for the
+ * backward pass, where autodiff of the scan keeps every level's intermediates (about 30 tensors
+ * the size of the states); the backward pass is one scan where autodiff's is about twice the
+ * forward's work. Call inside tf.tidy.
+ */
+export function linearRecurrence(a: ComplexDiagonal, b: ComplexSequence, reverse = false): ComplexSequence {
+  const run = tf.customGrad((...args) => {
+    const [aRe, aIm, bRe, bIm] = args as tf.Tensor[];
+    const save = args[4] as tf.GradSaveFunc;
+    // Real and imaginary parts as one output (a custom gradient has one): [2B, L, P].
+    const states = tf.tidy(() => {
+      const x = diagonalScan({ re: aRe as tf.Tensor1D, im: aIm as tf.Tensor1D }, { re: bRe as tf.Tensor3D, im: bIm as tf.Tensor3D }, reverse);
+      return tf.concat([x.re, x.im], 0);
+    });
+    save([aRe!, aIm!, states]);
+    return {
+      value: states,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedRe, savedIm, x] = saved as [tf.Tensor1D, tf.Tensor1D, tf.Tensor3D];
+        const [dyRe, dyIm] = tf.split(dy, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
+        const g = diagonalScan({ re: savedRe, im: tf.neg(savedIm) }, { re: dyRe, im: dyIm }, !reverse);
+        const [xRe, xIm] = tf.split(x, 2, 0) as [tf.Tensor3D, tf.Tensor3D];
+        const previousRe = shifted(xRe, reverse);
+        const previousIm = shifted(xIm, reverse);
+        const daRe = tf.sum(tf.add(tf.mul(previousRe, g.re), tf.mul(previousIm, g.im)), [0, 1]);
+        const daIm = tf.sum(tf.sub(tf.mul(previousRe, g.im), tf.mul(previousIm, g.re)), [0, 1]);
+        return [daRe, daIm, g.re, g.im];
+      },
+    };
+  });
+  const [re, im] = tf.split(run(a.re, a.im, b.re, b.im), 2, 0) as [tf.Tensor3D, tf.Tensor3D];
+  return { re, im };
+}
+
 /** The states of both directions for one drive b [B, L, P]: [forward, backward], each inclusive of b_t. */
 export function bidirectionalDiagonalScan(a: ComplexDiagonal, b: ComplexSequence): [ComplexSequence, ComplexSequence] {
-  return [diagonalScan(a, b), diagonalScan(a, b, true)];
+  return [linearRecurrence(a, b), linearRecurrence(a, b, true)];
 }
 
 /** An output matrix C [H, P] (real and imaginary parts) that reads one set of states. */

@@ -17,8 +17,8 @@ import type { ParamOptions } from '../nn/params.js';
 import {
   bidirectionalDiagonalScan,
   diagonalImpulseResponse,
-  diagonalScan,
   driveStates,
+  linearRecurrence,
   readOut,
   type ComplexDiagonal,
   type ComplexReadout,
@@ -69,7 +69,7 @@ export function lruDiagonal(p: LruParams): { lambda: ComplexDiagonal; bRe: tf.Te
 export function lruRecurrence(p: LruParams, u: tf.Tensor3D): tf.Tensor3D {
   const { lambda, bRe, bIm } = lruDiagonal(p);
   const drive = driveStates(u, bRe, bIm);
-  const states = p.c.length === 2 ? bidirectionalDiagonalScan(lambda, drive) : [diagonalScan(lambda, drive)];
+  const states = p.c.length === 2 ? bidirectionalDiagonalScan(lambda, drive) : [linearRecurrence(lambda, drive)];
   return tf.add(readOut(states, p.c, 1), tf.mul(u, p.d)) as tf.Tensor3D;
 }
 

@@ -22,8 +22,8 @@ import type { ParamOptions } from '../nn/params.js';
 import {
   bidirectionalDiagonalScan,
   diagonalImpulseResponse,
-  diagonalScan,
   driveStates,
+  linearRecurrence,
   readOut,
   type ComplexDiagonal,
   type ComplexReadout,
@@ -135,7 +135,7 @@ export function s5Discretize(p: S5Params, discretization: S5Options['discretizat
 export function s5Ssm(p: S5Params, options: Pick<S5Options, 'discretization' | 'clipEigs'>, u: tf.Tensor3D): tf.Tensor3D {
   const { lambdaBar, bRe, bIm } = s5Discretize(p, options.discretization, options.clipEigs);
   const drive = driveStates(u, bRe, bIm);
-  const states = p.c.length === 2 ? bidirectionalDiagonalScan(lambdaBar, drive) : [diagonalScan(lambdaBar, drive)];
+  const states = p.c.length === 2 ? bidirectionalDiagonalScan(lambdaBar, drive) : [linearRecurrence(lambdaBar, drive)];
   const readouts: ComplexReadout[] = p.c.map((c) => {
     const [cRe, cIm] = complexParts(c);
     return { cRe, cIm };
