@@ -194,7 +194,7 @@ function createHyena(args: MixerArgs, options: HyenaOptions): Mixer {
       response.dispose();
       const name = options.bidirectional ? 'long filter h + skip (two-sided)' : 'long filter h + skip (causal)';
       return {
-        impulseResponses: [{ name, channels: dModel, firstOffset: -(span - length), length: span, values }],
+        impulseResponses: [{ name, channels: dModel, firstOffset: length - span, length: span, values }],
       };
     },
   };

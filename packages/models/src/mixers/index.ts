@@ -36,3 +36,7 @@ export { slidingWindow, windowReach, globalPositions } from './longformer-patter
 export { sinkhorn, type SinkhornOptions } from './sinkhorn.js';
 export { synthesizer, type SynthesizerOptions, type SynthesizerMode } from './synthesizer.js';
 export { LRA_MASKED_BIAS } from './lra-attention.js';
+export { s5, s5Discretize, s5Ssm, type S5Options, type S5Params } from './s5.js';
+export { lru, lruDiagonal, lruRecurrence, type LruOptions, type LruParams } from './lru.js';
+export { diagonalScan, bidirectionalDiagonalScan, linearRecurrence, type ComplexDiagonal, type ComplexSequence } from './diagonal-scan.js';
+export { hippoEigenBasis } from './s5-hippo.js';

@@ -10,6 +10,7 @@
 // The kernel parameters take no weight decay and their own learning rate (the reference's
 // OptimModule.register(lr, wd=0)); D and the output Linear follow the run's.
 import * as tf from '@tensorflow/tfjs';
+import { convolutionImpulseResponse } from './kernel-inspection.js';
 import type { MixerInspection } from '../analysis/inspection.js';
 import { gelu } from '../nn/activations.js';
 import { inferenceContext, type ForwardContext } from '../nn/context.js';
@@ -102,30 +103,14 @@ function createLongConv(args: MixerArgs, options: LongConvOptions): Mixer {
     },
     inspect(x: tf.Tensor3D): MixerInspection {
       const length = x.shape[1];
-      // Each (channel, feature) row's convolution with D at lag 0, by offset i - j: causal lags
-      // >= 0 and, bidirectional, the backward kernel at offsets < 0 (offset -m takes entry m - 1).
-      const response = tf.tidy(() => {
-        const k = kernels(length, inferenceContext());
-        const lag0 = tf.concat([tf.ones([1, 1]), tf.zeros([1, length - 1])], 1);
-        const causal = tf.add(tf.slice(k, [0, 0], [rows, -1]), tf.mul(tf.reshape(skip, [rows, 1]), lag0));
-        if (!options.bidirectional || length < 2) return causal;
-        const anticausal = tf.reverse(tf.slice(k, [rows, 0], [rows, length - 1]), -1);
-        return tf.concat([anticausal, causal], 1);
-      });
-      const values = response.dataSync() as Float32Array;
-      const span = response.shape[1]!;
-      response.dispose();
-      return {
-        impulseResponses: [
-          {
-            name: options.bidirectional ? 'long kernel + D skip (two-sided), rows (channel, feature)' : 'long kernel + D skip (causal), rows (channel, feature)',
-            channels: rows,
-            firstOffset: -(span - length),
-            length: span,
-            values,
-          },
-        ],
-      };
+      // Each (channel, feature) row's convolution with D, both directions when bidirectional.
+      const k = kernels(length, inferenceContext());
+      const causal = tf.slice(k, [0, 0], [rows, -1]) as tf.Tensor2D;
+      const anticausal = options.bidirectional ? (tf.slice(k, [rows, 0], [rows, -1]) as tf.Tensor2D) : null;
+      const side = options.bidirectional ? 'two-sided' : 'causal';
+      const view = convolutionImpulseResponse(`long kernel + D skip (${side}), rows (channel, feature)`, causal, anticausal, skip);
+      tf.dispose([k, causal, ...(anticausal ? [anticausal] : [])]);
+      return { impulseResponses: [view] };
     },
   };
 }

@@ -178,7 +178,7 @@ function createMega(args: MixerArgs, options: MegaOptions): Mixer {
           {
             name: options.bidirectional ? 'EMA kernel + omega skip (two-sided)' : 'EMA kernel + omega skip (causal)',
             channels: dModel,
-            firstOffset: -(span - length),
+            firstOffset: length - span,
             length: span,
             values,
           },

@@ -20,6 +20,7 @@
 //   then Im(B) clipped at 2 (hippo.ts); only each mode's sign may differ, which the kernel ignores.
 // Rank 1 only (the 'legs' init's rank).
 import * as tf from '@tensorflow/tfjs';
+import { convolutionImpulseResponse } from './kernel-inspection.js';
 import type { MixerInspection } from '../analysis/inspection.js';
 import { gelu } from '../nn/activations.js';
 import type { ForwardContext } from '../nn/context.js';
@@ -188,30 +189,12 @@ function createS4(args: MixerArgs, options: S4Options): Mixer {
     },
     inspect(x: tf.Tensor3D): MixerInspection {
       const length = x.shape[1];
-      // The SSM convolution with its D skip at lag 0, as offsets i - j: the causal kernel at
-      // lags >= 0 and, bidirectional, the backward kernel at lags < 0 (lag -m takes tap m - 1).
-      const response = tf.tidy(() => {
-        const [causalKernel, backwardKernel] = tf.unstack(kernelFor(length), 0);
-        const lag0 = tf.concat([tf.ones([1, 1]), tf.zeros([1, length - 1])], 1);
-        const causal = tf.add(causalKernel!, tf.mul(tf.reshape(skip, [dModel, 1]), lag0));
-        if (!options.bidirectional || length < 2) return causal;
-        const anticausal = tf.reverse(tf.slice(backwardKernel!, [0, 0], [dModel, length - 1]), -1);
-        return tf.concat([anticausal, causal], 1);
-      });
-      const values = response.dataSync() as Float32Array;
-      const span = response.shape[1]!;
-      response.dispose();
-      return {
-        impulseResponses: [
-          {
-            name: options.bidirectional ? 'SSM kernel + D skip (two-sided)' : 'SSM kernel + D skip (causal)',
-            channels: dModel,
-            firstOffset: -(span - length),
-            length: span,
-            values,
-          },
-        ],
-      };
+      // The SSM convolution with its D skip, both directions when bidirectional.
+      const [causal, backward] = tf.tidy(() => tf.unstack(kernelFor(length), 0)) as tf.Tensor2D[];
+      const name = options.bidirectional ? 'SSM kernel + D skip (two-sided)' : 'SSM kernel + D skip (causal)';
+      const view = convolutionImpulseResponse(name, causal!, options.bidirectional ? backward! : null, skip);
+      tf.dispose([causal!, ...(backward ? [backward] : [])]);
+      return { impulseResponses: [view] };
     },
   };
 }

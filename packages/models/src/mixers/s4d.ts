@@ -19,6 +19,7 @@ import { constant, normal, uniform, type Initializer } from '../nn/initializers.
 import type { ParamScope } from '../nn/params.js';
 import { legsNplr } from './hippo.js';
 import { fftconv, toeplitzMatvec } from '../spectral/index.js';
+import { convolutionImpulseResponse } from './kernel-inspection.js';
 import type { MixerInspection } from '../analysis/inspection.js';
 import type { Mixer, MixerArgs, MixerSpec } from './types.js';
 
@@ -192,30 +193,13 @@ function createS4d(args: MixerArgs, options: S4dOptions): Mixer {
     },
     inspect(x: tf.Tensor3D): MixerInspection {
       const length = x.shape[1];
-      // The SSM convolution with its D skip at lag 0, as offsets i - j: the causal kernel at
-      // lags >= 0 and, bidirectional, the backward kernel at lags < 0 (lag -m takes its entry
-      // m - 1, as s4dConvolution lays it out).
-      const response = tf.tidy(() => {
-        const lag0 = tf.concat([tf.ones([1, 1]), tf.zeros([1, length - 1])], 1);
-        const causal = tf.add(s4dKernel(forward, length), tf.mul(tf.reshape(skip, [dModel, 1]), lag0));
-        if (!backward || length < 2) return causal;
-        const anticausal = tf.reverse(tf.slice(s4dKernel(backward, length), [0, 0], [dModel, length - 1]), -1);
-        return tf.concat([anticausal, causal], 1);
-      });
-      const values = response.dataSync() as Float32Array;
-      const span = response.shape[1]!;
-      response.dispose();
-      return {
-        impulseResponses: [
-          {
-            name: backward ? 'SSM kernel + D skip (two-sided)' : 'SSM kernel + D skip (causal)',
-            channels: dModel,
-            firstOffset: -(span - length),
-            length: span,
-            values,
-          },
-        ],
-      };
+      // The SSM convolution with its D skip, both directions when bidirectional.
+      const causal = s4dKernel(forward, length);
+      const anticausal = backward ? s4dKernel(backward, length) : null;
+      const name = backward ? 'SSM kernel + D skip (two-sided)' : 'SSM kernel + D skip (causal)';
+      const view = convolutionImpulseResponse(name, causal, anticausal, skip);
+      tf.dispose([causal, ...(anticausal ? [anticausal] : [])]);
+      return { impulseResponses: [view] };
     },
   };
 }
