@@ -1,4 +1,4 @@
-// experiments/lra/<task>/{s4d,s4,s5,lru,mega}.json: the state-space and Mega recipes. Each names
+// experiments/lra/<task>/{s4d,s4,s5,lru,long-conv,mega}.json: the state-space, long-convolution and Mega recipes. Each names
 // the reference it follows and the published number, passes the config schema, and, for a mixer
 // this build registers, resolves to a valid model in the backbone its recipe asks for.
 import { readFileSync } from 'node:fs';
@@ -33,6 +33,12 @@ const RECIPES: Record<string, { source: RegExp; backbone: 'ssm' | 'transformer';
     source: /lindermanlab\/S5 run_lra_(listops|imdb|aan|cifar|pathfinder|pathx)\.sh/,
     backbone: 'ssm',
     published: { listops: '60.20', text: '89.40', retrieval: '89.90', image: '89.00', pathfinder: '95.10', pathx: '94.20' },
+  },
+  'long-conv': {
+    source: /HazyResearch\/safari configs\/experiment\/lra\/long-conv-lra-(listops|imdb|aan|cifar|pathfinder|pathx)\.yaml/,
+    backbone: 'ssm',
+    // Fu et al. 2023's LRA table could not be checked against a source here: no number asserted.
+    published: { listops: null, text: null, retrieval: null, image: null, pathfinder: null, pathx: null },
   },
   mega: {
     source: /facebookresearch\/mega examples\/mega\/README\.lra\.md/,
