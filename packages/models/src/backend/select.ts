@@ -33,6 +33,8 @@ export interface BackendChoice {
   threads?: number;
   /** Why `threads` differs from the threads asked for. */
   threadsNote?: string;
+  /** Threads the project's JavaScript kernels split over on the shared wasm heap (1: not split). */
+  kernelThreads?: number;
 }
 
 export interface SelectBackendOptions {
@@ -256,6 +258,7 @@ export async function selectBackend(
     const pool = wasmThreads();
     if (candidate.name === 'wasm' && pool !== undefined) {
       choice.threads = pool.threads;
+      choice.kernelThreads = pool.kernelThreads;
       if (pool.note !== undefined) choice.threadsNote = pool.note;
     }
     // One short line (every command logs it); why each better backend did not load is in the

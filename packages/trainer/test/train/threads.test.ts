@@ -55,6 +55,8 @@ describe('lra train --threads', () => {
     expect(one.backendInfo.threads).toBe(1);
     expect(two.backendInfo.threads).toBe(2);
     expect(two.backendInfo.threadsNote).toBeUndefined();
+    // The project's JavaScript kernels split over the same threads (the compiled program has the worker script).
+    expect(two.backendInfo.kernelThreads).toBe(2);
     const numbers = (r: RunReport) => [r.metrics.best.valLoss, r.metrics.best.valAccuracy, r.metrics.test.loss, r.metrics.test.accuracy, r.metrics.testLast?.loss ?? 0];
     const [a, b] = [numbers(one), numbers(two)];
     a.forEach((x, i) => expect(closeTo(x!, b[i]!), `metric ${i}: ${x} vs ${b[i]}`).toBe(true));

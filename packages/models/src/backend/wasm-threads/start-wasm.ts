@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { heapThreads, startHeapPool } from '../parallel/heap-pool.js';
 import { MAX_WASM_THREADS, addTfjsWrappers, loadThreadedModule, unrefWorkers } from './threaded-module.js';
 
 // Which build of the wasm backend starts, and with how many threads. tfjs registers 'wasm' with a
@@ -15,6 +16,8 @@ export interface WasmThreads {
   requested: number;
   /** Why fewer threads than asked for run (capped, or the threaded build failed and fell back). */
   note?: string;
+  /** Threads the project's JavaScript kernels split over (parallel/heap-pool.ts); 1: not split. */
+  kernelThreads: number;
 }
 
 const WASM_PRIORITY = 2;
@@ -43,7 +46,7 @@ function message(error: unknown): string {
 }
 
 /** A backend factory that starts the threaded build with `threads` threads, or throws why not. */
-function threadedFactory(threads: number, onFailure: (reason: string) => void): () => Promise<tf.KernelBackend> {
+function threadedFactory(threads: number, onFailure: (reason: string) => void, log?: (msg: string) => void): () => Promise<tf.KernelBackend> {
   return async () => {
     try {
       const module = await loadThreadedModule(threads);
@@ -62,6 +65,11 @@ function threadedFactory(threads: number, onFailure: (reason: string) => void): 
       if (actual !== threads) {
         module.PThread.terminateAllThreads();
         throw new Error(`XNNPACK's pool has ${actual} thread(s), not ${threads}`);
+      }
+      // The JavaScript kernels' own threads, on the same shared heap; without them the backend
+      // still runs, with those kernels on the main thread only.
+      if (module.wasmMemory !== undefined) {
+        await startHeapPool(module.wasmMemory, threads).catch((error: unknown) => log?.(`wasm threads: JavaScript kernels stay on one thread (${message(error)})`));
       }
       return backend;
     } catch (error) {
@@ -92,7 +100,7 @@ export async function startWasm(threads: number, log?: (msg: string) => void): P
     const original = tf.findBackendFactory('wasm');
     let failure = 'failed to initialise';
     tf.removeBackend('wasm');
-    tf.registerBackend('wasm', threadedFactory(wanted, (reason) => (failure = reason)), WASM_PRIORITY);
+    tf.registerBackend('wasm', threadedFactory(wanted, (reason) => (failure = reason), log), WASM_PRIORITY);
     let ok = false;
     try {
       ok = await tf.setBackend('wasm');
@@ -100,7 +108,7 @@ export async function startWasm(threads: number, log?: (msg: string) => void): P
       failure = message(error);
     }
     if (ok) {
-      started = { threads: poolThreads(), requested: threads, ...(capped ? { note: capped } : {}) };
+      started = { threads: poolThreads(), requested: threads, kernelThreads: heapThreads(), ...(capped ? { note: capped } : {}) };
       if (capped) log?.(`wasm threads: ${capped}`);
       return true;
     }
@@ -109,10 +117,10 @@ export async function startWasm(threads: number, log?: (msg: string) => void): P
     const note = `the threaded build did not start (${failure}); running single-threaded`;
     log?.(`wasm threads: ${note}`);
     const fallback = await tf.setBackend('wasm');
-    if (fallback) started = { threads: poolThreads(), requested: threads, note };
+    if (fallback) started = { threads: poolThreads(), requested: threads, kernelThreads: 1, note };
     return fallback;
   }
   const ok = await tf.setBackend('wasm');
-  if (ok) started = { threads: poolThreads(), requested: threads };
+  if (ok) started = { threads: poolThreads(), requested: threads, kernelThreads: 1 };
   return ok;
 }

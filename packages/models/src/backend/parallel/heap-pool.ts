@@ -1,0 +1,100 @@
+// The project's JavaScript kernels split over the wasm backend's threads. In the threaded build
+// the heap is shared memory, so Node worker threads can read and write tensors where they lie; a
+// job is handed over and finished through Atomics on shared counters, because a tfjs kernel runs
+// synchronously and cannot await a message. Results are the same for any number of threads:
+// slices are independent (rows, or mask elements indexed in the whole tensor).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
+import { CONTROL, JOB_LENGTH, TASK, runPart } from './tasks.js';
+
+interface HeapPool {
+  memory: { readonly buffer: ArrayBufferLike };
+  control: Int32Array;
+  job: Float64Array;
+  workers: Worker[];
+  /** Slices per job: the workers and the main thread. */
+  parts: number;
+}
+
+/** Below this many elements a job costs more to hand over than it saves. */
+export const MIN_SPLIT_ELEMENTS = 1 << 16;
+
+let pool: HeapPool | undefined;
+
+/** Threads the JavaScript kernels split over: 1 until a pool starts. */
+export function heapThreads(): number {
+  return pool?.parts ?? 1;
+}
+
+/**
+ * Starts `threads - 1` workers over the shared heap `memory`. Returns the threads that will split
+ * the kernels: 1 where no worker script is compiled (the sources run under a test runner that
+ * transpiles on the fly; Node's workers load only JavaScript), or where `threads` is 1.
+ */
+export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }, threads: number): Promise<number> {
+  if (pool !== undefined) return pool.parts;
+  const script = new URL('./heap-worker.js', import.meta.url);
+  if (threads < 2 || !(memory.buffer instanceof SharedArrayBuffer) || !existsSync(fileURLToPath(script))) return 1;
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
+  const job = new Float64Array(new SharedArrayBuffer(8 * JOB_LENGTH));
+  const workers = Array.from({ length: threads - 1 }, (_, i) => new Worker(script, { workerData: { memory, control, job, part: i + 1, parts: threads } }));
+  try {
+    await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    })));
+  } catch (error) {
+    for (const worker of workers) void worker.terminate();
+    throw error;
+  }
+  for (const worker of workers) worker.unref();
+  pool = { memory, control, job, workers, parts: threads };
+  return threads;
+}
+
+/** Runs the job in pool.job: slice 0 here, the others on the workers; returns when all are done. */
+function runJob(active: HeapPool): void {
+  const { control, job, workers, parts } = active;
+  Atomics.store(control, CONTROL.failed, 0);
+  Atomics.store(control, CONTROL.pending, workers.length);
+  Atomics.add(control, CONTROL.generation, 1);
+  Atomics.notify(control, CONTROL.generation);
+  let error: unknown;
+  try {
+    runPart(active.memory.buffer, job, 0, parts);
+  } catch (e) {
+    error = e;
+  }
+  // Waits even after an error here: the workers must be done with the job before the next one.
+  for (let left = Atomics.load(control, CONTROL.pending); left !== 0; left = Atomics.load(control, CONTROL.pending)) {
+    Atomics.wait(control, CONTROL.pending, left);
+  }
+  if (error !== undefined) throw error;
+  if (Atomics.load(control, CONTROL.failed) !== 0) throw new Error(`a heap worker failed on task ${job[0]}`);
+}
+
+/** The pool, where these arrays lie on its heap and are large enough to split. */
+function poolFor(arrays: readonly Float32Array[], elements: number): HeapPool | undefined {
+  if (pool === undefined || elements < MIN_SPLIT_ELEMENTS) return undefined;
+  return arrays.every((a) => a.buffer instanceof SharedArrayBuffer) ? pool : undefined;
+}
+
+/** Seeded dropout of x into out over the pool's threads; false (nothing done) where it does not apply. */
+export function splitSeededDropout(x: Float32Array, out: Float32Array, attrs: SeededDropoutAttrs): boolean {
+  const active = poolFor([x, out], x.length);
+  if (active === undefined) return false;
+  active.job.set([TASK.seededDropout, x.byteOffset, out.byteOffset, x.length, attrs.seed, attrs.rate, attrs.offset ?? 0]);
+  runJob(active);
+  return true;
+}
+
+/** The softmax gradient of `rows` rows of length n over the pool's threads; false where it does not apply. */
+export function splitSoftmaxGrad(dy: Float32Array, y: Float32Array, rows: number, n: number, dx: Float32Array): boolean {
+  const active = poolFor([dy, y, dx], rows * n);
+  if (active === undefined || rows < 2) return false;
+  active.job.set([TASK.softmaxGrad, dy.byteOffset, y.byteOffset, dx.byteOffset, rows, n]);
+  runJob(active);
+  return true;
+}

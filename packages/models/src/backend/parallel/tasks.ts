@@ -1,0 +1,56 @@
+// The work the heap's threads share (heap-pool.ts on the main thread, heap-worker.ts on the
+// others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
+// main thread. A job is described by numbers in a shared Float64Array, so that no message (and
+// no event loop) is needed to hand it over: tfjs kernels are synchronous.
+import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
+import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
+
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2 } as const;
+
+/** Doubles of a job: the task, then its arguments. */
+export const JOB_LENGTH = 8;
+
+/** Slots of the shared Int32Array that orders the threads. */
+export const CONTROL = {
+  /** Bumped once per job; the workers wait on it. */
+  generation: 0,
+  /** Workers still busy with the current job; the main thread waits on it. */
+  pending: 1,
+  /** Set by a worker whose slice threw. */
+  failed: 2,
+  length: 4,
+} as const;
+
+/** [start, end) of slice `part` of `count` items in `parts` near-equal slices, starts on multiples of `align`. */
+export function partRange(count: number, parts: number, part: number, align = 1): [number, number] {
+  const at = (k: number) => (k >= parts ? count : Math.min(count, Math.floor((count * k) / parts / align) * align));
+  return [at(part), at(part + 1)];
+}
+
+/** Runs slice `part` of the job in `job` over the heap `heap`. Results do not depend on `parts`. */
+export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, parts: number): void {
+  switch (job[0]) {
+    case TASK.seededDropout: {
+      const [, xAt, outAt, size, seed, rate, offset] = job as unknown as number[];
+      // Pairs of elements share one hash: slices start on even elements, each hash computed once.
+      const [start, end] = partRange(size!, parts, part, 2);
+      if (end <= start) return;
+      const x = new Float32Array(heap, xAt! + 4 * start, end - start);
+      const out = new Float32Array(heap, outAt! + 4 * start, end - start);
+      // The mask is a function of the element's index in the whole tensor: `offset` places the slice.
+      applySeededDropout(x, out, { seed: seed!, rate: rate!, offset: offset! + start });
+      return;
+    }
+    case TASK.softmaxGrad: {
+      const [, dyAt, yAt, dxAt, rows, n] = job as unknown as number[];
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const length = (last - first) * n!;
+      const at = 4 * first * n!;
+      softmaxGradRows(new Float32Array(heap, dyAt! + at, length), new Float32Array(heap, yAt! + at, length), last - first, n!, new Float32Array(heap, dxAt! + at, length));
+      return;
+    }
+    default:
+      throw new Error(`unknown heap task ${job[0]}`);
+  }
+}
