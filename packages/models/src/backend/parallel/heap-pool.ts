@@ -98,3 +98,46 @@ export function splitSoftmaxGrad(dy: Float32Array, y: Float32Array, rows: number
   runJob(active);
   return true;
 }
+
+/** Layer norm's forward pass over the pool's threads, by rows; false where it does not apply. */
+export function splitLayerNorm(
+  x: Float32Array, scale: Float32Array, bias: Float32Array, d: number, eps: number,
+  y: Float32Array, mean: Float32Array, rstd: Float32Array,
+): boolean {
+  const active = poolFor([x, scale, bias, y, mean, rstd], x.length);
+  if (active === undefined || mean.length < 2) return false;
+  active.job.set([TASK.layerNorm, x.byteOffset, scale.byteOffset, bias.byteOffset, y.byteOffset, mean.byteOffset, rstd.byteOffset, mean.length, d, eps]);
+  runJob(active);
+  return true;
+}
+
+/** rfft of `rows` rows over the pool's threads (see real-rows.ts for the arguments); false where it does not apply. */
+export function splitRfft(
+  x: Float32Array, rows: number, inLength: number, n: number, re: Float32Array, im: Float32Array, scale: number, interiorWeight: number,
+): boolean {
+  const active = poolFor([x, re, im], rows * Math.max(inLength, n));
+  if (active === undefined || rows < 4) return false;
+  active.job.set([TASK.rfft, x.byteOffset, re.byteOffset, im.byteOffset, rows, inLength, n, scale, interiorWeight]);
+  runJob(active);
+  return true;
+}
+
+/** irfft of `rows` rows over the pool's threads; false where it does not apply. */
+export function splitIrfft(
+  re: Float32Array, im: Float32Array, rows: number, n: number, y: Float32Array, outLength: number, scale: number, interiorWeight: number,
+): boolean {
+  const active = poolFor([re, im, y], rows * Math.max(outLength, n));
+  if (active === undefined || rows < 4) return false;
+  active.job.set([TASK.irfft, re.byteOffset, im.byteOffset, y.byteOffset, rows, n, outLength, scale, interiorWeight]);
+  runJob(active);
+  return true;
+}
+
+/** FNet's mixing of `batch` [N, D] blocks over the pool's threads; false where it does not apply. */
+export function splitFnetMix(x: Float32Array, batch: number, N: number, D: number, y: Float32Array): boolean {
+  const active = poolFor([x, y], x.length);
+  if (active === undefined || batch < 2) return false;
+  active.job.set([TASK.fnetMix, x.byteOffset, y.byteOffset, batch, N, D]);
+  runJob(active);
+  return true;
+}

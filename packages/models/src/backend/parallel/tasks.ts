@@ -2,13 +2,18 @@
 // others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
+import { layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
+import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
+import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
-export const JOB_LENGTH = 8;
+export const JOB_LENGTH = 12;
+
+const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length: number) => new Float32Array(heap, byteOffset + 4 * first, length);
 
 /** Slots of the shared Int32Array that orders the threads. */
 export const CONTROL = {
@@ -48,6 +53,45 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const length = (last - first) * n!;
       const at = 4 * first * n!;
       softmaxGradRows(new Float32Array(heap, dyAt! + at, length), new Float32Array(heap, yAt! + at, length), last - first, n!, new Float32Array(heap, dxAt! + at, length));
+      return;
+    }
+    case TASK.rfft: {
+      const [, xAt, reAt, imAt, rows, inLength, n, scale, interiorWeight] = job as unknown as number[];
+      // Rows go through the FFT in pairs, and a row's rounding depends on its partner: slices
+      // keep the pairs of one pass.
+      const [first, last] = partRange(rows!, parts, part, 2);
+      if (last <= first) return;
+      const h = rfftBins(n!);
+      const count = last - first;
+      rfftRows(floats(heap, xAt!, first * inLength!, count * inLength!), count, inLength!, n!,
+        floats(heap, reAt!, first * h, count * h), floats(heap, imAt!, first * h, count * h), scale!, interiorWeight!);
+      return;
+    }
+    case TASK.irfft: {
+      const [, reAt, imAt, yAt, rows, n, outLength, scale, interiorWeight] = job as unknown as number[];
+      const [first, last] = partRange(rows!, parts, part, 2);
+      if (last <= first) return;
+      const h = rfftBins(n!);
+      const count = last - first;
+      irfftRows(floats(heap, reAt!, first * h, count * h), floats(heap, imAt!, first * h, count * h), count, n!,
+        floats(heap, yAt!, first * outLength!, count * outLength!), outLength!, scale!, interiorWeight!);
+      return;
+    }
+    case TASK.fnetMix: {
+      const [, xAt, yAt, batch, N, D] = job as unknown as number[];
+      const [first, last] = partRange(batch!, parts, part);
+      if (last <= first) return;
+      const size = N! * D!;
+      fnetMixRows(floats(heap, xAt!, first * size, (last - first) * size), last - first, N!, D!, floats(heap, yAt!, first * size, (last - first) * size));
+      return;
+    }
+    case TASK.layerNorm: {
+      const [, xAt, scaleAt, biasAt, yAt, meanAt, rstdAt, rows, d, eps] = job as unknown as number[];
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const count = last - first;
+      layerNormRows(floats(heap, xAt!, first * d!, count * d!), floats(heap, scaleAt!, 0, d!), floats(heap, biasAt!, 0, d!), d!, eps!,
+        floats(heap, yAt!, first * d!, count * d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count));
       return;
     }
     default:

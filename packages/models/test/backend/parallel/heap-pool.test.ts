@@ -4,7 +4,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applySeededDropout } from '../../../src/backend/fused/seeded-dropout-mask.js';
+import { layerNormRows } from '../../../src/backend/fused/layer-norm-rows.js';
 import { softmaxGradRows } from '../../../src/backend/fused/softmax-grad-rows.js';
+import { fnetMixRows } from '../../../src/spectral/plan/fnet-mix-rows.js';
+import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-rows.js';
 import { TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
 
 const root = resolve(__dirname, '../../../../..');
@@ -55,6 +58,42 @@ describe('the heap tasks, slice by slice', () => {
       for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
       expect(view(2)).toEqual(want);
     }
+  });
+
+  it('give rfft, irfft, FNet mixing and layer norm of one pass, for any number of slices', () => {
+    const check = (floatsNeeded: number, job: (heap: SharedArrayBuffer) => number[], outAt: number, outLength: number, serial: (heap: SharedArrayBuffer) => void) => {
+      const { buffer } = sharedHeap(floatsNeeded);
+      serial(buffer);
+      const want = new Float32Array(buffer, outAt, outLength).slice();
+      for (const parts of [2, 3, 7]) {
+        new Float32Array(buffer, outAt, outLength).fill(Number.NaN);
+        const args = Float64Array.from(job(buffer));
+        for (let part = 0; part < parts; part++) runPart(buffer, args, part, parts);
+        expect(new Float32Array(buffer, outAt, outLength)).toEqual(want);
+      }
+    };
+    const [rows, n, h] = [13, 64, rfftBins(64)];
+    // rfft: x [rows, n] at 0, re and im [rows, h] after it; compared on re then im.
+    const rfftAt = { re: 4 * rows * n, im: 4 * (rows * n + rows * h) };
+    const rfftSerial = (heap: SharedArrayBuffer) => rfftRows(new Float32Array(heap, 0, rows * n), rows, n, n, new Float32Array(heap, rfftAt.re, rows * h), new Float32Array(heap, rfftAt.im, rows * h), 1, 2);
+    const rfftJob = () => [TASK.rfft, 0, rfftAt.re, rfftAt.im, rows, n, n, 1, 2];
+    check(rows * (n + 2 * h), rfftJob, rfftAt.re, rows * h, rfftSerial);
+    check(rows * (n + 2 * h), rfftJob, rfftAt.im, rows * h, rfftSerial);
+    // irfft: re, im [rows, h] at 0, y [rows, n] after them.
+    const yAt = 4 * 2 * rows * h;
+    check(rows * (2 * h + n), () => [TASK.irfft, 0, 4 * rows * h, yAt, rows, n, n, 0.5, 0.5], yAt, rows * n,
+      (heap) => irfftRows(new Float32Array(heap, 0, rows * h), new Float32Array(heap, 4 * rows * h, rows * h), rows, n, new Float32Array(heap, yAt, rows * n), n, 0.5, 0.5));
+    // FNet mixing of [5, 16, 8].
+    const [batch, N, D] = [5, 16, 8];
+    check(2 * batch * N * D, () => [TASK.fnetMix, 0, 4 * batch * N * D, batch, N, D], 4 * batch * N * D, batch * N * D,
+      (heap) => fnetMixRows(new Float32Array(heap, 0, batch * N * D), batch, N, D, new Float32Array(heap, 4 * batch * N * D, batch * N * D)));
+    // Layer norm of [rows, n] with scale and bias of n: y after them, then mean and rstd.
+    const at = { scale: 4 * rows * n, bias: 4 * (rows * n + n), y: 4 * (rows * n + 2 * n), mean: 4 * (2 * rows * n + 2 * n), rstd: 4 * (2 * rows * n + 2 * n + rows) };
+    const lnSerial = (heap: SharedArrayBuffer) => layerNormRows(new Float32Array(heap, 0, rows * n), new Float32Array(heap, at.scale, n), new Float32Array(heap, at.bias, n), n, 1e-5,
+      new Float32Array(heap, at.y, rows * n), new Float32Array(heap, at.mean, rows), new Float32Array(heap, at.rstd, rows));
+    const lnJob = () => [TASK.layerNorm, 0, at.scale, at.bias, at.y, at.mean, at.rstd, rows, n, 1e-5];
+    check(2 * rows * n + 2 * n + 2 * rows, lnJob, at.y, rows * n, lnSerial);
+    check(2 * rows * n + 2 * n + 2 * rows, lnJob, at.rstd, rows, lnSerial);
   });
 });
 
