@@ -1,10 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { integerFlag } from './flags.js';
 
-// --threads: the wasm backend's threads. The command line defaults to every core; the library
-// (selectBackend) defaults to one, so that programs and tests that do not ask start no workers.
+// --threads: the wasm backend's threads. The command line defaults to every core, or to
+// LRA_THREADS where set: the test setup sets 1, so that the many `lra` processes tests start side
+// by side do not each start a pool on every core (the tests of threads pass --threads). The
+// library (selectBackend) defaults to one, so programs that do not ask start no workers.
 
-export const DEFAULT_THREADS = availableParallelism();
+function defaultThreads(): number {
+  const fromEnv = Number(process.env['LRA_THREADS']);
+  return Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : availableParallelism();
+}
+
+export const DEFAULT_THREADS = defaultThreads();
 
 export const threadsOption = {
   type: 'string',
