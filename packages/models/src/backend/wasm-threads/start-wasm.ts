@@ -46,10 +46,14 @@ function message(error: unknown): string {
 }
 
 /** A backend factory that starts the threaded build with `threads` threads, or throws why not. */
-function threadedFactory(threads: number, onFailure: (reason: string) => void, log?: (msg: string) => void): () => Promise<tf.KernelBackend> {
+type ModuleLoader = typeof loadThreadedModule;
+
+function threadedFactory(
+  threads: number, load: ModuleLoader, onFailure: (reason: string) => void, log?: (msg: string) => void,
+): () => Promise<tf.KernelBackend> {
   return async () => {
     try {
-      const module = await loadThreadedModule(threads);
+      const module = await load(threads);
       addTfjsWrappers(module);
       // BackendWasm's constructor creates the pool from this count, after the workers have loaded.
       setThreadsCount(threads);
@@ -82,9 +86,10 @@ function threadedFactory(threads: number, onFailure: (reason: string) => void, l
 /**
  * Makes the wasm backend current with `threads` threads (1: tfjs's own single-threaded build, no
  * workers). Returns the pool the module reports. Where the threaded build cannot start, tfjs's
- * single-threaded build runs instead and `note` says why; `log` receives that line.
+ * single-threaded build runs instead and `note` says why; `log` receives that line. `load` starts
+ * the threaded module (replaced in tests, to make it fail).
  */
-export async function startWasm(threads: number, log?: (msg: string) => void): Promise<boolean> {
+export async function startWasm(threads: number, log?: (msg: string) => void, load: ModuleLoader = loadThreadedModule): Promise<boolean> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a whole number >= 1, got ${threads}`);
   if (wasmStarted()) {
     // Started earlier in this process: its pool stays what it is.
@@ -100,7 +105,7 @@ export async function startWasm(threads: number, log?: (msg: string) => void): P
     const original = tf.findBackendFactory('wasm');
     let failure = 'failed to initialise';
     tf.removeBackend('wasm');
-    tf.registerBackend('wasm', threadedFactory(wanted, (reason) => (failure = reason), log), WASM_PRIORITY);
+    tf.registerBackend('wasm', threadedFactory(wanted, load, (reason) => (failure = reason), log), WASM_PRIORITY);
     let ok = false;
     try {
       ok = await tf.setBackend('wasm');
