@@ -45,9 +45,9 @@ function message(error: unknown): string {
   return text.split('\n')[0]?.trim() ?? text;
 }
 
-/** A backend factory that starts the threaded build with `threads` threads, or throws why not. */
 type ModuleLoader = typeof loadThreadedModule;
 
+/** A backend factory that starts the threaded build with `threads` threads, or throws why not. */
 function threadedFactory(
   threads: number, load: ModuleLoader, onFailure: (reason: string) => void, log?: (msg: string) => void,
 ): () => Promise<tf.KernelBackend> {
