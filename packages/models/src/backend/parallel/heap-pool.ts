@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
-import { CONTROL, JOB_LENGTH, TASK, runPart } from './tasks.js';
+import { CONTROL, JOB_LENGTH, MAX_PARTS, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
   memory: { readonly buffer: ArrayBufferLike };
@@ -16,6 +16,8 @@ interface HeapPool {
   workers: Worker[];
   /** Slices per job: the workers and the main thread. */
   parts: number;
+  /** The last job's number (CONTROL.generation). */
+  generation: number;
 }
 
 /** Below this many elements a job costs more to hand over than it saves. */
@@ -37,6 +39,7 @@ export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }
   if (pool !== undefined) return pool.parts;
   const script = new URL('./heap-worker.js', import.meta.url);
   if (threads < 2 || !(memory.buffer instanceof SharedArrayBuffer) || !existsSync(fileURLToPath(script))) return 1;
+  if (threads > MAX_PARTS) throw new Error(`the heap pool takes at most ${MAX_PARTS} threads, got ${threads}`);
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
   const job = new Float64Array(new SharedArrayBuffer(8 * JOB_LENGTH));
   const workers = Array.from({ length: threads - 1 }, (_, i) => new Worker(script, { workerData: { memory, control, job, part: i + 1, parts: threads } }));
@@ -50,26 +53,33 @@ export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }
     throw error;
   }
   for (const worker of workers) worker.unref();
-  pool = { memory, control, job, workers, parts: threads };
+  pool = { memory, control, job, workers, parts: threads, generation: 0 };
   return threads;
 }
 
-/** Runs the job in pool.job: slice 0 here, the others on the workers; returns when all are done. */
+/** Runs the job in pool.job: slice 0 here, the others on the workers (or here, where no worker took them yet). */
 function runJob(active: HeapPool): void {
-  const { control, job, workers, parts } = active;
+  const { control, job, parts } = active;
+  const generation = ++active.generation;
+  for (let part = 0; part < parts; part++) Atomics.store(control, CONTROL.claims + part, -generation);
+  Atomics.store(control, CONTROL.done, 0);
   Atomics.store(control, CONTROL.failed, 0);
-  Atomics.store(control, CONTROL.pending, workers.length);
-  Atomics.add(control, CONTROL.generation, 1);
+  // Last, after the job and the claims: a worker that sees this generation sees them too.
+  Atomics.store(control, CONTROL.generation, generation);
   Atomics.notify(control, CONTROL.generation);
   let error: unknown;
-  try {
-    runPart(active.memory.buffer, job, 0, parts);
-  } catch (e) {
-    error = e;
+  for (let part = 0; part < parts; part++) {
+    if (!claimSlice(control, part, generation)) continue;
+    try {
+      runPart(active.memory.buffer, job, part, parts);
+    } catch (e) {
+      error ??= e;
+    }
+    Atomics.add(control, CONTROL.done, 1);
   }
   // Waits even after an error here: the workers must be done with the job before the next one.
-  for (let left = Atomics.load(control, CONTROL.pending); left !== 0; left = Atomics.load(control, CONTROL.pending)) {
-    Atomics.wait(control, CONTROL.pending, left);
+  for (let done = Atomics.load(control, CONTROL.done); done !== parts; done = Atomics.load(control, CONTROL.done)) {
+    Atomics.wait(control, CONTROL.done, done);
   }
   if (error !== undefined) throw error;
   if (Atomics.load(control, CONTROL.failed) !== 0) throw new Error(`a heap worker failed on task ${job[0]}`);

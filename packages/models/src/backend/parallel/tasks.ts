@@ -15,16 +15,31 @@ export const JOB_LENGTH = 12;
 
 const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length: number) => new Float32Array(heap, byteOffset + 4 * first, length);
 
+/** Most slices of a job: the wasm build's threads. */
+export const MAX_PARTS = 8;
+
 /** Slots of the shared Int32Array that orders the threads. */
 export const CONTROL = {
   /** Bumped once per job; the workers wait on it. */
   generation: 0,
-  /** Workers still busy with the current job; the main thread waits on it. */
-  pending: 1,
-  /** Set by a worker whose slice threw. */
+  /** Slices of the current job finished; the main thread waits for all of them. */
+  done: 1,
+  /** Set by a thread whose slice threw. */
   failed: 2,
-  length: 4,
+  /** One slot per slice: -g while slice of job g is free, g once a thread has taken it. */
+  claims: 3,
+  length: 3 + MAX_PARTS,
 } as const;
+
+/**
+ * Takes slice `part` of job `generation` for the calling thread. A worker takes its own slice;
+ * the main thread, done with slice 0, takes every slice no worker has taken yet, so a worker
+ * that another process keeps off its core delays nothing. A worker that wakes after its job is
+ * gone finds nothing to take.
+ */
+export function claimSlice(control: Int32Array, part: number, generation: number): boolean {
+  return Atomics.compareExchange(control, CONTROL.claims + part, -generation, generation) === -generation;
+}
 
 /** [start, end) of slice `part` of `count` items in `parts` near-equal slices, starts on multiples of `align`. */
 export function partRange(count: number, parts: number, part: number, align = 1): [number, number] {

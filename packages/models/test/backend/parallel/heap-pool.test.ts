@@ -119,6 +119,15 @@ describe('the heap pool, with its worker threads', () => {
     const out = new Float32Array(buffer, 4 * size, size);
     expect(pool.splitSeededDropout(x, out, attrs)).toBe(true);
     expect(out).toEqual(want);
+    // Many calls back to back: whichever thread takes a slice, every call gives one pass's mask.
+    for (let seed = 1; seed <= 200; seed++) {
+      const a = { seed, rate: 0.3, offset: seed };
+      applySeededDropout(x, want, a);
+      expect(pool.splitSeededDropout(x, out, a)).toBe(true);
+      let same = true;
+      for (let i = 0; i < size; i += 97) same &&= out[i] === want[i];
+      expect(same, `seed ${seed}`).toBe(true);
+    }
     // Too small to pay for the hand-over, or not on shared memory: left to the caller.
     expect(pool.splitSeededDropout(x.subarray(0, 100), out.subarray(0, 100), attrs)).toBe(false);
     expect(pool.splitSeededDropout(new Float32Array(size), new Float32Array(size), attrs)).toBe(false);
