@@ -79,15 +79,17 @@ analyze: build
 	$(LRA) analyze --run $(RUN) $(call opt,--split,$(SPLIT)) $(call opt,--batches,$(BATCHES))
 
 # make bench [MIXERS=a,b] [LENGTHS=1024,...] [BUDGET_MS=12000] [BENCH_OUT=runs/bench]: the LRA speed table
-# (docs/speed.md); make bench-peer [PEER_THREADS=N]: attention, fnet, fftnet against PyTorch (skipped without it).
+# (docs/speed.md); make bench-peer [PEER_THREADS=1,2]: attention, fnet, fftnet against PyTorch (skipped without it),
+# both sides at each thread count (ours: wasm threads, PyTorch: torch.set_num_threads); default every core.
+# THREADS=N (make bench): the wasm backend's threads.
 BENCH_OUT ?= runs/bench
 bench: build
 	$(LRA) bench --table $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS)) \
-	  $(call opt,--budget-ms,$(BUDGET_MS)) --out $(BENCH_OUT)
+	  $(call opt,--budget-ms,$(BUDGET_MS)) $(call opt,--threads,$(THREADS)) --out $(BENCH_OUT)
 
 bench-peer: build
 	$(LRA) bench --peer $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS)) \
-	  $(call opt,--budget-ms,$(BUDGET_MS)) $(call opt,--peer-threads,$(PEER_THREADS)) --out $(BENCH_OUT)
+	  $(call opt,--budget-ms,$(BUDGET_MS)) $(call opt,--threads,$(PEER_THREADS)) --out $(BENCH_OUT)
 
 # make profile-step [MIXERS=attention] [LENGTHS=1024]: one wasm training step, kernel by kernel (docs/performance.md).
 profile-step:

@@ -8,3 +8,7 @@ console.warn = (...args: unknown[]): void => {
   if (typeof args[0] === 'string' && args[0].includes(banner)) return;
   warn(...args);
 };
+
+// The `lra` processes tests start run their wasm backend on one thread unless a test passes
+// --threads (packages/trainer/src/cli/threads.ts): many run side by side on few cores.
+process.env['LRA_THREADS'] ??= '1';

@@ -5,7 +5,7 @@
 // Options: --batch 8 --steps 2 (profiled, after one untimed step) --top 20 (rows printed)
 //   --backend-kernels Softmax,Slice (use the wasm backend's own kernels under these names instead of
 //   the project's, to measure a kernel's gain) --markdown (tables for docs/performance.md)
-//   --by-shape (one row per kernel and input shapes).
+//   --by-shape (one row per kernel and input shapes) --threads N (the wasm backend's threads, default 1).
 // A wrapper around every registered wasm kernel measures its wall time, exclusive of kernels it
 // calls through the registry, so the rows add up to the time spent in kernels; the rest of the
 // step is tfjs's own bookkeeping (tape, reference counts, kernel dispatch).
@@ -15,6 +15,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { projectKernelNames, registerProjectKernels } from '../src/backend/kernels.js';
 import { quietTfjs } from '../src/backend/quiet-tfjs.js';
+import { startWasm, wasmThreads } from '../src/backend/wasm-threads/start-wasm.js';
 import { createClassifier, type Classifier } from '../src/encoder/classifier.js';
 import type { ClassifierConfig } from '../src/encoder/config.js';
 import { trainingContext } from '../src/nn/context.js';
@@ -39,11 +40,12 @@ interface Options {
   markdown: boolean;
   /** Rows per kernel and input shapes rather than per kernel. */
   byShape: boolean;
+  threads: number;
 }
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    mixers: ['attention'], lengths: [1024], batch: 8, steps: 2, top: 20, backendKernels: [], markdown: false, byShape: false,
+    mixers: ['attention'], lengths: [1024], batch: 8, steps: 2, top: 20, backendKernels: [], markdown: false, byShape: false, threads: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -63,6 +65,7 @@ function parseOptions(argv: string[]): Options {
       case '--steps': options.steps = Number(value); break;
       case '--top': options.top = Number(value); break;
       case '--backend-kernels': options.backendKernels = list; break;
+      case '--threads': options.threads = Number(value); break;
       default: throw new Error(`unknown option ${flag}`);
     }
   }
@@ -255,8 +258,9 @@ async function main(): Promise<void> {
   quietTfjs();
   const own = new Map(projectKernelNames('wasm').map((name) => [name, tf.getKernel(name, 'wasm') as KernelConfig]));
   registerProjectKernels('wasm');
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  if (!(await startWasm(options.threads, (line) => console.log(line)))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
+  console.log(`wasm threads: ${wasmThreads()?.threads ?? 1}`);
   useBackendKernels(options.backendKernels, own);
   const timer = new KernelTimer(options.byShape);
   timer.install();

@@ -6,6 +6,7 @@ import { registerProjectKernels } from './kernels.js';
 import { describeMachine } from './machine.js';
 import { quietTfjs } from './quiet-tfjs.js';
 import { findVulkanLoader } from './vulkan.js';
+import { startWasm, wasmThreads } from './wasm-threads/start-wasm.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendRequest = BackendName | 'auto';
@@ -25,11 +26,25 @@ export interface BackendChoice {
   rejected: Array<{ name: BackendName; label: BackendLabel; reason: string }>;
   /** The device it computes on, where known. */
   device?: string;
+  /**
+   * Threads the backend computes on, as it reports them after start-up (wasm: XNNPACK's pool;
+   * cpu: 1); absent where the backend does not say (tensorflow, webgpu).
+   */
+  threads?: number;
+  /** Why `threads` differs from the threads asked for. */
+  threadsNote?: string;
+  /** Threads the project's JavaScript kernels split over on the shared wasm heap (1: not split). */
+  kernelThreads?: number;
 }
 
 export interface SelectBackendOptions {
   /** Receives one line saying which backend was chosen and why. */
   log?: (msg: string, fields?: object) => void;
+  /**
+   * Threads for the wasm backend; default 1 (tfjs's single-threaded build, no worker threads).
+   * More start the threaded SIMD build; the first wasm start of a process decides its threads.
+   */
+  threads?: number;
 }
 
 export const BACKEND_REQUESTS: readonly BackendRequest[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -41,7 +56,7 @@ type Attempt =
 interface Candidate {
   name: BackendName;
   label: BackendLabel;
-  load(): Promise<Attempt>;
+  load(opts: SelectBackendOptions): Promise<Attempt>;
 }
 
 const requireFromHere = createRequire(import.meta.url);
@@ -184,12 +199,23 @@ async function loadWebgpu(): Promise<Attempt> {
   return activate('webgpu', 'webgpu', device === '' ? undefined : device);
 }
 
+async function loadWasm(opts: SelectBackendOptions): Promise<Attempt> {
+  let ok = false;
+  try {
+    ok = await startWasm(opts.threads ?? 1, (line) => opts.log?.(line));
+  } catch (error) {
+    return { ok: false, reason: `wasm: failed to initialise (${firstLine(error)})` };
+  }
+  if (!ok) return { ok: false, reason: 'wasm: failed to initialise' };
+  return { ok: true, tfjsBackend: 'wasm', device: describeMachine().cpu };
+}
+
 /** Candidates in order of preference, each tried only if the ones before it failed. */
 const CANDIDATES: readonly Candidate[] = [
   { name: 'tensorflow', label: 'tensorflow-gpu', load: loadTensorflowGpu },
   { name: 'tensorflow', label: 'tensorflow', load: loadTensorflowCpu },
   { name: 'webgpu', label: 'webgpu', load: loadWebgpu },
-  { name: 'wasm', label: 'wasm', load: () => activate('wasm', 'wasm', describeMachine().cpu) },
+  { name: 'wasm', label: 'wasm', load: loadWasm },
   { name: 'cpu', label: 'cpu', load: () => activate('cpu', 'cpu', describeMachine().cpu) },
 ];
 
@@ -213,7 +239,7 @@ export async function selectBackend(
   const candidates = CANDIDATES.filter((c) => request === 'auto' || c.name === request);
   const rejected: BackendChoice['rejected'] = [];
   for (const candidate of candidates) {
-    const attempt = await candidate.load();
+    const attempt = await candidate.load(opts);
     if (!attempt.ok) {
       rejected.push({ name: candidate.name, label: candidate.label, reason: attempt.reason });
       continue;
@@ -228,10 +254,18 @@ export async function selectBackend(
       name: candidate.name, label: candidate.label, tfjsBackend: attempt.tfjsBackend, requested: request, reason, rejected,
     };
     if (attempt.device !== undefined) choice.device = attempt.device;
+    if (candidate.name === 'cpu') choice.threads = 1;
+    const pool = wasmThreads();
+    if (candidate.name === 'wasm' && pool !== undefined) {
+      choice.threads = pool.threads;
+      choice.kernelThreads = pool.kernelThreads;
+      if (pool.note !== undefined) choice.threadsNote = pool.note;
+    }
     // One short line (every command logs it); why each better backend did not load is in the
     // line's fields and in each run's report.md.
     const notAvailable = rejected.length === 0 ? '' : `; not available: ${rejected.map((r) => r.label).join(', ')}`;
-    opts.log?.(`backend ${choice.label} (${request}${notAvailable})`, { ...choice });
+    const threads = choice.threads !== undefined && choice.threads > 1 ? `, ${choice.threads} threads` : '';
+    opts.log?.(`backend ${choice.label} (${request}${notAvailable}${threads})`, { ...choice });
     return choice;
   }
   throw new Error(

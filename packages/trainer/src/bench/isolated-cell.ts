@@ -14,6 +14,8 @@ export interface IsolatedCellRequest extends BenchShape, BenchRepeats {
   length: number;
   /** The backend the child selects (as `lra bench --backend`). */
   backend: string;
+  /** Threads of the child's wasm backend (its `--threads`); default the child's own default. */
+  threads?: number;
   /** Kill the child after this long (its row says so); default no limit. */
   timeoutMs?: number;
 }
@@ -26,6 +28,7 @@ export function cellArguments(req: IsolatedCellRequest): string[] {
     '--layers', String(req.layers), '--mlp-dim', String(req.mlpDim),
     '--warmup', String(req.warmup), '--repeats', String(req.repeats),
     '--backend', req.backend, '--no-isolate', '--json',
+    ...(req.threads !== undefined ? ['--threads', String(req.threads)] : []),
     ...(req.reversible ? ['--reversible'] : []),
     ...(req.mixerOptions ? ['--mixer-options', JSON.stringify(req.mixerOptions)] : []),
   ];
@@ -82,7 +85,8 @@ export function runIsolatedCell(req: IsolatedCellRequest, bin = LRA_BIN): Promis
           }, req.timeoutMs);
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      const failed = (error: string) => resolve(unmeasuredRow(req.mixer, req.length, req, { error }));
+      const asked = req.threads !== undefined ? { requestedThreads: req.threads } : {};
+      const failed = (error: string) => resolve({ ...unmeasuredRow(req.mixer, req.length, req, { error }), ...asked });
       if (timedOut) return failed(`timed out after ${formatDuration(req.timeoutMs!)}`);
       if (code !== 0) {
         const lines = stderr.trim().split('\n').filter((l) => l.trim() && !l.startsWith('{'));
@@ -90,7 +94,8 @@ export function runIsolatedCell(req: IsolatedCellRequest, bin = LRA_BIN): Promis
         return failed(signal ? `killed by ${signal}${last ? ` (${last})` : ''}` : last || `exited with code ${code}`);
       }
       try {
-        resolve(parseCellOutput(stdout, req.mixer, req.length));
+        const row = parseCellOutput(stdout, req.mixer, req.length);
+        resolve(req.threads !== undefined ? { ...row, requestedThreads: req.threads } : row);
       } catch (err) {
         failed((err as Error).message);
       }

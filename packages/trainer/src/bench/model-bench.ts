@@ -48,6 +48,10 @@ export interface ModelBenchRow {
    */
   rssPeakBytes: number;
   tokensPerSec: number;
+  /** Threads the backend computed on, as it reported them after start-up (wasm: XNNPACK's pool). */
+  threads?: number;
+  /** The threads asked for (`lra bench --threads`), where they may differ from `threads`. */
+  requestedThreads?: number;
   /** Untimed and timed runs of each measurement. */
   warmup: number;
   repeats: number;

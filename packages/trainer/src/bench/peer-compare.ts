@@ -74,6 +74,10 @@ export interface PeerComparison {
   peerParams: number;
   /** Why a side has no timing, when one has none. */
   note: string | null;
+  /** Threads of our wasm backend, as the cell's process reported them (`lra bench --peer --threads`). */
+  threads?: number;
+  /** torch.set_num_threads of the PyTorch cell (the same count unless --peer-threads says otherwise). */
+  peerThreads?: number;
 }
 
 const timing = (v: number): number | null => (Number.isFinite(v) && v > 0 ? v : null);
@@ -117,18 +121,25 @@ export interface PeerGoal {
  * FNet and FFTNet within 2x of PyTorch's FFTNet at 4K (train steps).
  */
 export function peerGoals(comparisons: readonly PeerComparison[]): PeerGoal[] {
+  // One set of goals per thread count measured: a ratio compares two figures at equal threads.
+  const counts = [...new Set(comparisons.map((c) => c.threads))];
+  return counts.flatMap((threads) => goalsAt(comparisons.filter((c) => c.threads === threads), threads));
+}
+
+function goalsAt(comparisons: readonly PeerComparison[], threads: number | undefined): PeerGoal[] {
   const at = (mixer: string, length: number) => comparisons.find((c) => c.mixer === mixer && c.length === length);
+  const each = threads === undefined ? '' : ` (${threads} thread${threads === 1 ? '' : 's'} each)`;
   const goals: PeerGoal[] = [];
   for (const length of [1024, 2048]) {
     const c = at('attention', length);
-    if (c) goals.push({ goal: `attention train step at ${length} within 2x of PyTorch's`, ratio: c.stepRatio, met: c.stepRatio === null ? null : c.stepRatio <= 2 });
+    if (c) goals.push({ goal: `attention train step at ${length} within 2x of PyTorch's${each}`, ratio: c.stepRatio, met: c.stepRatio === null ? null : c.stepRatio <= 2 });
   }
   const torchFftnet = at('fftnet', 4096)?.peerStepMs ?? null;
   for (const mixer of ['fftnet', 'fnet']) {
     const c = at(mixer, 4096);
     if (!c) continue;
     const ratio = c.oursStepMs !== null && torchFftnet !== null ? c.oursStepMs / torchFftnet : null;
-    goals.push({ goal: `${mixer} train step at 4096 within 2x of PyTorch's FFTNet`, ratio, met: ratio === null ? null : ratio <= 2 });
+    goals.push({ goal: `${mixer} train step at 4096 within 2x of PyTorch's FFTNet${each}`, ratio, met: ratio === null ? null : ratio <= 2 });
   }
   return goals;
 }
@@ -138,7 +149,10 @@ export interface PeerRunInfo {
   cpu: string;
   cores: number;
   torch: string;
+  /** PyTorch's threads (of the first count, where several were measured). */
   threads: number;
+  /** Our wasm threads per measured count (`--threads 1,2`); each PyTorch cell ran at the same count unless --peer-threads. */
+  threadCounts?: number[];
   batch: number;
   dModel: number;
   heads: number;
@@ -157,19 +171,27 @@ export function peerMarkdown(comparisons: readonly PeerComparison[], info: PeerR
   const out = [
     '# This project against PyTorch, one machine, one invocation',
     '',
-    `Ours: backend ${info.backend} (single-threaded). PyTorch ${info.torch} on the CPU with ${info.threads} thread(s) ` +
+    (info.threadCounts === undefined
+      ? `Ours: backend ${info.backend} (single-threaded). PyTorch ${info.torch} on the CPU with ${info.threads} thread(s) `
+      : `Ours: backend ${info.backend} with ${info.threadCounts.join(', then ')} thread(s); PyTorch ${info.torch} on the CPU at the thread count of each row `) +
       `(torch.set_num_threads; the machine has ${info.cores} cores: ${info.cpu}). ${info.date}.`,
     `Same classifier and shapes: batch ${info.batch}, d_model ${info.dModel}, ${info.heads} heads, ${info.layers} layer(s), ` +
       `feed-forward ${info.mlpDim}. Medians of ${info.repeats} after ${info.warmup} warm-up; cells run alternately (ours, then PyTorch), ` +
       `each in a process of its own; cells predicted above ${formatDuration(info.budgetStepMs)} per step are skipped.`,
     '',
-    '| mixer | length | ours step ms | PyTorch step ms | step ours/PyTorch | ours forward ms | PyTorch forward ms | forward ours/PyTorch | params (ours = PyTorch) | note |',
-    '|---|---|---|---|---|---|---|---|---|---|',
   ];
+  // A threads column where thread counts were recorded: "2" when both sides ran 2, "2 / 1" otherwise.
+  const threaded = comparisons.some((c) => c.threads !== undefined);
+  const threadsCell = (c: PeerComparison): string =>
+    c.threads === undefined ? '' : c.peerThreads === undefined || c.peerThreads === c.threads ? `${c.threads}` : `${c.threads} / ${c.peerThreads}`;
+  out.push(
+    `| mixer | length |${threaded ? ' threads (ours / PyTorch) |' : ''} ours step ms | PyTorch step ms | step ours/PyTorch | ours forward ms | PyTorch forward ms | forward ours/PyTorch | params (ours = PyTorch) | note |`,
+    `|---|---|${threaded ? '---|' : ''}---|---|---|---|---|---|---|---|`,
+  );
   for (const c of comparisons) {
     const params = c.peerParams === 0 || c.oursParams === 0 ? '' : c.oursParams === c.peerParams ? `${c.oursParams} (same)` : `${c.oursParams} vs ${c.peerParams}`;
     out.push(
-      `| ${c.mixer} | ${c.length} | ${ms(c.oursStepMs)} | ${ms(c.peerStepMs)} | ${times(c.stepRatio)} | ${ms(c.oursForwardMs)} | ${ms(c.peerForwardMs)} | ${times(c.forwardRatio)} | ${params} | ${(c.note ?? '').replace(/\|/g, '\\|')} |`,
+      `| ${c.mixer} | ${c.length} |${threaded ? ` ${threadsCell(c)} |` : ''} ${ms(c.oursStepMs)} | ${ms(c.peerStepMs)} | ${times(c.stepRatio)} | ${ms(c.oursForwardMs)} | ${ms(c.peerForwardMs)} | ${times(c.forwardRatio)} | ${params} | ${(c.note ?? '').replace(/\|/g, '\\|')} |`,
     );
   }
   const goals = peerGoals(comparisons);

@@ -21,7 +21,10 @@ export interface PeerRunOptions extends BenchShape {
   backend: string;
   machine: MachineDescription;
   torch: string;
+  /** torch.set_num_threads for every PyTorch cell; default: the same count as ours in that cell. */
   threads?: number;
+  /** Our wasm threads, one pass of every cell per count (`lra bench --peer --threads 1,2`); default: the child's default. */
+  oursThreads?: number[];
   python?: string;
   isolate: boolean;
   outDir: string;
@@ -41,14 +44,14 @@ export async function runPeerComparison(opts: PeerRunOptions): Promise<PeerRunRe
   const shape: BenchShape = { batch: opts.batch, dModel: opts.dModel, heads: opts.heads, layers: opts.layers, mlpDim: opts.mlpDim };
   let threads = opts.threads ?? opts.machine.cores;
   let torch = opts.torch;
-  const peerCell = async (mixer: string, length: number, counts: BenchRepeats): Promise<PeerRow> => {
+  const peerCell = (peerThreads: number | undefined) => async (mixer: string, length: number, counts: BenchRepeats): Promise<PeerRow> => {
     try {
       const report = await runPeer({
         ...shape,
         ...counts,
         mixers: [mixer],
         lengths: [length],
-        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+        ...(peerThreads !== undefined ? { threads: peerThreads } : {}),
         ...(opts.python !== undefined ? { python: opts.python } : {}),
       });
       threads = report.threads;
@@ -60,25 +63,42 @@ export async function runPeerComparison(opts: PeerRunOptions): Promise<PeerRunRe
       return { mixer, length, params: 0, forwardMs: Number.NaN, stepMs: Number.NaN, peakBytes: null, rssPeakBytes: 0, tokensPerSec: Number.NaN, error: (err as Error).message };
     }
   };
-  const { ours, peer } = await measurePeerSweep(
-    {
-      mixers: opts.mixers,
-      lengths: opts.lengths,
-      counts: opts.counts,
-      budget: opts.budget,
-      peerBudget: opts.peerBudget,
-      ...(opts.onRow ? { onRow: opts.onRow } : {}),
-    },
-    cellRunner(shape, opts.backend, opts.isolate),
-    peerCell,
-  );
-  const comparisons = comparePeer(ours, peer);
+  const ours: ModelBenchRow[] = [];
+  const peer: PeerRow[] = [];
+  const comparisons: PeerComparison[] = [];
+  let firstPeerThreads: number | undefined;
+  // One pass per thread count; within a pass the two sides alternate cell by cell, at equal threads.
+  for (const oursThreads of opts.oursThreads ?? [undefined]) {
+    const peerThreads = opts.threads ?? oursThreads;
+    const pass = await measurePeerSweep(
+      {
+        mixers: opts.mixers,
+        lengths: opts.lengths,
+        counts: opts.counts,
+        budget: opts.budget,
+        peerBudget: opts.peerBudget,
+        ...(opts.onRow ? { onRow: opts.onRow } : {}),
+      },
+      cellRunner(shape, opts.backend, opts.isolate, undefined, oursThreads),
+      peerCell(peerThreads),
+    );
+    firstPeerThreads ??= threads;
+    ours.push(...pass.ours);
+    peer.push(...pass.peer);
+    if (oursThreads === undefined) comparisons.push(...comparePeer(pass.ours, pass.peer));
+    else {
+      // The threads each side reported: ours from the cell's backend, PyTorch's from its report.
+      comparisons.push(...comparePeer(pass.ours, pass.peer).map((c, i) => ({ ...c, threads: pass.ours[i]?.threads ?? oursThreads, peerThreads: peerThreads ?? threads })));
+    }
+  }
+  threads = firstPeerThreads ?? threads;
   const info: PeerRunInfo = {
     backend: opts.backend,
     cpu: opts.machine.cpu,
     cores: opts.machine.cores,
     torch,
     threads,
+    ...(opts.oursThreads !== undefined ? { threadCounts: opts.oursThreads } : {}),
     batch: opts.batch,
     dModel: opts.dModel,
     heads: opts.heads,

@@ -9,6 +9,8 @@ import { type SpeedCell, type SpeedTable, speedGoals } from './speed-table.js';
 /** What the run measured on, for the table's header. */
 export interface SpeedRunInfo {
   backend: string;
+  /** Threads each cell's backend reported (wasm), where they were recorded. */
+  threads?: number;
   machine: MachineDescription;
   batch: number;
   dModel: number;
@@ -92,7 +94,7 @@ export function speedTableMarkdown(table: SpeedTable, info: SpeedRunInfo): strin
   const anyEstimate = table.cells.some((c) => c.baselineEstimated);
   out.push('# Speed and memory at the LRA lengths', '');
   out.push(
-    `Backend ${info.backend} on ${info.machine.cpu} (${info.machine.cores} cores, ${info.machine.memoryGiB} GiB, Node ${info.machine.node}), ${info.date}.`,
+    `Backend ${info.backend}${info.threads !== undefined ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'})` : ''} on ${info.machine.cpu} (${info.machine.cores} cores, ${info.machine.memoryGiB} GiB, Node ${info.machine.node}), ${info.date}.`,
     `Classifier of \`lra bench\`: batch ${info.batch}, d_model ${info.dModel}, ${info.heads} heads, ${info.layers} layer(s), feed-forward ${info.mlpDim}; ` +
       `one train step = forward, cross-entropy, backward, Adam update. Medians of ${info.repeats} timed steps after ${info.warmup} warm-up ` +
       `(${info.longRepeats} after ${info.longWarmup} when a step is predicted above ${formatDuration(info.longStepMs)}). ` +

@@ -26,16 +26,21 @@ export interface SpeedRunOptions extends BenchShape {
   /** The backend's name, given to every child (`lra bench --backend`). */
   backend: string;
   machine: MachineDescription;
+  /** Threads of each child's wasm backend (`lra bench --threads`). */
+  threads?: number;
   isolate: boolean;
   outDir: string;
   onRow?: (row: ModelBenchRow) => void;
 }
 
 /** Runs one cell in a child process (isolate) or in this one. */
-export function cellRunner(shape: BenchShape, backend: string, isolate: boolean, timeoutMs?: number): CellRunner {
+export function cellRunner(shape: BenchShape, backend: string, isolate: boolean, timeoutMs?: number, threads?: number): CellRunner {
   return (mixer, length, counts) =>
     isolate
-      ? runIsolatedCell({ ...shape, ...counts, mixer, length, backend, ...(timeoutMs !== undefined ? { timeoutMs } : {}) })
+      ? runIsolatedCell({
+        ...shape, ...counts, mixer, length, backend,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(threads !== undefined ? { threads } : {}),
+      })
       : benchCell(mixer, length, { ...shape, ...counts });
 }
 
@@ -71,11 +76,13 @@ export async function runSpeedTable(opts: SpeedRunOptions): Promise<SpeedRunResu
       growth: (mixer) => mixerGrowth(mixer, opts.mixerOptions),
       ...(opts.onRow ? { onRow: opts.onRow } : {}),
     },
-    cellRunner(shape, opts.backend, opts.isolate, timeoutMs),
+    cellRunner(shape, opts.backend, opts.isolate, timeoutMs, opts.threads),
   );
   const table = buildSpeedTable(rows, TABLE_BASELINE);
+  const threads = rows.find((r) => r.threads !== undefined)?.threads;
   const info: SpeedRunInfo = {
     backend: opts.backend,
+    ...(threads !== undefined ? { threads } : {}),
     machine: opts.machine,
     batch: opts.batch,
     dModel: opts.dModel,

@@ -91,6 +91,8 @@ export function productionDependencies(root: string): PackagedDependency[] {
   return [...found.values()].sort((a, b) => a.dir.localeCompare(b.dir));
 }
 
+const THREADED_BUILD_FILES = new Set(['js', 'worker.js', 'wasm'].map((ext) => `wasm-out/tfjs-backend-wasm-threaded-simd.${ext}`));
+
 const DROPPED_DIRS = new Set(['test', 'tests', '__tests__', 'docs', 'doc', 'example', 'examples', 'benchmark', 'benchmarks', '.github', 'coverage']);
 const DROPPED_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|\.tsbuildinfo|\.md|\.markdown|\.ts|\.mts|\.cts|\.flow|tsconfig[^/]*\.json|\.npmignore|\.eslintrc[^/]*|\.editorconfig)$/i;
 
@@ -111,6 +113,9 @@ export function keepDependencyFile(pkg: { name: string; main?: string }, rel: st
     const main = (pkg.main ?? 'index.js').replace(/^\.\//, '');
     const mainDir = main.includes('/') ? main.slice(0, main.lastIndexOf('/')) : '';
     const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    // The threaded build, which the project starts itself (--threads): its emscripten glue, the
+    // pthread worker's source and its binary (models/src/backend/wasm-threads/).
+    if (pkg.name === '@tensorflow/tfjs-backend-wasm' && THREADED_BUILD_FILES.has(rel)) return true;
     return rel === main || (rel.endsWith('.wasm') && dir === mainDir);
   }
   if (pkg.name === 'webgpu') {

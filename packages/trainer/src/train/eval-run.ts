@@ -37,7 +37,7 @@ function evalMicroBatch(run: string, configured: number | 'auto' | undefined): n
 }
 
 /** Evaluates a finished (or interrupted) run's best checkpoint on a split. */
-export async function evaluateRun(opts: { run: string; split: SplitName; backend?: string; log: Logger }): Promise<EvalRunResult> {
+export async function evaluateRun(opts: { run: string; split: SplitName; backend?: string; threads?: number; log: Logger }): Promise<EvalRunResult> {
   const { config, task, splits, backend, model, checkpoint } = await openRun(opts);
   try {
     const data = splits[opts.split];

@@ -23,7 +23,7 @@ export interface OpenedRun {
   checkpoint: { file: string; step: number };
 }
 
-export async function openRun(opts: { run: string; backend?: string | undefined; log: Logger }): Promise<OpenedRun> {
+export async function openRun(opts: { run: string; backend?: string | undefined; threads?: number | undefined; log: Logger }): Promise<OpenedRun> {
   const files = new RunFiles(opts.run);
   if (!existsSync(files.config)) throw new Error(`${opts.run}: no config.json here: not a run directory`);
   const file = existsSync(files.bestCheckpoint) ? files.bestCheckpoint : files.lastCheckpoint;
@@ -31,6 +31,7 @@ export async function openRun(opts: { run: string; backend?: string | undefined;
   const config = JSON.parse(readFileSync(files.config, 'utf8')) as ExperimentConfig;
   const backend = await selectBackend((opts.backend ?? config.backend) as ExperimentConfig['backend'], {
     log: (msg, fields) => opts.log.info(fields ?? {}, msg),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
   });
   const task = getTask(config.task);
   const { splits } = await ensureTaskData({

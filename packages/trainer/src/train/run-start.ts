@@ -28,6 +28,8 @@ export interface RunStartOptions extends RunStartFlags {
   verify?: boolean | undefined;
   /** Show progress bars (a data generation's); default: when stderr is a terminal. */
   progress?: boolean | undefined;
+  /** Threads of the wasm backend (default 1). */
+  threads?: number | undefined;
   log: Logger;
 }
 
@@ -54,7 +56,10 @@ export async function startRun(opts: RunStartOptions): Promise<StartedRun | Fini
   const first = planRunStart(files, config, opts);
   if (first.kind === 'finished') return finishedRun(files, log);
 
-  const backend = await selectBackend(config.backend, { log: (msg, fields) => log.info(fields ?? {}, msg) });
+  const backend = await selectBackend(config.backend, {
+    log: (msg, fields) => log.info(fields ?? {}, msg),
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+  });
   // A generation (Pathfinder's default set is 200,000 images) is announced, estimated and shown.
   const generation = new GenerationProgress(config.task, log, opts.progress ?? Boolean(process.stderr.isTTY));
   const data = await ensureTaskData({

@@ -38,6 +38,8 @@ export interface TrainOptions {
   verify?: boolean;
   /** Show a terminal progress bar (default: when stderr is a terminal). */
   progress?: boolean;
+  /** Threads of the wasm backend (default 1); the run's report records the threads it got. */
+  threads?: number;
   /** Stop right after this step as if killed (for resume tests); no report is written. */
   stopAfterStep?: number;
   /** The command a stopped run is continued with (the CLI's own arguments with --resume). */
@@ -79,7 +81,7 @@ export async function train(opts: TrainOptions): Promise<RunReport | null> {
   if (config.train.evalEvery % config.train.logEvery !== 0)
     throw new Error(`train.evalEvery (${config.train.evalEvery}) must be a multiple of train.logEvery (${config.train.logEvery})`);
 
-  const start = await startRun({ config, seqLen, resume: opts.resume, overwrite: opts.overwrite, verify: opts.verify, progress: opts.progress, log });
+  const start = await startRun({ config, seqLen, resume: opts.resume, overwrite: opts.overwrite, verify: opts.verify, progress: opts.progress, threads: opts.threads, log });
   if ('finished' in start) return start.finished;
   try {
     return await trainLocked(opts, start, started);

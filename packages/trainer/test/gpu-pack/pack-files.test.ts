@@ -19,6 +19,9 @@ describe('which files of a dependency go into the pack', () => {
     }
     expect(keepDependencyFile(wasm, 'dist/tfjs-backend-wasm-simd.wasm')).toBe(true);
     expect(keepDependencyFile(wasm, 'wasm-out/tfjs-backend-wasm-simd.wasm')).toBe(false);
+    // The threaded build's files, which --threads loads itself.
+    for (const ext of ['js', 'worker.js', 'wasm']) expect(keepDependencyFile(wasm, `wasm-out/tfjs-backend-wasm-threaded-simd.${ext}`), ext).toBe(true);
+    expect(keepDependencyFile(wasm, 'wasm-out/tfjs-backend-wasm-threaded-simd.d.ts')).toBe(false);
   });
 
   it("keeps Dawn's binary for linux-x64 only", () => {

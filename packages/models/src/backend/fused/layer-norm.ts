@@ -5,7 +5,9 @@
 // gradient of its own, so layer norm can be differentiated twice.
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { splitLayerNorm } from '../parallel/heap-pool.js';
 import type { ArrayKernel } from './array-kernel.js';
+import { layerNormRows } from './layer-norm-rows.js';
 import { gradientIsRecorded } from './higher-order.js';
 
 export const LAYER_NORM_KERNEL = 'LraLayerNorm';
@@ -16,27 +18,7 @@ export interface LayerNormAttrs {
   eps: number;
 }
 
-/** y = (x - mean) rstd scale + bias per row of width d; writes each row's mean and rstd. */
-export function layerNormRows(
-  x: Float32Array, scale: Float32Array, bias: Float32Array, d: number, eps: number,
-  y: Float32Array, mean: Float32Array, rstd: Float32Array,
-): void {
-  const rows = mean.length;
-  for (let r = 0, base = 0; r < rows; r++, base += d) {
-    let total = 0;
-    for (let j = 0; j < d; j++) total += x[base + j]!;
-    const mu = total / d;
-    let squares = 0;
-    for (let j = 0; j < d; j++) {
-      const c = x[base + j]! - mu;
-      squares += c * c;
-    }
-    const inv = 1 / Math.sqrt(squares / d + eps);
-    mean[r] = mu;
-    rstd[r] = inv;
-    for (let j = 0; j < d; j++) y[base + j] = (x[base + j]! - mu) * inv * scale[j]! + bias[j]!;
-  }
-}
+export { layerNormRows } from './layer-norm-rows.js';
 
 /**
  * With xhat = (x - mean) rstd and g = dy scale: dx = rstd (g - mean(g) - xhat mean(g xhat)),
@@ -97,7 +79,8 @@ export const layerNormKernel: ArrayKernel = {
   },
   compute([x, scale, bias], [shape], [y, mean, rstd], attrs: NamedAttrMap) {
     const { eps } = attrs as unknown as LayerNormAttrs;
-    layerNormRows(x!, scale!, bias!, shape![shape!.length - 1]!, eps, y!, mean!, rstd!);
+    const d = shape![shape!.length - 1]!;
+    if (!splitLayerNorm(x!, scale!, bias!, d, eps, y!, mean!, rstd!)) layerNormRows(x!, scale!, bias!, d, eps, y!, mean!, rstd!);
   },
 };
 

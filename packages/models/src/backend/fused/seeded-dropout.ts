@@ -6,115 +6,19 @@
 // the [32, N, N] uniform alone took about 1 s of a 2.7 s training step.
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { splitSeededDropout } from '../parallel/heap-pool.js';
 import type { ArrayKernel } from './array-kernel.js';
+import { SEEDED_DROPOUT_KERNEL, applySeededDropout, type SeededDropoutAttrs } from './seeded-dropout-mask.js';
 
-export const SEEDED_DROPOUT_KERNEL = 'LraSeededDropout';
-
-export interface SeededDropoutAttrs {
-  /** Probability of zeroing an element, in [0, 1). */
-  rate: number;
-  /** Integer seed, as ForwardContext.nextSeed hands out. */
-  seed: number;
-  /**
-   * Index of x's first element in the tensor the mask is defined over (default 0). A micro-batch
-   * that starts at example e of its batch passes e x (elements per example), so its mask is the
-   * slice of the whole batch's mask: the update does not depend on how the batch is split.
-   */
-  offset?: number;
-}
-
-/** A 32-bit integer mixer with low bias (Wellons' lowbias32): every output bit depends on every input bit. */
-function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  x ^= x >>> 16;
-  return x >>> 0;
-}
-
-/**
- * The keys a pair's hash is taken under: an odd multiplier and a mask. Counters are multiplied,
- * not offset, so two seeds never give shifted copies of one sequence.
- */
-function seedKeys(seed: number): [number, number] {
-  const low = mix32(seed >>> 0);
-  const high = mix32(((seed / 2 ** 32) >>> 0) ^ 0x9e3779b9);
-  return [(mix32(low ^ 0x85ebca6b) | 1) >>> 0, mix32(low ^ high)];
-}
-
-/** Half-hashes below this are dropped: the rate in steps of 2^-16 (within 7.7e-6 of it). */
-function dropThreshold(rate: number): number {
-  return Math.round(rate * 65536);
-}
-
-function checkAttrs(attrs: SeededDropoutAttrs): void {
-  if (!(attrs.rate >= 0 && attrs.rate < 1)) throw new Error(`${SEEDED_DROPOUT_KERNEL}: rate must be in [0, 1), got ${attrs.rate}`);
-  if (!Number.isInteger(attrs.seed)) throw new Error(`${SEEDED_DROPOUT_KERNEL}: seed must be an integer, got ${attrs.seed}`);
-  const offset = attrs.offset ?? 0;
-  if (!(Number.isSafeInteger(offset) && offset >= 0)) throw new Error(`${SEEDED_DROPOUT_KERNEL}: offset must be a non-negative integer, got ${offset}`);
-}
-
-/** The hash that decides the pair of elements 2p and 2p+1 (p may exceed 2^32: its high part is mixed in). */
-function pairHash(p: number, multiplier: number, key: number): number {
-  const high = Math.floor(p / 2 ** 32);
-  const low = Math.imul(p >>> 0, multiplier) ^ key;
-  return mix32(high === 0 ? low : low ^ mix32(high ^ key));
-}
-
-/**
- * out[i] = x[i] / (1 - rate) where element offset + i is kept, else 0 (x and out may be the same
- * array). Element g of the whole tensor is decided by half g & 1 of pair g >> 1's hash.
- */
-export function applySeededDropout(x: Float32Array, out: Float32Array, attrs: SeededDropoutAttrs): void {
-  checkAttrs(attrs);
-  const [multiplier, key] = seedKeys(attrs.seed);
-  const threshold = dropThreshold(attrs.rate);
-  // The scale as float32, as tf.mul(x, 1 / (1 - rate)) uses it: the product of two float32
-  // values is exact in double precision, so storing it rounds exactly as float32 arithmetic.
-  const scale = Math.fround(1 / (1 - attrs.rate));
-  const size = x.length;
-  const offset = attrs.offset ?? 0;
-  let i = 0;
-  if (offset % 2 === 1 && size > 0) {
-    // The first element is the high half of a pair whose low half belongs to the previous slice.
-    const h = pairHash((offset - 1) / 2, multiplier, key);
-    out[0] = h >>> 16 >= threshold ? x[0]! * scale : 0;
-    i = 1;
-  }
-  // One hash per pair of elements: the hash is most of the kernel's work.
-  let p = (offset + i) / 2;
-  for (; i + 1 < size; p++, i += 2) {
-    const h = pairHash(p, multiplier, key);
-    out[i] = (h & 0xffff) >= threshold ? x[i]! * scale : 0;
-    out[i + 1] = h >>> 16 >= threshold ? x[i + 1]! * scale : 0;
-  }
-  if (i < size) {
-    const h = pairHash(p, multiplier, key);
-    out[i] = (h & 0xffff) >= threshold ? x[i]! * scale : 0;
-  }
-}
-
-/** Whether element `index` of the whole tensor is kept under attrs' seed and rate (attrs.offset ignored). */
-export function seededDropoutKeeps(index: number, attrs: SeededDropoutAttrs): boolean {
-  const [multiplier, key] = seedKeys(attrs.seed);
-  const h = pairHash(Math.floor(index / 2), multiplier, key);
-  return (index % 2 === 0 ? h & 0xffff : h >>> 16) >= dropThreshold(attrs.rate);
-}
-
-/** The mask as values 0 and 1 / (1 - rate), for backends without the kernel. */
-export function seededDropoutMask(size: number, attrs: SeededDropoutAttrs): Float32Array {
-  const mask = new Float32Array(size).fill(1);
-  applySeededDropout(mask, mask, attrs);
-  return mask;
-}
+export { SEEDED_DROPOUT_KERNEL, applySeededDropout, seededDropoutKeeps, seededDropoutMask, type SeededDropoutAttrs } from './seeded-dropout-mask.js';
 
 export const seededDropoutKernel: ArrayKernel = {
   kernelName: SEEDED_DROPOUT_KERNEL,
   inputs: ['x'],
   outputShapes: ([x]) => [x!],
   compute([x], _shapes, [out], attrs: NamedAttrMap) {
-    applySeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs);
+    // Slices of a large mask on the heap's worker threads (wasm's threaded build), else here.
+    if (!splitSeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs)) applySeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs);
   },
 };
 

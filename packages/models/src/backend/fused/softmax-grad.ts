@@ -6,19 +6,14 @@
 // products taken as a reverse pass through a reverse pass).
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { splitSoftmaxGrad } from '../parallel/heap-pool.js';
 import type { ArrayKernel } from './array-kernel.js';
+import { softmaxGradRows } from './softmax-grad-rows.js';
 import { forwardIsNested, gradientIsRecorded } from './higher-order.js';
 
 export const SOFTMAX_GRAD_KERNEL = 'LraSoftmaxGrad';
 
-/** dx for `rows` rows of length n of softmax outputs y and output gradients dy. */
-export function softmaxGradRows(dy: Float32Array, y: Float32Array, rows: number, n: number, dx: Float32Array): void {
-  for (let r = 0, base = 0; r < rows; r++, base += n) {
-    let dot = 0;
-    for (let j = base; j < base + n; j++) dot += dy[j]! * y[j]!;
-    for (let j = base; j < base + n; j++) dx[j] = y[j]! * (dy[j]! - dot);
-  }
-}
+export { softmaxGradRows } from './softmax-grad-rows.js';
 
 export const softmaxGradKernel: ArrayKernel = {
   kernelName: SOFTMAX_GRAD_KERNEL,
@@ -31,7 +26,8 @@ export const softmaxGradKernel: ArrayKernel = {
   },
   compute([dy, y], [shape], [dx], _attrs: NamedAttrMap) {
     const n = shape![shape!.length - 1]!;
-    softmaxGradRows(dy!, y!, n === 0 ? 0 : dy!.length / n, n, dx!);
+    const rows = n === 0 ? 0 : dy!.length / n;
+    if (!splitSoftmaxGrad(dy!, y!, rows, n, dx!)) softmaxGradRows(dy!, y!, rows, n, dx!);
   },
 };
 

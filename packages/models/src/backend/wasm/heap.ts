@@ -7,6 +7,8 @@ import type { DataType, TensorInfo } from '@tensorflow/tfjs';
 
 interface WasmModule {
   HEAPU8: Uint8Array;
+  /** Set by the threaded build's loader (../wasm-threads/threaded-module.ts). */
+  wasmMemory?: { readonly buffer: ArrayBufferLike };
   _malloc(bytes: number): number;
   _free(pointer: number): void;
   cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
@@ -59,11 +61,20 @@ export function heapIdOf(backend: WasmBackend, info: TensorInfo): number {
 // and detach earlier views, so take a view after the last allocation and never keep it across
 // a call into C++.
 export function heapFloat32(backend: WasmBackend): Float32Array {
-  return new Float32Array(backend.wasm.HEAPU8.buffer);
+  return new Float32Array(heapBuffer(backend));
 }
 
 export function heapInt32(backend: WasmBackend): Int32Array {
-  return new Int32Array(backend.wasm.HEAPU8.buffer);
+  return new Int32Array(heapBuffer(backend));
+}
+
+/**
+ * The heap's current buffer. In the threaded build the heap is shared and may be grown by any
+ * thread; emscripten refreshes HEAPU8 only on the thread that grew it (or at its next own
+ * access), so the memory's own buffer is the one to trust.
+ */
+export function heapBuffer(backend: WasmBackend): ArrayBufferLike {
+  return backend.wasm.wasmMemory?.buffer ?? backend.wasm.HEAPU8.buffer;
 }
 
 /** Allocates scratch space for `floats` float32 values; returns its byte offset. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs';
-import { asWasmBackend, byteOffsetOf } from './heap.js';
+import { asWasmBackend, byteOffsetOf, heapBuffer } from './heap.js';
 import type { WasmBackend } from './heap.js';
 import { transposeMatrix } from './transpose-matrix.js';
 import type { HeapView } from './transpose-matrix.js';
@@ -29,7 +29,7 @@ export function simplifyPermutation(shape: number[], perm: number[]): { shape: n
 }
 
 function heapViewFor(backend: WasmBackend, dtype: string): { view: HeapView; bytes: number } {
-  const buffer = backend.wasm.HEAPU8.buffer;
+  const buffer = heapBuffer(backend);
   if (dtype === 'float32' || dtype === 'int32') return { view: new Int32Array(buffer), bytes: 4 };
   if (dtype === 'bool') return { view: new Uint8Array(buffer), bytes: 1 };
   throw new Error(`Transpose on wasm takes float32, int32 or bool tensors, got ${dtype}`);

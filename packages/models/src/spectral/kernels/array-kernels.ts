@@ -5,6 +5,7 @@ import { dctRows, idctRows } from '../plan/dct-rows.js';
 import { fftRows } from '../plan/complex-rows.js';
 import { fnetMixRows } from '../plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../plan/real-rows.js';
+import { splitFnetMix, splitIrfft, splitRfft } from '../../backend/parallel/heap-pool.js';
 import { arrayKernelFunction, type ArrayComputation, type ArrayMemory } from './array-memory.js';
 import {
   DCT_KERNEL,
@@ -51,7 +52,9 @@ const rfftKernel: ArrayKernel = {
   },
   compute([x], [shape], [re, im], attrs) {
     const { fftLength, scale, interiorWeight } = attrs as RfftAttrs;
-    rfftRows(x!, leadingRows(shape!), lastDim(shape!), fftLength, re!, im!, scale, interiorWeight);
+    // Rows on the wasm heap's threads where there are some (parallel/heap-pool.ts), else here.
+    const rows = leadingRows(shape!);
+    if (!splitRfft(x!, rows, lastDim(shape!), fftLength, re!, im!, scale, interiorWeight)) rfftRows(x!, rows, lastDim(shape!), fftLength, re!, im!, scale, interiorWeight);
   },
 };
 
@@ -64,7 +67,8 @@ const irfftKernel: ArrayKernel = {
     if (lastDim(shape!) !== rfftBins(fftLength)) {
       throw new Error(`${IRFFT_KERNEL}: expected ${rfftBins(fftLength)} bins, got ${lastDim(shape!)}`);
     }
-    irfftRows(re!, im!, leadingRows(shape!), fftLength, y!, outLength, scale, interiorWeight);
+    const rows = leadingRows(shape!);
+    if (!splitIrfft(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight)) irfftRows(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight);
   },
 };
 
@@ -98,7 +102,8 @@ const fnetMixKernel: ArrayKernel = {
   compute([x], [shape], [y]) {
     const D = shape![shape!.length - 1]!;
     const N = shape![shape!.length - 2]!;
-    fnetMixRows(x!, leadingRows(shape!, 2), N, D, y!);
+    const batch = leadingRows(shape!, 2);
+    if (!splitFnetMix(x!, batch, N, D, y!)) fnetMixRows(x!, batch, N, D, y!);
   },
 };
 

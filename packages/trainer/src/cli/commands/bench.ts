@@ -10,7 +10,9 @@ import { benchSpectralOps } from '../../bench/spectral-ops.js';
 import { speedCellText, memoryCellText } from '../../bench/speed-markdown.js';
 import { DEFAULT_TABLE_LENGTHS, DEFAULT_TABLE_MIXERS, runSpeedTable } from '../../bench/speed-run.js';
 import type { SpeedTable } from '../../bench/speed-table.js';
+import { scalingLines, threadScaling } from '../../bench/thread-scaling.js';
 import { createLogger } from '../../util/logger.js';
+import { DEFAULT_THREADS, threadCountsFlag } from '../threads.js';
 import { backendChoices } from './train.js';
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
@@ -74,6 +76,10 @@ export function benchCommand(y: Argv): Argv {
         .option('warmup', { type: 'number', describe: `untimed runs (default ${COUNTS.plain.warmup}; --table and --peer ${COUNTS.table.warmup})` })
         .option('repeats', { type: 'number', describe: `timed runs, median reported (default ${COUNTS.plain.repeats}; --table and --peer ${COUNTS.table.repeats})` })
         .option('backend', { type: 'string', choices: backendChoices, default: 'auto', describe: 'tfjs backend; auto picks the best that loads' })
+        .option('threads', {
+          type: 'string',
+          describe: `threads of the wasm backend (default: every core, ${DEFAULT_THREADS} here; at most 8); several, e.g. 1,2: every cell at each count in a process of its own, with the speed-ups`,
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
         .option('isolate', { type: 'boolean', default: true, describe: 'run every (mixer, length) cell in a process of its own (--no-isolate: all in this one)' })
         .option('table', { type: 'boolean', default: false, describe: 'the LRA speed table: ratios to attention, LRA beside, files in --out' })
@@ -82,7 +88,7 @@ export function benchCommand(y: Argv): Argv {
         .option('budget-ms', { type: 'number', default: 60_000, describe: 'skip cells whose train step is predicted above this (0: no limit; 60 s lets blocked attention run at 4K)' })
         .option('long-step-ms', { type: 'number', default: 4000, describe: '--table: cells predicted above this use 1 warm-up and --long-repeats' })
         .option('long-repeats', { type: 'number', default: 2, describe: '--table: timed runs of the cells over --long-step-ms' })
-        .option('peer-threads', { type: 'number', describe: 'torch.set_num_threads for the peer (default: every core)' })
+        .option('peer-threads', { type: 'number', describe: "torch.set_num_threads for the peer (default: the same count as ours, --threads)" })
         .option('python', { type: 'string', default: PEER_PYTHON, describe: 'the interpreter that runs the PyTorch peer' })
         .check((args) => {
           if (args.table && args.peer) throw new Error('give --table or --peer, not both');
@@ -93,11 +99,18 @@ export function benchCommand(y: Argv): Argv {
           }
           if (args.repeats !== undefined && !(Number.isInteger(args.repeats) && args.repeats >= 1)) throw new Error('--repeats must be a whole number >= 1');
           if (args['long-repeats'] < 1) throw new Error('--long-repeats must be >= 1');
+          if (threadCountsFlag(args.threads).length > 1) {
+            // One wasm module per process, and its threads are fixed when it starts.
+            if (!args.isolate) throw new Error('--threads with several counts needs a process per cell: drop --no-isolate');
+            if (args.ops || args.table) throw new Error('--threads with several counts goes with --mixers or --peer');
+          }
           return true;
         }),
     async (args) => {
       const log = createLogger();
       const many = args.table || args.peer;
+      const threadCounts = threadCountsFlag(args.threads);
+      const several = threadCounts.length > 1;
       const counts = {
         warmup: args.warmup ?? (many ? COUNTS.table : COUNTS.plain).warmup,
         repeats: args.repeats ?? (many ? COUNTS.table : COUNTS.plain).repeats,
@@ -123,7 +136,11 @@ export function benchCommand(y: Argv): Argv {
         const mixers = args.mixers ? list(args.mixers) : [...PEER_MIXERS];
         const unknown = mixers.filter((m) => !(PEER_MIXERS as readonly string[]).includes(m));
         if (unknown.length > 0) throw new Error(`--peer: the PyTorch peer has no ${unknown.join(', ')}; it has ${PEER_MIXERS.join(', ')}`);
-        const backend = await selectBackend(args.backend as 'auto', { log: (msg, fields) => log.info(fields ?? {}, msg) });
+        // Isolated cells start their own backends, each with the threads of its pass.
+        const backend = await selectBackend(args.backend as 'auto', {
+          log: (msg, fields) => log.info(fields ?? {}, msg),
+          threads: args.isolate ? 1 : threadCounts[0]!,
+        });
         const result = await runPeerComparison({
           ...shape,
           mixers,
@@ -136,6 +153,7 @@ export function benchCommand(y: Argv): Argv {
           machine: describeMachine(),
           torch: available.torch,
           ...(args['peer-threads'] !== undefined ? { threads: args['peer-threads'] } : {}),
+          oursThreads: threadCounts,
           python: args.python,
           isolate: args.isolate,
           outDir: args.out,
@@ -146,7 +164,14 @@ export function benchCommand(y: Argv): Argv {
         return;
       }
 
-      const backend = await selectBackend(args.backend as 'auto', { log: (msg, fields) => log.info(fields ?? {}, msg) });
+      const cellCount = (args.mixers ? list(args.mixers).length : 0) * ints(args.lengths ?? DEFAULT_LENGTHS).length;
+      // Cells in processes of their own start their own backends with the threads asked for; this
+      // one only dispatches them and needs no pool of its own.
+      const dispatchOnly = args.isolate && (args.table || (!args.ops && (several || cellCount > 1)));
+      const backend = await selectBackend(args.backend as 'auto', {
+        log: (msg, fields) => log.info(fields ?? {}, msg),
+        threads: dispatchOnly ? 1 : threadCounts[0]!,
+      });
       const machine = describeMachine();
 
       if (args.table) {
@@ -160,6 +185,7 @@ export function benchCommand(y: Argv): Argv {
           budget: budgetFor(backend.name, args['budget-ms']),
           backend: backend.name,
           machine,
+          threads: threadCounts[0]!,
           isolate: args.isolate,
           outDir: args.out,
           onRow: (r) => log.info(r, rowLine(r)),
@@ -184,9 +210,9 @@ export function benchCommand(y: Argv): Argv {
       const lengths = ints(args.lengths ?? DEFAULT_LENGTHS);
       if (args.ops) {
         const results = await benchSpectralOps({ ops: list(args.ops), lengths, rows: args.rows, repeats: counts.repeats, warmup: counts.warmup });
-        if (args.json) process.stdout.write(`${JSON.stringify({ backend: backend.name, machine, results }, null, 2)}\n`);
+        if (args.json) process.stdout.write(`${JSON.stringify({ backend: backend.name, threads: backend.threads, machine, results }, null, 2)}\n`);
         else {
-          process.stdout.write(`backend ${backend.name}; ${machine.cpu}\nop        rows      n   forward ms   fwd+bwd ms   ns per N log2 N\n`);
+          process.stdout.write(`backend ${backend.name}${threadsText(backend.threads)}; ${machine.cpu}\nop        rows      n   forward ms   fwd+bwd ms   ns per N log2 N\n`);
           for (const r of results)
             process.stdout.write(
               `${r.op.padEnd(8)} ${String(r.rows).padStart(5)} ${String(r.n).padStart(6)} ${r.forwardMs.toFixed(3).padStart(12)} ${r.forwardBackwardMs.toFixed(3).padStart(12)} ${(r.msPerNlogN * 1e6).toFixed(3).padStart(17)}\n`,
@@ -197,30 +223,43 @@ export function benchCommand(y: Argv): Argv {
       const onRow = (r: ModelBenchRow) => log.info(r, rowLine(r));
       const mixers = list(args.mixers!);
       let results: ModelBenchRow[];
-      if (args.isolate && mixers.length * lengths.length > 1) {
+      if (dispatchOnly) {
         results = [];
+        // Thread counts innermost: the counts of one cell are measured back to back, under the same load.
         for (const mixer of mixers) {
           for (const length of lengths) {
-            const row = await runIsolatedCell({ ...shape, ...counts, mixer, length, backend: backend.name });
-            results.push(row);
-            onRow(row);
+            for (const threads of threadCounts) {
+              const row = await runIsolatedCell({ ...shape, ...counts, mixer, length, backend: backend.name, threads });
+              results.push(row);
+              onRow(row);
+            }
           }
         }
       } else {
-        results = await benchModels({ ...shape, ...counts, mixers, lengths, onRow });
+        const ran = backend.threads !== undefined ? { threads: backend.threads, requestedThreads: threadCounts[0]! } : {};
+        results = (await benchModels({ ...shape, ...counts, mixers, lengths, onRow })).map((r) => ({ ...r, ...ran }));
       }
+      const scaling = several ? threadScaling(results, threadCounts) : [];
       if (args.json) {
-        process.stdout.write(`${JSON.stringify({ backend: backend.name, machine, results }, null, 2)}\n`);
+        const threads = dispatchOnly ? threadCounts : backend.threads;
+        process.stdout.write(`${JSON.stringify({ backend: backend.name, threads, machine, results, ...(several ? { scaling } : {}) }, null, 2)}\n`);
         return;
       }
-      process.stdout.write(`backend ${backend.name}; batch ${args.batch}, d_model ${args['d-model']}, ${args.layers} layer(s); ${machine.cpu}\n`);
-      process.stdout.write('mixer            length     params   forward ms    step ms   peak MiB    RSS MiB   tokens/s\n');
+      const threadsLine = dispatchOnly ? `, threads ${threadCounts.join(',')}` : threadsText(backend.threads);
+      process.stdout.write(`backend ${backend.name}${threadsLine}; batch ${args.batch}, d_model ${args['d-model']}, ${args.layers} layer(s); ${machine.cpu}\n`);
+      process.stdout.write('mixer            length threads     params   forward ms    step ms   peak MiB    RSS MiB   tokens/s\n');
       for (const r of results)
         process.stdout.write(
-          `${r.mixer.padEnd(16)} ${String(r.length).padStart(6)} ${String(r.params).padStart(10)} ${r.forwardMs.toFixed(1).padStart(12)} ${r.stepMs.toFixed(1).padStart(10)} ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(10)} ${(r.rssPeakBytes / 2 ** 20).toFixed(1).padStart(10)} ${Math.round(r.tokensPerSec).toString().padStart(10)}${r.error ? `  (${r.error})` : ''}\n`,
+          `${r.mixer.padEnd(16)} ${String(r.length).padStart(6)} ${String(r.threads ?? '-').padStart(7)} ${String(r.params).padStart(10)} ${r.forwardMs.toFixed(1).padStart(12)} ${r.stepMs.toFixed(1).padStart(10)} ${(r.peakBytes / 2 ** 20).toFixed(1).padStart(10)} ${(r.rssPeakBytes / 2 ** 20).toFixed(1).padStart(10)} ${Math.round(r.tokensPerSec).toString().padStart(10)}${r.error ? `  (${r.error})` : ''}\n`,
         );
+      if (several) process.stdout.write(`\nspeed-up over ${threadCounts[0]} thread(s), train step (medians of this run)\n${scalingLines(scaling).join('\n')}\n`);
     },
   );
+}
+
+/** ", 2 threads" where a backend computes on more than one. */
+function threadsText(threads: number | undefined): string {
+  return threads !== undefined && threads > 1 ? `, ${threads} threads` : '';
 }
 
 /** The step budget, and on wasm the heap's ceiling as the memory budget. */

@@ -5,6 +5,7 @@ import { train } from '../../train/run.js';
 import { RunInterrupted, resumeCommandOf } from '../../train/stop-request.js';
 import { createLogger } from '../../util/logger.js';
 import { integerFlag } from '../flags.js';
+import { threadsFlag, threadsOption } from '../threads.js';
 
 export const backendChoices = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
@@ -22,6 +23,7 @@ export function trainCommand(y: Argv): Argv {
         .option('steps', { type: 'string', describe: 'training steps' })
         .option('seed', { type: 'string', describe: 'run seed (every random choice derives from it)' })
         .option('backend', { type: 'string', choices: backendChoices, describe: 'tfjs backend; auto picks the best that loads' })
+        .option('threads', threadsOption)
         .option('data-dir', { type: 'string', describe: 'data root (raw/ and cache/); default datasets' })
         .option('out', { type: 'string', describe: 'run directory; default runs/<task>-<mixer>-<preset>[-<config file>][-<changed settings>]-s<seed>, e.g. runs/listops-attention-tiny-lr0.02-layers3-s1' })
         .option('set', { type: 'string', array: true, describe: 'override any config key: --set train.lr=0.001 model.layers=2' })
@@ -51,6 +53,7 @@ export function trainCommand(y: Argv): Argv {
           resume: args.resume,
           overwrite: args.overwrite,
           verify: args.verify,
+          threads: threadsFlag(args.threads),
           resumeCommand: resumeCommandOf(process.argv.slice(2)),
           ...(args.progress !== undefined ? { progress: args.progress } : {}),
         });

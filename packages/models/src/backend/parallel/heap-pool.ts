@@ -1,0 +1,153 @@
+// The project's JavaScript kernels split over the wasm backend's threads. In the threaded build
+// the heap is shared memory, so Node worker threads can read and write tensors where they lie; a
+// job is handed over and finished through Atomics on shared counters, because a tfjs kernel runs
+// synchronously and cannot await a message. Results are the same for any number of threads:
+// slices are independent (rows, or mask elements indexed in the whole tensor).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
+import { CONTROL, JOB_LENGTH, MAX_PARTS, TASK, claimSlice, runPart } from './tasks.js';
+
+interface HeapPool {
+  memory: { readonly buffer: ArrayBufferLike };
+  control: Int32Array;
+  job: Float64Array;
+  workers: Worker[];
+  /** Slices per job: the workers and the main thread. */
+  parts: number;
+  /** The last job's number (CONTROL.generation). */
+  generation: number;
+}
+
+/** Below this many elements a job costs more to hand over than it saves. */
+export const MIN_SPLIT_ELEMENTS = 1 << 16;
+
+let pool: HeapPool | undefined;
+
+/** Threads the JavaScript kernels split over: 1 until a pool starts. */
+export function heapThreads(): number {
+  return pool?.parts ?? 1;
+}
+
+/**
+ * Starts `threads - 1` workers over the shared heap `memory`. Returns the threads that will split
+ * the kernels: 1 where no worker script is compiled (the sources run under a test runner that
+ * transpiles on the fly; Node's workers load only JavaScript), or where `threads` is 1.
+ */
+export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }, threads: number): Promise<number> {
+  if (pool !== undefined) return pool.parts;
+  const script = new URL('./heap-worker.js', import.meta.url);
+  if (threads < 2 || !(memory.buffer instanceof SharedArrayBuffer) || !existsSync(fileURLToPath(script))) return 1;
+  if (threads > MAX_PARTS) throw new Error(`the heap pool takes at most ${MAX_PARTS} threads, got ${threads}`);
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
+  const job = new Float64Array(new SharedArrayBuffer(8 * JOB_LENGTH));
+  const workers = Array.from({ length: threads - 1 }, (_, i) => new Worker(script, { workerData: { memory, control, job, part: i + 1, parts: threads } }));
+  try {
+    await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    })));
+  } catch (error) {
+    for (const worker of workers) void worker.terminate();
+    throw error;
+  }
+  for (const worker of workers) worker.unref();
+  pool = { memory, control, job, workers, parts: threads, generation: 0 };
+  return threads;
+}
+
+/** Runs the job in pool.job: slice 0 here, the others on the workers (or here, where no worker took them yet). */
+function runJob(active: HeapPool): void {
+  const { control, job, parts } = active;
+  const generation = ++active.generation;
+  for (let part = 0; part < parts; part++) Atomics.store(control, CONTROL.claims + part, -generation);
+  Atomics.store(control, CONTROL.done, 0);
+  Atomics.store(control, CONTROL.failed, 0);
+  // Last, after the job and the claims: a worker that sees this generation sees them too.
+  Atomics.store(control, CONTROL.generation, generation);
+  Atomics.notify(control, CONTROL.generation);
+  let error: unknown;
+  for (let part = 0; part < parts; part++) {
+    if (!claimSlice(control, part, generation)) continue;
+    try {
+      runPart(active.memory.buffer, job, part, parts);
+    } catch (e) {
+      error ??= e;
+    }
+    Atomics.add(control, CONTROL.done, 1);
+  }
+  // Waits even after an error here: the workers must be done with the job before the next one.
+  for (let done = Atomics.load(control, CONTROL.done); done !== parts; done = Atomics.load(control, CONTROL.done)) {
+    Atomics.wait(control, CONTROL.done, done);
+  }
+  if (error !== undefined) throw error;
+  if (Atomics.load(control, CONTROL.failed) !== 0) throw new Error(`a heap worker failed on task ${job[0]}`);
+}
+
+/** The pool, where these arrays lie on its heap and are large enough to split. */
+function poolFor(arrays: readonly Float32Array[], elements: number): HeapPool | undefined {
+  if (pool === undefined || elements < MIN_SPLIT_ELEMENTS) return undefined;
+  return arrays.every((a) => a.buffer instanceof SharedArrayBuffer) ? pool : undefined;
+}
+
+/** Seeded dropout of x into out over the pool's threads; false (nothing done) where it does not apply. */
+export function splitSeededDropout(x: Float32Array, out: Float32Array, attrs: SeededDropoutAttrs): boolean {
+  const active = poolFor([x, out], x.length);
+  if (active === undefined) return false;
+  active.job.set([TASK.seededDropout, x.byteOffset, out.byteOffset, x.length, attrs.seed, attrs.rate, attrs.offset ?? 0]);
+  runJob(active);
+  return true;
+}
+
+/** The softmax gradient of `rows` rows of length n over the pool's threads; false where it does not apply. */
+export function splitSoftmaxGrad(dy: Float32Array, y: Float32Array, rows: number, n: number, dx: Float32Array): boolean {
+  const active = poolFor([dy, y, dx], rows * n);
+  if (active === undefined || rows < 2) return false;
+  active.job.set([TASK.softmaxGrad, dy.byteOffset, y.byteOffset, dx.byteOffset, rows, n]);
+  runJob(active);
+  return true;
+}
+
+/** Layer norm's forward pass over the pool's threads, by rows; false where it does not apply. */
+export function splitLayerNorm(
+  x: Float32Array, scale: Float32Array, bias: Float32Array, d: number, eps: number,
+  y: Float32Array, mean: Float32Array, rstd: Float32Array,
+): boolean {
+  const active = poolFor([x, scale, bias, y, mean, rstd], x.length);
+  if (active === undefined || mean.length < 2) return false;
+  active.job.set([TASK.layerNorm, x.byteOffset, scale.byteOffset, bias.byteOffset, y.byteOffset, mean.byteOffset, rstd.byteOffset, mean.length, d, eps]);
+  runJob(active);
+  return true;
+}
+
+/** rfft of `rows` rows over the pool's threads (see real-rows.ts for the arguments); false where it does not apply. */
+export function splitRfft(
+  x: Float32Array, rows: number, inLength: number, n: number, re: Float32Array, im: Float32Array, scale: number, interiorWeight: number,
+): boolean {
+  const active = poolFor([x, re, im], rows * Math.max(inLength, n));
+  if (active === undefined || rows < 4) return false;
+  active.job.set([TASK.rfft, x.byteOffset, re.byteOffset, im.byteOffset, rows, inLength, n, scale, interiorWeight]);
+  runJob(active);
+  return true;
+}
+
+/** irfft of `rows` rows over the pool's threads; false where it does not apply. */
+export function splitIrfft(
+  re: Float32Array, im: Float32Array, rows: number, n: number, y: Float32Array, outLength: number, scale: number, interiorWeight: number,
+): boolean {
+  const active = poolFor([re, im, y], rows * Math.max(outLength, n));
+  if (active === undefined || rows < 4) return false;
+  active.job.set([TASK.irfft, re.byteOffset, im.byteOffset, y.byteOffset, rows, n, outLength, scale, interiorWeight]);
+  runJob(active);
+  return true;
+}
+
+/** FNet's mixing of `batch` [N, D] blocks over the pool's threads; false where it does not apply. */
+export function splitFnetMix(x: Float32Array, batch: number, N: number, D: number, y: Float32Array): boolean {
+  const active = poolFor([x, y], x.length);
+  if (active === undefined || batch < 2) return false;
+  active.job.set([TASK.fnetMix, x.byteOffset, y.byteOffset, batch, N, D]);
+  runJob(active);
+  return true;
+}

@@ -1,0 +1,115 @@
+// The work the heap's threads share (heap-pool.ts on the main thread, heap-worker.ts on the
+// others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
+// main thread. A job is described by numbers in a shared Float64Array, so that no message (and
+// no event loop) is needed to hand it over: tfjs kernels are synchronous.
+import { layerNormRows } from '../fused/layer-norm-rows.js';
+import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
+import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
+import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
+import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
+
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6 } as const;
+
+/** Doubles of a job: the task, then its arguments. */
+export const JOB_LENGTH = 12;
+
+const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length: number) => new Float32Array(heap, byteOffset + 4 * first, length);
+
+/** Most slices of a job: the wasm build's threads. */
+export const MAX_PARTS = 8;
+
+/** Slots of the shared Int32Array that orders the threads. */
+export const CONTROL = {
+  /** Bumped once per job; the workers wait on it. */
+  generation: 0,
+  /** Slices of the current job finished; the main thread waits for all of them. */
+  done: 1,
+  /** Set by a thread whose slice threw. */
+  failed: 2,
+  /** One slot per slice: -g while slice of job g is free, g once a thread has taken it. */
+  claims: 3,
+  length: 3 + MAX_PARTS,
+} as const;
+
+/**
+ * Takes slice `part` of job `generation` for the calling thread. A worker takes its own slice;
+ * the main thread, done with slice 0, takes every slice no worker has taken yet, so a worker
+ * that another process keeps off its core delays nothing. A worker that wakes after its job is
+ * gone finds nothing to take.
+ */
+export function claimSlice(control: Int32Array, part: number, generation: number): boolean {
+  return Atomics.compareExchange(control, CONTROL.claims + part, -generation, generation) === -generation;
+}
+
+/** [start, end) of slice `part` of `count` items in `parts` near-equal slices, starts on multiples of `align`. */
+export function partRange(count: number, parts: number, part: number, align = 1): [number, number] {
+  const at = (k: number) => (k >= parts ? count : Math.min(count, Math.floor((count * k) / parts / align) * align));
+  return [at(part), at(part + 1)];
+}
+
+/** Runs slice `part` of the job in `job` over the heap `heap`. Results do not depend on `parts`. */
+export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, parts: number): void {
+  switch (job[0]) {
+    case TASK.seededDropout: {
+      const [, xAt, outAt, size, seed, rate, offset] = job as unknown as number[];
+      // Pairs of elements share one hash: slices start on even elements, each hash computed once.
+      const [start, end] = partRange(size!, parts, part, 2);
+      if (end <= start) return;
+      const x = new Float32Array(heap, xAt! + 4 * start, end - start);
+      const out = new Float32Array(heap, outAt! + 4 * start, end - start);
+      // The mask is a function of the element's index in the whole tensor: `offset` places the slice.
+      applySeededDropout(x, out, { seed: seed!, rate: rate!, offset: offset! + start });
+      return;
+    }
+    case TASK.softmaxGrad: {
+      const [, dyAt, yAt, dxAt, rows, n] = job as unknown as number[];
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const length = (last - first) * n!;
+      const at = 4 * first * n!;
+      softmaxGradRows(new Float32Array(heap, dyAt! + at, length), new Float32Array(heap, yAt! + at, length), last - first, n!, new Float32Array(heap, dxAt! + at, length));
+      return;
+    }
+    case TASK.rfft: {
+      const [, xAt, reAt, imAt, rows, inLength, n, scale, interiorWeight] = job as unknown as number[];
+      // Rows go through the FFT in pairs, and a row's rounding depends on its partner: slices
+      // keep the pairs of one pass.
+      const [first, last] = partRange(rows!, parts, part, 2);
+      if (last <= first) return;
+      const h = rfftBins(n!);
+      const count = last - first;
+      rfftRows(floats(heap, xAt!, first * inLength!, count * inLength!), count, inLength!, n!,
+        floats(heap, reAt!, first * h, count * h), floats(heap, imAt!, first * h, count * h), scale!, interiorWeight!);
+      return;
+    }
+    case TASK.irfft: {
+      const [, reAt, imAt, yAt, rows, n, outLength, scale, interiorWeight] = job as unknown as number[];
+      const [first, last] = partRange(rows!, parts, part, 2);
+      if (last <= first) return;
+      const h = rfftBins(n!);
+      const count = last - first;
+      irfftRows(floats(heap, reAt!, first * h, count * h), floats(heap, imAt!, first * h, count * h), count, n!,
+        floats(heap, yAt!, first * outLength!, count * outLength!), outLength!, scale!, interiorWeight!);
+      return;
+    }
+    case TASK.fnetMix: {
+      const [, xAt, yAt, batch, N, D] = job as unknown as number[];
+      const [first, last] = partRange(batch!, parts, part);
+      if (last <= first) return;
+      const size = N! * D!;
+      fnetMixRows(floats(heap, xAt!, first * size, (last - first) * size), last - first, N!, D!, floats(heap, yAt!, first * size, (last - first) * size));
+      return;
+    }
+    case TASK.layerNorm: {
+      const [, xAt, scaleAt, biasAt, yAt, meanAt, rstdAt, rows, d, eps] = job as unknown as number[];
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const count = last - first;
+      layerNormRows(floats(heap, xAt!, first * d!, count * d!), floats(heap, scaleAt!, 0, d!), floats(heap, biasAt!, 0, d!), d!, eps!,
+        floats(heap, yAt!, first * d!, count * d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count));
+      return;
+    }
+    default:
+      throw new Error(`unknown heap task ${job[0]}`);
+  }
+}

@@ -1,0 +1,137 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applySeededDropout } from '../../../src/backend/fused/seeded-dropout-mask.js';
+import { layerNormRows } from '../../../src/backend/fused/layer-norm-rows.js';
+import { softmaxGradRows } from '../../../src/backend/fused/softmax-grad-rows.js';
+import { fnetMixRows } from '../../../src/spectral/plan/fnet-mix-rows.js';
+import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-rows.js';
+import { TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
+
+const root = resolve(__dirname, '../../../../..');
+
+/** A shared heap with x at byte 0 and room for the outputs after it. */
+function sharedHeap(floats: number): { buffer: SharedArrayBuffer; x: Float32Array } {
+  const buffer = new SharedArrayBuffer(4 * floats);
+  const x = new Float32Array(buffer, 0, floats);
+  for (let i = 0; i < floats; i++) x[i] = Math.sin(i * 0.37) + 0.1 * Math.cos(i);
+  return { buffer, x };
+}
+
+describe('the heap tasks, slice by slice', () => {
+  it('cover every item once, in order, on aligned starts', () => {
+    for (const [count, parts, align] of [[10, 3, 1], [11, 4, 2], [3, 8, 1], [0, 2, 1], [1_000_001, 7, 2]] as const) {
+      let next = 0;
+      for (let part = 0; part < parts; part++) {
+        const [start, end] = partRange(count, parts, part, align);
+        expect(start).toBe(next);
+        if (end > start && part > 0) expect(start % align).toBe(0);
+        next = end;
+      }
+      expect(next).toBe(count);
+    }
+  });
+
+  it('give seeded dropout bit for bit the mask of one pass, for any number of slices, at any offset', () => {
+    const size = 10_001;
+    const { buffer, x } = sharedHeap(2 * size);
+    const attrs = { seed: 1234567, rate: 0.25, offset: 3 };
+    const want = new Float32Array(size);
+    applySeededDropout(x.subarray(0, size), want, attrs);
+    for (const parts of [1, 2, 3, 8]) {
+      const job = Float64Array.from([TASK.seededDropout, 0, 4 * size, size, attrs.seed, attrs.rate, attrs.offset, 0]);
+      for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
+      expect(new Float32Array(buffer, 4 * size, size)).toEqual(want);
+    }
+  });
+
+  it('give the softmax gradient of one pass, row by row', () => {
+    const [rows, n] = [37, 64];
+    const { buffer } = sharedHeap(3 * rows * n);
+    const view = (k: number) => new Float32Array(buffer, 4 * k * rows * n, rows * n);
+    const want = new Float32Array(rows * n);
+    softmaxGradRows(view(0), view(1), rows, n, want);
+    for (const parts of [2, 5]) {
+      const job = Float64Array.from([TASK.softmaxGrad, 0, 4 * rows * n, 8 * rows * n, rows, n, 0, 0]);
+      for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
+      expect(view(2)).toEqual(want);
+    }
+  });
+
+  it('give rfft, irfft, FNet mixing and layer norm of one pass, for any number of slices', () => {
+    const check = (floatsNeeded: number, job: (heap: SharedArrayBuffer) => number[], outAt: number, outLength: number, serial: (heap: SharedArrayBuffer) => void) => {
+      const { buffer } = sharedHeap(floatsNeeded);
+      serial(buffer);
+      const want = new Float32Array(buffer, outAt, outLength).slice();
+      for (const parts of [2, 3, 7]) {
+        new Float32Array(buffer, outAt, outLength).fill(Number.NaN);
+        const args = Float64Array.from(job(buffer));
+        for (let part = 0; part < parts; part++) runPart(buffer, args, part, parts);
+        expect(new Float32Array(buffer, outAt, outLength)).toEqual(want);
+      }
+    };
+    const [rows, n, h] = [13, 64, rfftBins(64)];
+    // rfft: x [rows, n] at 0, re and im [rows, h] after it; compared on re then im.
+    const rfftAt = { re: 4 * rows * n, im: 4 * (rows * n + rows * h) };
+    const rfftSerial = (heap: SharedArrayBuffer) => rfftRows(new Float32Array(heap, 0, rows * n), rows, n, n, new Float32Array(heap, rfftAt.re, rows * h), new Float32Array(heap, rfftAt.im, rows * h), 1, 2);
+    const rfftJob = () => [TASK.rfft, 0, rfftAt.re, rfftAt.im, rows, n, n, 1, 2];
+    check(rows * (n + 2 * h), rfftJob, rfftAt.re, rows * h, rfftSerial);
+    check(rows * (n + 2 * h), rfftJob, rfftAt.im, rows * h, rfftSerial);
+    // irfft: re, im [rows, h] at 0, y [rows, n] after them.
+    const yAt = 4 * 2 * rows * h;
+    check(rows * (2 * h + n), () => [TASK.irfft, 0, 4 * rows * h, yAt, rows, n, n, 0.5, 0.5], yAt, rows * n,
+      (heap) => irfftRows(new Float32Array(heap, 0, rows * h), new Float32Array(heap, 4 * rows * h, rows * h), rows, n, new Float32Array(heap, yAt, rows * n), n, 0.5, 0.5));
+    // FNet mixing of [5, 16, 8].
+    const [batch, N, D] = [5, 16, 8];
+    check(2 * batch * N * D, () => [TASK.fnetMix, 0, 4 * batch * N * D, batch, N, D], 4 * batch * N * D, batch * N * D,
+      (heap) => fnetMixRows(new Float32Array(heap, 0, batch * N * D), batch, N, D, new Float32Array(heap, 4 * batch * N * D, batch * N * D)));
+    // Layer norm of [rows, n] with scale and bias of n: y after them, then mean and rstd.
+    const at = { scale: 4 * rows * n, bias: 4 * (rows * n + n), y: 4 * (rows * n + 2 * n), mean: 4 * (2 * rows * n + 2 * n), rstd: 4 * (2 * rows * n + 2 * n + rows) };
+    const lnSerial = (heap: SharedArrayBuffer) => layerNormRows(new Float32Array(heap, 0, rows * n), new Float32Array(heap, at.scale, n), new Float32Array(heap, at.bias, n), n, 1e-5,
+      new Float32Array(heap, at.y, rows * n), new Float32Array(heap, at.mean, rows), new Float32Array(heap, at.rstd, rows));
+    const lnJob = () => [TASK.layerNorm, 0, at.scale, at.bias, at.y, at.mean, at.rstd, rows, n, 1e-5];
+    check(2 * rows * n + 2 * n + 2 * rows, lnJob, at.y, rows * n, lnSerial);
+    check(2 * rows * n + 2 * n + 2 * rows, lnJob, at.rstd, rows, lnSerial);
+  });
+});
+
+// The pool's workers run the compiled worker script (Node's workers load only JavaScript), so
+// this part loads the compiled pool, as the `lra` program does.
+describe('the heap pool, with its worker threads', () => {
+  const compiled = join(root, 'packages/models/dist/backend/parallel/heap-pool.js');
+  beforeAll(() => {
+    if (!existsSync(compiled)) spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
+  }, 180_000);
+
+  it('splits a kernel call over the threads and returns what one thread computes', async () => {
+    const pool = (await import(pathToFileURL(compiled).href)) as typeof import('../../../src/backend/parallel/heap-pool.js');
+    const size = 1 << 18;
+    const buffer = new SharedArrayBuffer(4 * 3 * size);
+    expect(await pool.startHeapPool({ buffer }, 2)).toBe(2);
+    expect(pool.heapThreads()).toBe(2);
+    const x = new Float32Array(buffer, 0, size);
+    for (let i = 0; i < size; i++) x[i] = Math.cos(i * 0.01);
+    const attrs = { seed: 99, rate: 0.1, offset: 5 };
+    const want = new Float32Array(size);
+    applySeededDropout(x, want, attrs);
+    const out = new Float32Array(buffer, 4 * size, size);
+    expect(pool.splitSeededDropout(x, out, attrs)).toBe(true);
+    expect(out).toEqual(want);
+    // Many calls back to back: whichever thread takes a slice, every call gives one pass's mask.
+    for (let seed = 1; seed <= 200; seed++) {
+      const a = { seed, rate: 0.3, offset: seed };
+      applySeededDropout(x, want, a);
+      expect(pool.splitSeededDropout(x, out, a)).toBe(true);
+      let same = true;
+      for (let i = 0; i < size; i += 97) same &&= out[i] === want[i];
+      expect(same, `seed ${seed}`).toBe(true);
+    }
+    // Too small to pay for the hand-over, or not on shared memory: left to the caller.
+    expect(pool.splitSeededDropout(x.subarray(0, 100), out.subarray(0, 100), attrs)).toBe(false);
+    expect(pool.splitSeededDropout(new Float32Array(size), new Float32Array(size), attrs)).toBe(false);
+    // A slice that throws on a worker fails the call on the main thread instead of hanging it.
+    expect(() => pool.splitSeededDropout(x, out, { seed: 1.5, rate: 0.1 })).toThrow(/seed must be an integer|heap worker failed/);
+  });
+});
