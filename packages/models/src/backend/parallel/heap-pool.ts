@@ -7,9 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
-import { permuteRows } from '../wasm/permute.js';
-import type { HeapView } from '../wasm/transpose-matrix.js';
-import { CONTROL, JOB_LENGTH, MAX_PARTS, MAX_PERMUTE_RANK, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
+import { CONTROL, JOB_LENGTH, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
   memory: { readonly buffer: ArrayBufferLike };
@@ -187,19 +185,4 @@ export function addPartialSums(scratch: Float64Array, parts: number, d: number, 
     dscale[j] = scaleSum;
     dbias[j] = biasSum;
   }
-}
-
-/**
- * Transpose's copy (../wasm/permute.ts) over the pool's threads, by rows of the output; false
- * where it does not apply. `heap` views the whole heap in elements of `bytes` bytes (4 or 1).
- */
-export function splitPermute(heap: HeapView, bytes: number, from: number, to: number, shape: number[], perm: number[]): boolean {
-  if (pool === undefined || !(heap.buffer instanceof SharedArrayBuffer) || shape.length > MAX_PERMUTE_RANK || (bytes !== 4 && bytes !== 1)) return false;
-  const [rows, rowLength] = permuteRows(shape, perm);
-  if (rows < 2 || rows * rowLength < MIN_SPLIT_ELEMENTS) return false;
-  const active = pool;
-  active.job.fill(0);
-  active.job.set([TASK.permute, bytes, from, to, rows, shape.length, ...shape, ...perm]);
-  runJob(active);
-  return true;
 }

@@ -2,20 +2,16 @@
 // others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
-import { permute } from '../wasm/permute.js';
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, permute: 8 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7 } as const;
 
-/** Most axes of a split transpose (after simplification). */
-export const MAX_PERMUTE_RANK = 8;
-
-/** Doubles of a job: the task, then its arguments (a transpose: 6, its shape and perm). */
-export const JOB_LENGTH = 6 + 2 * MAX_PERMUTE_RANK;
+/** Doubles of a job: the task, then its arguments. */
+export const JOB_LENGTH = 12;
 
 const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length: number) => new Float32Array(heap, byteOffset + 4 * first, length);
 
@@ -137,15 +133,6 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const block = (at: number) => floats(heap, at, first * d!, count * d!);
       layerNormGradRowSums(block(dyAt!), block(xAt!), floats(heap, scaleAt!, 0, d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!,
         block(dxAt!), scaleSums, biasSums);
-      return;
-    }
-    case TASK.permute: {
-      const [, bytes, from, to, rows, rank] = job as unknown as number[];
-      const shape = Array.from(job.subarray(6, 6 + rank!));
-      const perm = Array.from(job.subarray(6 + rank!, 6 + 2 * rank!));
-      const [first, last] = partRange(rows!, parts, part);
-      if (last <= first) return;
-      permute(bytes === 4 ? new Int32Array(heap) : new Uint8Array(heap), from!, to!, shape, perm, first, last);
       return;
     }
     default:

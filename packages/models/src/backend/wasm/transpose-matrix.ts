@@ -8,16 +8,15 @@ const TILE = 16;
 
 /**
  * Writes the transpose of the row-major matrix [rows, cols] starting at element `from` of
- * `heap` to element `to` (as [cols, rows]). The two regions must not overlap. Only the output
- * rows (input columns) in [firstCol, endCol) are written: the heap's threads split by them.
+ * `heap` to element `to` (as [cols, rows]). The two regions must not overlap.
  */
 export function transposeMatrix(
-  heap: HeapView, from: number, to: number, rows: number, cols: number, firstCol = 0, endCol = cols,
+  heap: HeapView, from: number, to: number, rows: number, cols: number,
 ): void {
   for (let r0 = 0; r0 < rows; r0 += TILE) {
     const r1 = Math.min(r0 + TILE, rows);
-    for (let c0 = firstCol; c0 < endCol; c0 += TILE) {
-      const c1 = Math.min(c0 + TILE, endCol);
+    for (let c0 = 0; c0 < cols; c0 += TILE) {
+      const c1 = Math.min(c0 + TILE, cols);
       let r = r0;
       for (; r + 3 < r1; r += 4) {
         const row0 = from + r * cols;

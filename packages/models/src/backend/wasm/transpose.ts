@@ -2,9 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs';
 import { asWasmBackend, byteOffsetOf, heapBuffer } from './heap.js';
 import type { WasmBackend } from './heap.js';
+import { transposeMatrix } from './transpose-matrix.js';
 import type { HeapView } from './transpose-matrix.js';
-import { permute } from './permute.js';
-import { splitPermute } from '../parallel/heap-pool.js';
 
 /**
  * The smallest equivalent problem: size-1 axes dropped, and axes that stay next to each other
@@ -36,6 +35,47 @@ function heapViewFor(backend: WasmBackend, dtype: string): { view: HeapView; byt
   throw new Error(`Transpose on wasm takes float32, int32 or bool tensors, got ${dtype}`);
 }
 
+/** Copies x permuted into out, element offsets `from` and `to` in `heap`. */
+function permute(heap: HeapView, from: number, to: number, shape: number[], perm: number[]): void {
+  const rank = shape.length;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (rank <= 1) {
+    heap.copyWithin(to, from, from + size);
+    return;
+  }
+  if (perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1 && perm.slice(0, -2).every((p, i) => p === i)) {
+    // Batches of matrix transposes (after merging, any permutation that swaps two blocks).
+    const rows = shape[rank - 2];
+    const cols = shape[rank - 1];
+    for (let b = 0; b < size; b += rows * cols) transposeMatrix(heap, from + b, to + b, rows, cols);
+    return;
+  }
+  // General case: walk the output in order; each output row reads the input at a fixed stride
+  // (stride 1 when the last axis stays last, as when heads are split).
+  const inStrides = new Array<number>(rank);
+  inStrides[rank - 1] = 1;
+  for (let axis = rank - 2; axis >= 0; axis--) inStrides[axis] = inStrides[axis + 1] * shape[axis + 1];
+  const outShape = perm.map((axis) => shape[axis]);
+  const strides = perm.map((axis) => inStrides[axis]);
+  const rowLength = outShape[rank - 1];
+  const rowStride = strides[rank - 1];
+  const index = new Array<number>(rank - 1).fill(0);
+  let source = from;
+  for (let out = to; out < to + size; out += rowLength) {
+    if (rowStride === 1 && rowLength >= 64) {
+      heap.copyWithin(out, source, source + rowLength);
+    } else {
+      for (let j = 0; j < rowLength; j++) heap[out + j] = heap[source + j * rowStride];
+    }
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      source += strides[axis];
+      if (++index[axis] < outShape[axis]) break;
+      source -= strides[axis] * outShape[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
 // The backend's Transpose walks rank-5 permutations element by element through a generic index
 // computation, and does 2-D ones untiled: splitting attention heads ([B, N, 3, H, d] to
 // [3, B, H, N, d], B 8, N 1024, 64 channels) took 80 ms, against 4 ms here, and a training step
@@ -48,9 +88,7 @@ const transpose: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
   if (tf.util.sizeFromShape(x.shape) === 0) return out;
   const { view, bytes } = heapViewFor(backend, x.dtype);
   const simple = simplifyPermutation(x.shape, perm);
-  const [from, to] = [byteOffsetOf(backend, x) / bytes, byteOffsetOf(backend, out) / bytes];
-  // Large ones over the heap's threads, by rows of the output; the same copy either way.
-  if (!splitPermute(view, bytes, from, to, simple.shape, simple.perm)) permute(view, from, to, simple.shape, simple.perm);
+  permute(view, byteOffsetOf(backend, x) / bytes, byteOffsetOf(backend, out) / bytes, simple.shape, simple.perm);
   return out;
 };
 

@@ -8,9 +8,7 @@ import { layerNormRows } from '../../../src/backend/fused/layer-norm-rows.js';
 import { softmaxGradRows } from '../../../src/backend/fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../../src/spectral/plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-rows.js';
-import { JOB_LENGTH, SCRATCH_LENGTH, TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
-import { permute, permuteRows } from '../../../src/backend/wasm/permute.js';
-import { simplifyPermutation } from '../../../src/backend/wasm/transpose.js';
+import { SCRATCH_LENGTH, TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
 import { addPartialSums } from '../../../src/backend/parallel/heap-pool.js';
 import { layerNormGradRows } from '../../../src/backend/fused/layer-norm.js';
 
@@ -151,47 +149,6 @@ describe("layer norm's gradient, slice by slice", () => {
   });
 });
 
-describe('transposes, slice by slice', () => {
-  it('give the copy of one pass for any number of slices, matrix batches and general permutations, 4- and 1-byte elements', () => {
-    const cases: [number[], number[]][] = [
-      [[8, 96, 40], [0, 2, 1]], [[1, 37, 53], [0, 2, 1]], [[4, 33, 3, 4, 16], [2, 0, 3, 1, 4]],
-      [[6, 5, 7], [2, 1, 0]], [[3, 70, 2, 5], [1, 3, 0, 2]], [[2, 3, 4, 5], [3, 2, 1, 0]], [[4, 64, 130], [1, 0, 2]], [[17], [0]],
-    ];
-    for (const [full, fullPerm] of cases) {
-      const { shape, perm } = simplifyPermutation(full, fullPerm);
-      const size = full.reduce((a, b) => a * b, 1);
-      const [rows] = permuteRows(shape, perm);
-      for (const bytes of [4, 1]) {
-        const buffer = new SharedArrayBuffer(bytes * 2 * size + 64);
-        const heap = bytes === 4 ? new Int32Array(buffer) : new Uint8Array(buffer);
-        const [from, to] = [3, 3 + size];
-        for (let i = 0; i < size; i++) heap[from + i] = (i * 2654435761) % 251;
-        permute(heap, from, to, shape, perm);
-        const want = heap.slice(to, to + size);
-        // Against a plain index walk of the unsimplified shape, too.
-        const outShape = fullPerm.map((a) => full[a]!);
-        const inStrides = full.map((_, a) => full.slice(a + 1).reduce((p, q) => p * q, 1));
-        for (let o = 0; o < size; o++) {
-          let rest = o;
-          let source = 0;
-          for (let a = outShape.length - 1; a >= 0; a--) {
-            source += (rest % outShape[a]!) * inStrides[fullPerm[a]!]!;
-            rest = Math.floor(rest / outShape[a]!);
-          }
-          if (want[o] !== heap[from + source]) throw new Error(`${full} by ${fullPerm}: element ${o}`);
-        }
-        for (const parts of [2, 3, 7, rows + 1]) {
-          heap.fill(255, to, to + size);
-          const job = new Float64Array(JOB_LENGTH);
-          job.set([TASK.permute, bytes, from, to, rows, shape.length, ...shape, ...perm]);
-          for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
-          expect(heap.slice(to, to + size), `${full} by ${fullPerm}, ${bytes} bytes, ${parts} slices`).toEqual(want);
-        }
-      }
-    }
-  });
-});
-
 // The pool's workers run the compiled worker script (Node's workers load only JavaScript), so
 // this part loads the compiled pool, as the `lra` program does.
 describe('the heap pool, with its worker threads', () => {
@@ -250,16 +207,6 @@ describe('the heap pool, with its worker threads', () => {
       first ??= [dscale, dbias];
       expect([dscale, dbias]).toEqual(first);
     }
-    // A transpose on the workers: the same copy as one pass.
-    const tIn = new Int32Array(buffer, 0, size);
-    const tHeap = new Int32Array(buffer);
-    const [tShape, tPerm] = [[8, 256, 128], [0, 2, 1]];
-    permute(tHeap, 0, size, tShape, tPerm);
-    const tWant = tHeap.slice(size, 2 * size);
-    tHeap.fill(-1, size, 2 * size);
-    expect(pool.splitPermute(tHeap, 4, 0, size, tShape, tPerm)).toBe(true);
-    expect(tHeap.slice(size, 2 * size)).toEqual(tWant);
-    expect(tIn.length).toBe(size);
     // A slice that throws on a worker fails the call on the main thread instead of hanging it.
     expect(() => pool.splitSeededDropout(x, out, { seed: 1.5, rate: 0.1 })).toThrow(/seed must be an integer|heap worker failed/);
   });
