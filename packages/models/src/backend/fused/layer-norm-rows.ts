@@ -22,3 +22,37 @@ export function layerNormRows(
     for (let j = 0; j < d; j++) y[base + j] = (x[base + j]! - mu) * inv * scale[j]! + bias[j]!;
   }
 }
+
+/**
+ * Layer norm's gradient over `rows` rows of width d (layer-norm.ts): with xhat = (x - mean) rstd
+ * and g = dy scale, writes dx = rstd (g - mean(g) - xhat mean(g xhat)) per row, and adds each
+ * row's dy xhat and dy, in row order, to the column sums `scaleSums` and `biasSums` (the scale
+ * and bias gradients). The heap's threads run it on slices of rows, each with sums of its own.
+ */
+export function layerNormGradRowSums(
+  dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, d: number,
+  dx: Float32Array, scaleSums: Float64Array, biasSums: Float64Array,
+): void {
+  const rows = mean.length;
+  for (let r = 0, base = 0; r < rows; r++, base += d) {
+    const mu = mean[r]!;
+    const inv = rstd[r]!;
+    let gMean = 0;
+    let gxMean = 0;
+    for (let j = 0; j < d; j++) {
+      const xhat = (x[base + j]! - mu) * inv;
+      const dyj = dy[base + j]!;
+      const g = dyj * scale[j]!;
+      gMean += g;
+      gxMean += g * xhat;
+      scaleSums[j]! += dyj * xhat;
+      biasSums[j]! += dyj;
+    }
+    gMean /= d;
+    gxMean /= d;
+    for (let j = 0; j < d; j++) {
+      const xhat = (x[base + j]! - mu) * inv;
+      dx[base + j] = inv * (dy[base + j]! * scale[j]! - gMean - xhat * gxMean);
+    }
+  }
+}

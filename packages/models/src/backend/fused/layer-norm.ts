@@ -5,9 +5,9 @@
 // gradient of its own, so layer norm can be differentiated twice.
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
-import { splitLayerNorm } from '../parallel/heap-pool.js';
+import { splitLayerNorm, splitLayerNormGrad } from '../parallel/heap-pool.js';
 import type { ArrayKernel } from './array-kernel.js';
-import { layerNormRows } from './layer-norm-rows.js';
+import { layerNormGradRowSums, layerNormRows } from './layer-norm-rows.js';
 import { gradientIsRecorded } from './higher-order.js';
 
 export const LAYER_NORM_KERNEL = 'LraLayerNorm';
@@ -18,7 +18,7 @@ export interface LayerNormAttrs {
   eps: number;
 }
 
-export { layerNormRows } from './layer-norm-rows.js';
+export { layerNormGradRowSums, layerNormRows } from './layer-norm-rows.js';
 
 /**
  * With xhat = (x - mean) rstd and g = dy scale: dx = rstd (g - mean(g) - xhat mean(g xhat)),
@@ -28,34 +28,11 @@ export function layerNormGradRows(
   dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, d: number,
   dx: Float32Array, dscale: Float32Array, dbias: Float32Array,
 ): void {
-  const rows = mean.length;
   const scaleSums = new Float64Array(d);
   const biasSums = new Float64Array(d);
-  for (let r = 0, base = 0; r < rows; r++, base += d) {
-    const mu = mean[r]!;
-    const inv = rstd[r]!;
-    let gMean = 0;
-    let gxMean = 0;
-    for (let j = 0; j < d; j++) {
-      const xhat = (x[base + j]! - mu) * inv;
-      const dyj = dy[base + j]!;
-      const g = dyj * scale[j]!;
-      gMean += g;
-      gxMean += g * xhat;
-      scaleSums[j]! += dyj * xhat;
-      biasSums[j]! += dyj;
-    }
-    gMean /= d;
-    gxMean /= d;
-    for (let j = 0; j < d; j++) {
-      const xhat = (x[base + j]! - mu) * inv;
-      dx[base + j] = inv * (dy[base + j]! * scale[j]! - gMean - xhat * gxMean);
-    }
-  }
-  for (let j = 0; j < d; j++) {
-    dscale[j] = scaleSums[j]!;
-    dbias[j] = biasSums[j]!;
-  }
+  layerNormGradRowSums(dy, x, scale, mean, rstd, d, dx, scaleSums, biasSums);
+  dscale.set(scaleSums);
+  dbias.set(biasSums);
 }
 
 function checkParams(kernelName: string, x: number[], params: number[][]): number {
@@ -96,7 +73,8 @@ export const layerNormGradKernel: ArrayKernel = {
     return [x!, [d], [d]];
   },
   compute([dy, x, scale, mean, rstd], [, shape], [dx, dscale, dbias]) {
-    layerNormGradRows(dy!, x!, scale!, mean!, rstd!, shape![shape!.length - 1]!, dx!, dscale!, dbias!);
+    const d = shape![shape!.length - 1]!;
+    if (!splitLayerNormGrad(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!)) layerNormGradRows(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!);
   },
 };
 

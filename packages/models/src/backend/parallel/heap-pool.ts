@@ -7,12 +7,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
-import { CONTROL, JOB_LENGTH, MAX_PARTS, TASK, claimSlice, runPart } from './tasks.js';
+import { CONTROL, JOB_LENGTH, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
   memory: { readonly buffer: ArrayBufferLike };
   control: Int32Array;
   job: Float64Array;
+  /** Where slices leave partial sums for the main thread to add. */
+  scratch: Float64Array;
   workers: Worker[];
   /** Slices per job: the workers and the main thread. */
   parts: number;
@@ -42,7 +44,8 @@ export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }
   if (threads > MAX_PARTS) throw new Error(`the heap pool takes at most ${MAX_PARTS} threads, got ${threads}`);
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
   const job = new Float64Array(new SharedArrayBuffer(8 * JOB_LENGTH));
-  const workers = Array.from({ length: threads - 1 }, (_, i) => new Worker(script, { workerData: { memory, control, job, part: i + 1, parts: threads } }));
+  const scratch = new Float64Array(new SharedArrayBuffer(8 * SCRATCH_LENGTH));
+  const workers = Array.from({ length: threads - 1 }, (_, i) => new Worker(script, { workerData: { memory, control, job, scratch, part: i + 1, parts: threads } }));
   try {
     await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
@@ -53,7 +56,7 @@ export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }
     throw error;
   }
   for (const worker of workers) worker.unref();
-  pool = { memory, control, job, workers, parts: threads, generation: 0 };
+  pool = { memory, control, job, scratch, workers, parts: threads, generation: 0 };
   return threads;
 }
 
@@ -71,7 +74,7 @@ function runJob(active: HeapPool): void {
   for (let part = 0; part < parts; part++) {
     if (!claimSlice(control, part, generation)) continue;
     try {
-      runPart(active.memory.buffer, job, part, parts);
+      runPart(active.memory.buffer, job, part, parts, active.scratch);
     } catch (e) {
       error ??= e;
     }
@@ -150,4 +153,36 @@ export function splitFnetMix(x: Float32Array, batch: number, N: number, D: numbe
   active.job.set([TASK.fnetMix, x.byteOffset, y.byteOffset, batch, N, D]);
   runJob(active);
   return true;
+}
+
+/**
+ * Layer norm's gradient over the pool's threads, by rows; false where it does not apply. dx is
+ * per row, as on one thread. The scale and bias gradients are sums over rows: each slice sums its
+ * own rows, and the slices' sums are added here in slice order, so a given thread count always
+ * gives the same bits, and another count differs only by the order of those additions.
+ */
+export function splitLayerNormGrad(
+  dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, d: number,
+  dx: Float32Array, dscale: Float32Array, dbias: Float32Array,
+): boolean {
+  const active = poolFor([dy, x, scale, mean, rstd, dx], x.length);
+  if (active === undefined || mean.length < 2 || d > MAX_SUMS_WIDTH) return false;
+  active.job.set([TASK.layerNormGrad, dy.byteOffset, x.byteOffset, scale.byteOffset, mean.byteOffset, rstd.byteOffset, dx.byteOffset, mean.length, d]);
+  runJob(active);
+  addPartialSums(active.scratch, active.parts, d, dscale, dbias);
+  return true;
+}
+
+/** dscale and dbias from the slices' partial sums in `scratch`, added in slice order. */
+export function addPartialSums(scratch: Float64Array, parts: number, d: number, dscale: Float32Array, dbias: Float32Array): void {
+  for (let j = 0; j < d; j++) {
+    let scaleSum = 0;
+    let biasSum = 0;
+    for (let part = 0; part < parts; part++) {
+      scaleSum += scratch[2 * d * part + j]!;
+      biasSum += scratch[2 * d * part + d + j]!;
+    }
+    dscale[j] = scaleSum;
+    dbias[j] = biasSum;
+  }
 }

@@ -8,11 +8,12 @@ interface HeapWorkerData {
   memory: { readonly buffer: ArrayBufferLike };
   control: Int32Array;
   job: Float64Array;
+  scratch: Float64Array;
   part: number;
   parts: number;
 }
 
-const { memory, control, job, part, parts } = workerData as HeapWorkerData;
+const { memory, control, job, scratch, part, parts } = workerData as HeapWorkerData;
 // Read before saying ready: the first job the main thread posts is then always seen as new.
 let seen = Atomics.load(control, CONTROL.generation);
 parentPort?.postMessage('ready');
@@ -24,7 +25,7 @@ for (;;) {
   if (!claimSlice(control, part, seen)) continue;
   try {
     // memory.buffer, not a kept view: the heap may have grown since the last job.
-    runPart(memory.buffer, job, part, parts);
+    runPart(memory.buffer, job, part, parts, scratch);
   } catch {
     Atomics.store(control, CONTROL.failed, 1);
   }

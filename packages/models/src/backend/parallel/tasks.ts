@@ -2,13 +2,13 @@
 // others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
-import { layerNormRows } from '../fused/layer-norm-rows.js';
+import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
 export const JOB_LENGTH = 12;
@@ -17,6 +17,12 @@ const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length
 
 /** Most slices of a job: the wasm build's threads. */
 export const MAX_PARTS = 8;
+
+/** Widest layer norm whose gradient is split: each slice has 2 x this many doubles of scratch. */
+export const MAX_SUMS_WIDTH = 8192;
+
+/** Doubles of the shared scratch where the slices leave partial sums (2 x width per slice). */
+export const SCRATCH_LENGTH = MAX_PARTS * 2 * MAX_SUMS_WIDTH;
 
 /** Slots of the shared Int32Array that orders the threads. */
 export const CONTROL = {
@@ -47,8 +53,12 @@ export function partRange(count: number, parts: number, part: number, align = 1)
   return [at(part), at(part + 1)];
 }
 
-/** Runs slice `part` of the job in `job` over the heap `heap`. Results do not depend on `parts`. */
-export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, parts: number): void {
+/**
+ * Runs slice `part` of the job in `job` over the heap `heap`. Results do not depend on `parts`,
+ * except the partial sums a slice leaves in `scratch` (layer norm's gradient), which the main
+ * thread adds in slice order.
+ */
+export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, parts: number, scratch?: Float64Array): void {
   switch (job[0]) {
     case TASK.seededDropout: {
       const [, xAt, outAt, size, seed, rate, offset] = job as unknown as number[];
@@ -107,6 +117,22 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const count = last - first;
       layerNormRows(floats(heap, xAt!, first * d!, count * d!), floats(heap, scaleAt!, 0, d!), floats(heap, biasAt!, 0, d!), d!, eps!,
         floats(heap, yAt!, first * d!, count * d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count));
+      return;
+    }
+    case TASK.layerNormGrad: {
+      const [, dyAt, xAt, scaleAt, meanAt, rstdAt, dxAt, rows, d] = job as unknown as number[];
+      if (scratch === undefined || 2 * d! * parts > scratch.length) throw new Error('layer norm gradient: no room for the partial sums');
+      // This slice's column sums, zeroed even for a slice with no rows: the main thread adds them all.
+      const scaleSums = scratch.subarray(2 * d! * part, 2 * d! * part + d!);
+      const biasSums = scratch.subarray(2 * d! * part + d!, 2 * d! * (part + 1));
+      scaleSums.fill(0);
+      biasSums.fill(0);
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const count = last - first;
+      const block = (at: number) => floats(heap, at, first * d!, count * d!);
+      layerNormGradRowSums(block(dyAt!), block(xAt!), floats(heap, scaleAt!, 0, d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!,
+        block(dxAt!), scaleSums, biasSums);
       return;
     }
     default:

@@ -8,7 +8,9 @@ import { layerNormRows } from '../../../src/backend/fused/layer-norm-rows.js';
 import { softmaxGradRows } from '../../../src/backend/fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../../src/spectral/plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-rows.js';
-import { TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
+import { SCRATCH_LENGTH, TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
+import { addPartialSums } from '../../../src/backend/parallel/heap-pool.js';
+import { layerNormGradRows } from '../../../src/backend/fused/layer-norm.js';
 
 const root = resolve(__dirname, '../../../../..');
 
@@ -97,6 +99,56 @@ describe('the heap tasks, slice by slice', () => {
   });
 });
 
+/** Layer norm's gradient inputs on a shared heap: dy, x [rows, d], scale [d], mean, rstd [rows], then dx [rows, d]. */
+function layerNormGradHeap(rows: number, d: number) {
+  const at = { dy: 0, x: 4 * rows * d, scale: 8 * rows * d, mean: 4 * (2 * rows * d + d), rstd: 4 * (2 * rows * d + d + rows), dx: 4 * (2 * rows * d + d + 2 * rows) };
+  const { buffer } = sharedHeap(3 * rows * d + d + 2 * rows);
+  const view = (byteOffset: number, length: number) => new Float32Array(buffer, byteOffset, length);
+  const [dy, x, scale, mean, rstd, dx] = [view(at.dy, rows * d), view(at.x, rows * d), view(at.scale, d), view(at.mean, rows), view(at.rstd, rows), view(at.dx, rows * d)] as const;
+  for (let i = 0; i < rows * d; i++) x[i] = 3 * Math.sin(i * 0.011) + 0.5 * Math.cos(i * 0.7);
+  for (let j = 0; j < d; j++) scale[j] = 1 + 0.1 * Math.sin(j);
+  layerNormRows(x, scale, new Float32Array(d), d, 1e-5, new Float32Array(rows * d), mean, rstd);
+  return { buffer, at, dy, x, scale, mean, rstd, dx };
+}
+
+describe("layer norm's gradient, slice by slice", () => {
+  it('gives dx of one pass, and scale and bias gradients within float reassociation of it, the same on every run', () => {
+    const [rows, d] = [37, 48];
+    const { buffer, at, dy, x, scale, mean, rstd, dx } = layerNormGradHeap(rows, d);
+    const want = { dx: new Float32Array(rows * d), dscale: new Float32Array(d), dbias: new Float32Array(d) };
+    layerNormGradRows(dy, x, scale, mean, rstd, d, want.dx, want.dscale, want.dbias);
+    const scratch = new Float64Array(SCRATCH_LENGTH);
+    const job = Float64Array.from([TASK.layerNormGrad, at.dy, at.x, at.scale, at.mean, at.rstd, at.dx, rows, d]);
+    for (const parts of [1, 2, 3, 8, 40]) {
+      if (2 * d * parts > scratch.length) continue;
+      const runs = [0, 1].map(() => {
+        dx.fill(Number.NaN);
+        scratch.fill(Number.NaN);
+        for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts, scratch);
+        const got = { dx: dx.slice(), dscale: new Float32Array(d), dbias: new Float32Array(d) };
+        addPartialSums(scratch, parts, d, got.dscale, got.dbias);
+        return got;
+      });
+      const [got, again] = runs as [typeof want, typeof want];
+      expect(got.dx, `dx, ${parts} slices`).toEqual(want.dx);
+      expect(again, `a second run, ${parts} slices`).toEqual(got);
+      if (parts === 1) expect(got).toEqual(want);
+      for (const key of ['dscale', 'dbias'] as const) {
+        for (let j = 0; j < d; j++) {
+          const [a, b] = [got[key][j]!, want[key][j]!];
+          expect(Math.abs(a - b), `${key}[${j}], ${parts} slices`).toBeLessThanOrEqual(1e-6 * Math.max(Math.abs(b), 1e-30) + 1e-30);
+        }
+      }
+    }
+  });
+
+  it('refuses a job without room for its partial sums', () => {
+    const { buffer, at } = layerNormGradHeap(4, 8);
+    const job = Float64Array.from([TASK.layerNormGrad, at.dy, at.x, at.scale, at.mean, at.rstd, at.dx, 4, 8]);
+    expect(() => runPart(buffer, job, 0, 2)).toThrow(/partial sums/);
+  });
+});
+
 // The pool's workers run the compiled worker script (Node's workers load only JavaScript), so
 // this part loads the compiled pool, as the `lra` program does.
 describe('the heap pool, with its worker threads', () => {
@@ -108,7 +160,7 @@ describe('the heap pool, with its worker threads', () => {
   it('splits a kernel call over the threads and returns what one thread computes', async () => {
     const pool = (await import(pathToFileURL(compiled).href)) as typeof import('../../../src/backend/parallel/heap-pool.js');
     const size = 1 << 18;
-    const buffer = new SharedArrayBuffer(4 * 3 * size);
+    const buffer = new SharedArrayBuffer(4 * 3 * size + 4 * (3 * 512 * 128 + 128 + 2 * 512));
     expect(await pool.startHeapPool({ buffer }, 2)).toBe(2);
     expect(pool.heapThreads()).toBe(2);
     const x = new Float32Array(buffer, 0, size);
@@ -131,6 +183,30 @@ describe('the heap pool, with its worker threads', () => {
     // Too small to pay for the hand-over, or not on shared memory: left to the caller.
     expect(pool.splitSeededDropout(x.subarray(0, 100), out.subarray(0, 100), attrs)).toBe(false);
     expect(pool.splitSeededDropout(new Float32Array(size), new Float32Array(size), attrs)).toBe(false);
+    // Layer norm's gradient on the workers: dx as on one thread, dscale and dbias within float
+    // reassociation of it, and the same bits on every call.
+    const [rows, d] = [512, 128];
+    const lnAt = 8 * size;
+    const lnView = (k: number, length: number) => new Float32Array(buffer, lnAt + 4 * k, length);
+    const [dy, lx, scale, mean, rstd, dx] = [lnView(0, rows * d), lnView(rows * d, rows * d), lnView(2 * rows * d, d), lnView(2 * rows * d + d, rows), lnView(2 * rows * d + d + rows, rows), lnView(2 * rows * d + d + 2 * rows, rows * d)] as const;
+    expect(lnAt + 4 * (3 * rows * d + d + 2 * rows)).toBeLessThanOrEqual(buffer.byteLength);
+    for (let i = 0; i < rows * d; i++) [dy[i], lx[i]] = [Math.sin(i * 0.013), 2 * Math.cos(i * 0.0071) + 0.3];
+    for (let j = 0; j < d; j++) scale[j] = 1 + 0.01 * j;
+    layerNormRows(lx, scale, new Float32Array(d), d, 1e-5, new Float32Array(rows * d), mean, rstd);
+    const one = { dx: new Float32Array(rows * d), dscale: new Float32Array(d), dbias: new Float32Array(d) };
+    layerNormGradRows(dy, lx, scale, mean, rstd, d, one.dx, one.dscale, one.dbias);
+    let first: Float32Array[] | undefined;
+    for (let call = 0; call < 20; call++) {
+      const [dscale, dbias] = [new Float32Array(d), new Float32Array(d)];
+      dx.fill(Number.NaN);
+      expect(pool.splitLayerNormGrad(dy, lx, scale, mean, rstd, d, dx, dscale, dbias)).toBe(true);
+      expect(dx).toEqual(one.dx);
+      for (const [got, want] of [[dscale, one.dscale], [dbias, one.dbias]] as const) {
+        for (let j = 0; j < d; j++) expect(Math.abs(got[j]! - want[j]!)).toBeLessThanOrEqual(1e-6 * Math.abs(want[j]!) + 1e-30);
+      }
+      first ??= [dscale, dbias];
+      expect([dscale, dbias]).toEqual(first);
+    }
     // A slice that throws on a worker fails the call on the main thread instead of hanging it.
     expect(() => pool.splitSeededDropout(x, out, { seed: 1.5, rate: 0.1 })).toThrow(/seed must be an integer|heap worker failed/);
   });
