@@ -10,7 +10,9 @@ import { inferenceContext, trainingContext } from '../../src/nn/context.js';
 import { ParamStore } from '../../src/nn/params.js';
 import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
+import { maxAbsDiff } from './attention-family.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
+import { checkCausalAtAnyLength, checkMaskAndPadding, type ScanMixerCase } from './support/scan-mixer-checks.js';
 import { sequentialScan } from './support/sequential-scan.js';
 import { tensorsLeaked } from './support/leaks.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
@@ -74,12 +76,6 @@ function recurrenceFloat64(store: ParamStore, bidirectional: boolean, u: Float64
   return y;
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, keep?: (i: number) => boolean): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) if (!keep || keep(i)) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
-
 interface Fixture {
   cases: {
     batch: number;
@@ -103,6 +99,15 @@ const realPosition = (i: number): boolean => MASK[Math.floor(i / H)] === 1;
 const xValues = seededUniform('lru-x', B * N * H, -1.5, 1.5);
 const xTensor = (): tf.Tensor3D => tf.tensor3d(Float32Array.from(xValues), [B, N, H]);
 const maskTensor = (): tf.Tensor2D => tf.tensor2d(MASK, [B, N]);
+const scanCase: ScanMixerCase = {
+  name: 'lru',
+  build: (causal, seqLen) => build(causal ? { bidirectional: false } : {}, seqLen),
+  batch: B,
+  length: N,
+  channels: H,
+  x: xValues,
+  mask: MASK,
+};
 
 /** A uniform source that hands out the given values as 1 - u (the initialisers draw 1 - random()). */
 function replaying(values: number[]): () => number {
@@ -170,35 +175,9 @@ describe('lru (wasm)', () => {
     store.dispose();
   });
 
-  it('takes a mask, checks its shape, and ignores what padded positions hold', () => {
-    const { store, mixer } = build();
-    const y = mixer.apply(xTensor(), maskTensor(), inferenceContext());
-    expect(y.shape).toEqual([B, N, H]);
-    const changed = Float32Array.from(xValues);
-    for (let t = 5; t < N; t++) for (let c = 0; c < H; c++) changed[t * H + c] = 40 * (c + 1);
-    const y2 = mixer.apply(tf.tensor3d(changed, [B, N, H]), maskTensor(), inferenceContext());
-    expect(maxAbsDiff(y2.dataSync(), y.dataSync(), realPosition)).toBe(0);
-    expect(() => mixer.apply(xTensor(), tf.ones([B, N + 1]) as tf.Tensor2D, inferenceContext())).toThrow('lru: mask shape [2,8] does not match input [2, 7]');
-    tf.dispose([y, y2]);
-    store.dispose();
-  });
+  it('takes a mask, checks its shape, and ignores what padded positions hold', () => checkMaskAndPadding(scanCase));
 
-  it('is causal without the backward scan, and takes odd and LRA-like lengths', () => {
-    const { store, mixer } = build({ bidirectional: false }, 2001);
-    const changed = Float32Array.from(xValues);
-    for (let c = 0; c < H; c++) changed[(N - 1) * H + c] += 1;
-    const a = mixer.apply(xTensor(), null, inferenceContext()).dataSync();
-    const b = mixer.apply(tf.tensor3d(changed, [B, N, H]), null, inferenceContext()).dataSync();
-    expect(maxAbsDiff(a, b, (i) => Math.floor(i / H) % N < N - 1)).toBe(0);
-    expect(maxAbsDiff(a, b)).toBeGreaterThan(1e-4);
-    for (const length of [1, 3, 65, 2001]) {
-      const y = tf.tidy(() => mixer.apply(tf.randomNormal([1, length, H], 0, 1, 'float32', 3), null, inferenceContext()));
-      expect(y.shape).toEqual([1, length, H]);
-      expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
-      y.dispose();
-    }
-    store.dispose();
-  });
+  it('is causal without the backward scan, and takes odd and LRA-like lengths', () => checkCausalAtAnyLength(scanCase));
 
   it('shows the impulse response of each channel, both directions', () => {
     const { store, mixer } = build();
