@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { blockedAttention, type BlockedAttentionDropout } from '../nn/flash-attention.js';
 import { attentionBlockDropout } from '../nn/attention-block-dropout.js';
-import { vjp } from '../nn/vjp.js';
+import { chunkedVjp } from '../nn/vjp.js';
 import { BLOCK_ELEMENTS_PER_EXAMPLE } from './attention-plan.js';
 import { MASKED_SCORE, middleSlots, padToBlocks } from './bigbird-slots.js';
 
@@ -83,19 +83,12 @@ function middleInChunks(
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [qS, kS, vS, realS] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor2D];
-        let sums: tf.Tensor[] | null = null;
-        for (const [c0, c] of chunks) {
-          const grads = tf.tidy(() => {
-            const dyChunk = tf.slice(dy, [0, c0 * block, 0], [bh, c * block, d]);
-            const { value: recomputed, grads: chunkGrads } = vjp(() => chunkOf(qS, kS, vS, realS, c0, c) as tf.Tensor, [qS, kS, vS], dyChunk);
-            recomputed.dispose();
-            return chunkGrads;
-          });
-          const old: tf.Tensor[] | null = sums;
-          sums = old ? grads.map((g, i) => tf.add(old[i]!, g)) : grads;
-          if (old) tf.dispose([...old, ...grads]);
-        }
-        return sums!;
+        return chunkedVjp(
+          chunks,
+          [qS, kS, vS],
+          ([c0, c]) => chunkOf(qS, kS, vS, realS, c0, c) as tf.Tensor,
+          ([c0, c]) => tf.slice(dy, [0, c0 * block, 0], [bh, c * block, d]),
+        );
       },
     };
   });

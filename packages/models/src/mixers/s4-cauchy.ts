@@ -3,7 +3,7 @@
 // kernel (128 x 32 x 1001 at ListOps' length) and would otherwise be kept, several times over,
 // for the gradient. Only the inputs and the [H, J, 2, nodes] sums are kept.
 import * as tf from '@tensorflow/tfjs';
-import { vjp } from '../nn/vjp.js';
+import { chunkedVjp } from '../nn/vjp.js';
 
 /** Elements of one chunk's Cauchy matrix: large enough for few kernels, small enough to bound memory. */
 const CHUNK_ELEMENTS = 1 << 20;
@@ -75,19 +75,12 @@ export function conjugatePairCauchy(
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [lS, reS, imS] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-        let sums: tf.Tensor[] | null = null;
-        for (const [k0, count] of chunks) {
-          const grads = tf.tidy(() => {
-            const dyChunk = tf.slice(dy, [0, 0, 0, k0], [...dy.shape.slice(0, 3), count]);
-            const { value: recomputed, grads: chunkGrads } = vjp(() => chunkSums(lS, reS, imS, nodes, k0, count), [lS, reS, imS], dyChunk);
-            recomputed.dispose();
-            return chunkGrads;
-          });
-          const old: tf.Tensor[] | null = sums;
-          sums = old ? grads.map((g, i) => tf.add(old[i]!, g)) : grads;
-          if (old) tf.dispose([...old, ...grads]);
-        }
-        return sums!;
+        return chunkedVjp(
+          chunks,
+          [lS, reS, imS],
+          ([k0, count]) => chunkSums(lS, reS, imS, nodes, k0, count),
+          ([k0, count]) => tf.slice(dy, [0, 0, 0, k0], [...dy.shape.slice(0, 3), count]),
+        );
       },
     };
   });

@@ -19,3 +19,29 @@ export function vjp<T extends tf.Tensor>(fn: () => T, inputs: readonly tf.Tensor
     engine.state.activeTape = outerTape;
   }
 }
+
+/**
+ * The gradients of a function computed in chunks, recomputed chunk by chunk in the backward pass:
+ * for each chunk, vjp of `recompute(chunk)` by `inputs` against that chunk's slice of dy, summed
+ * over the chunks. Only one chunk's intermediates are alive at a time.
+ */
+export function chunkedVjp<C>(
+  chunks: readonly C[],
+  inputs: readonly tf.Tensor[],
+  recompute: (chunk: C) => tf.Tensor,
+  dyOf: (chunk: C) => tf.Tensor,
+): tf.Tensor[] {
+  let sums: tf.Tensor[] | null = null;
+  for (const chunk of chunks) {
+    const grads = tf.tidy(() => {
+      const { value, grads: chunkGrads } = vjp(() => recompute(chunk), inputs, dyOf(chunk));
+      value.dispose();
+      return chunkGrads;
+    });
+    const old: tf.Tensor[] | null = sums;
+    sums = old ? grads.map((g, i) => tf.add(old[i]!, g)) : grads;
+    if (old) tf.dispose([...old, ...grads]);
+  }
+  if (!sums) throw new Error('chunkedVjp: no chunks');
+  return sums;
+}
