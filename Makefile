@@ -92,7 +92,7 @@ bench-peer: build
 	  $(call opt,--budget-ms,$(BUDGET_MS)) $(call opt,--threads,$(PEER_THREADS)) --out $(BENCH_OUT)
 
 # make profile-step [MIXERS=attention] [LENGTHS=1024]: one wasm training step, kernel by kernel (docs/performance.md).
-profile-step:
+profile-step: build
 	npx vite-node packages/models/bench/profile-step.ts -- --mixers $(or $(MIXERS),attention) --lengths $(or $(LENGTHS),1024)
 
 lint-docker:

@@ -9,6 +9,8 @@
 // A wrapper around every registered wasm kernel measures its wall time, exclusive of kernels it
 // calls through the registry, so the rows add up to the time spent in kernels; the rest of the
 // step is tfjs's own bookkeeping (tape, reference counts, kernel dispatch).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
@@ -258,6 +260,10 @@ async function main(): Promise<void> {
   quietTfjs();
   const own = new Map(projectKernelNames('wasm').map((name) => [name, tf.getKernel(name, 'wasm') as KernelConfig]));
   registerProjectKernels('wasm');
+  // The JavaScript kernels' pool loads compiled workers: this script runs the sources, so point it at the build.
+  const worker = fileURLToPath(new URL('../dist/backend/parallel/heap-worker.js', import.meta.url));
+  if (options.threads > 1 && existsSync(worker)) process.env['LRA_HEAP_WORKER'] ??= worker;
+  else if (options.threads > 1) console.log(`no ${worker} (npx tsc -b builds it): the JavaScript kernels run on the main thread`);
   if (!(await startWasm(options.threads, (line) => console.log(line)))) throw new Error('the wasm backend failed to initialise');
   await tf.ready();
   console.log(`wasm threads: ${wasmThreads()?.threads ?? 1}`);

@@ -102,6 +102,15 @@ describe.each([
         const c = uniform(`fallback-c-${n}`, [2 * n - 1]);
         expect(maxAbsDiff(spectral.toeplitzMatvec(c, x).dataSync(), toeplitzRef(c.dataSync(), xs, 3, n))).toBeLessThan(2e-5 * n);
       }
+      // Along the middle axis of [2, 9, 3] (the kernels' inner layout): the last axis's transform of the transposed tensor.
+      const xm = uniform('fallback-middle', [2, 9, 3]);
+      const moved = xm.transpose([0, 2, 1]);
+      const middle = spectral.rfft(xm, { axis: 1, n: 8 });
+      const last = spectral.rfft(moved, { n: 8 });
+      expect(maxAbsDiff(middle.re.transpose([0, 2, 1]).dataSync(), last.re.dataSync())).toBeLessThan(1e-6);
+      expect(maxAbsDiff(middle.im.transpose([0, 2, 1]).dataSync(), last.im.dataSync())).toBeLessThan(1e-6);
+      const backMiddle = spectral.irfft(middle, { n: 9, axis: 1 });
+      expect(maxAbsDiff(backMiddle.transpose([0, 2, 1]).dataSync(), spectral.irfft(last, { n: 9 }).dataSync())).toBeLessThan(1e-6);
       const x3 = uniform('fallback-fnet', [2, 6, 5]);
       const fnet = fft2Ref(x3.dataSync(), 2, 6, 5);
       expect(maxAbsDiff(spectral.fnetMix(x3).dataSync(), fnet.re)).toBeLessThan(1e-5);
@@ -135,7 +144,10 @@ describe.each([
       tf.tidy(() => {
         const g = tf.grad((t: tf.Tensor) => {
           const s = spectral.rfft(t);
-          return tf.sum(tf.mul(spectral.fftconv(spectral.irfft(s, { n: 10 }), t), s.re.mean())) as tf.Scalar;
+          // Along the middle axis too (the kernels' inner layout), on [2, 5, 2].
+          const m = spectral.rfft(tf.reshape(t, [2, 5, 2]), { axis: 1 });
+          const mixed = tf.reshape(spectral.irfft({ re: tf.mul(m.re, m.im), im: m.re }, { n: 5, axis: 1 }), [2, 10]);
+          return tf.sum(tf.mul(spectral.fftconv(spectral.irfft(s, { n: 10 }), tf.add(t, mixed)), s.re.mean())) as tf.Scalar;
         })(x);
         return Array.from(g.dataSync());
       });

@@ -85,6 +85,41 @@ describe('row transforms', () => {
     }
   });
 
+  it.each([
+    [2, 8, 3, 8],
+    [3, 12, 5, 16],
+    [2, 9, 4, 7],
+    [1, 16, 2, 16],
+  ])('rfftRows/irfftRows along the middle axis of [%i, %i, %i] (n = %i) match the transposed rows bit for bit', (outer, length, inner, n) => {
+    // [outer, length, inner] -> [outer, inner, length] and back.
+    const swap = (a: Float32Array, m: number, k: number) => {
+      const out = new Float32Array(a.length);
+      for (let o = 0; o < outer; o++) for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[o * m * k + j * m + i] = a[o * m * k + i * k + j]!;
+      return out;
+    };
+    const rows = outer * inner;
+    const h = rfftBins(n);
+    const x = f32(`middle-${outer}-${length}-${inner}-${n}`, rows * length);
+    const [re, im] = [new Float32Array(rows * h), new Float32Array(rows * h)];
+    rfftRows(x, rows, length, n, re, im, 0.5, 2, { inner });
+    const [rowRe, rowIm] = [new Float32Array(rows * h), new Float32Array(rows * h)];
+    rfftRows(swap(x, length, inner), rows, length, n, rowRe, rowIm, 0.5, 2);
+    expect(swap(re, h, inner)).toEqual(rowRe);
+    expect(swap(im, h, inner)).toEqual(rowIm);
+    // irfft back to length + 1 samples (the last zero), and over a range of rows only.
+    const outLength = length + 1;
+    const y = new Float32Array(rows * outLength).fill(Number.NaN);
+    irfftRows(re, im, rows, n, y, outLength, 1 / n, 0.5, { inner });
+    const rowY = new Float32Array(rows * outLength);
+    irfftRows(rowRe, rowIm, rows, n, rowY, outLength, 1 / n, 0.5);
+    expect(swap(y, outLength, inner)).toEqual(rowY);
+    const part = new Float32Array(rows * outLength).fill(Number.NaN);
+    const split = 2 * Math.floor(rows / 4);
+    irfftRows(re, im, rows, n, part, outLength, 1 / n, 0.5, { inner, first: 0, last: split });
+    irfftRows(re, im, rows, n, part, outLength, 1 / n, 0.5, { inner, first: split, last: rows });
+    expect(part).toEqual(y);
+  });
+
   it.each([1, 2, 3, 7, 8, 16, 33])('dctRows/idctRows, n = %i', (n) => {
     const rows = 3;
     const x = f32(`dct-${n}`, rows * n);

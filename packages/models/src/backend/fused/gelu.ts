@@ -2,12 +2,15 @@
 // forward from four element-wise kernels and its backward from seven (erf's gradient alone is an
 // exp, a square, two products and a negation), each a pass over [B, N, FF].
 // For cpu only: there the composed kernels are JavaScript loops as well. wasm's Erf and Exp are
-// vectorised C++, and its seven passes beat one pass of Math.exp in JavaScript: forward and
-// backward over [8, 4096, 128] took 400 ms composed against 590 ms fused.
+// vectorised C++, and its passes beat one JavaScript pass: over [8, 4096, 128] (2026-12-07,
+// 2-core AMD EPYC) wasm's Erf takes about 29 ms and its Exp 29 ms, one JavaScript pass 60-66 ms
+// (forward, backward) with fastExp and 96-101 ms with Math.exp; split over two threads the
+// JavaScript passes would still gain under 10 ms a step on wasm.
 // The gradient kernel has a gradient of its own (in tfjs ops), so GELU can be differentiated twice.
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import type { ArrayKernel } from './array-kernel.js';
+import { fastExp } from './fast-exp.js';
 
 export const GELU_KERNEL = 'LraGelu';
 export const GELU_GRAD_KERNEL = 'LraGeluGrad';
@@ -34,14 +37,14 @@ function normalCdf(x: number, g: number): number {
 export function geluValues(x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    y[i] = v * normalCdf(v, Math.exp(-0.5 * v * v));
+    y[i] = v * normalCdf(v, fastExp(-0.5 * v * v));
   }
 }
 
 export function geluGradValues(dy: Float32Array, x: Float32Array, dx: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    const g = Math.exp(-0.5 * v * v);
+    const g = fastExp(-0.5 * v * v);
     dx[i] = dy[i]! * (normalCdf(v, g) + v * g * INV_SQRT_2PI);
   }
 }

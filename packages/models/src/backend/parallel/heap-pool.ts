@@ -4,7 +4,7 @@
 // synchronously and cannot await a message. Results are the same for any number of threads:
 // slices are independent (rows, or mask elements indexed in the whole tensor).
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
 import { CONTROL, JOB_LENGTH, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
@@ -39,7 +39,8 @@ export function heapThreads(): number {
  */
 export async function startHeapPool(memory: { readonly buffer: ArrayBufferLike }, threads: number): Promise<number> {
   if (pool !== undefined) return pool.parts;
-  const script = new URL('./heap-worker.js', import.meta.url);
+  // LRA_HEAP_WORKER: the compiled worker for programs that run these sources (the step profiler).
+  const script = process.env['LRA_HEAP_WORKER'] ? pathToFileURL(process.env['LRA_HEAP_WORKER']) : new URL('./heap-worker.js', import.meta.url);
   if (threads < 2 || !(memory.buffer instanceof SharedArrayBuffer) || !existsSync(fileURLToPath(script))) return 1;
   if (threads > MAX_PARTS) throw new Error(`the heap pool takes at most ${MAX_PARTS} threads, got ${threads}`);
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.length));
@@ -127,10 +128,11 @@ export function splitLayerNorm(
 /** rfft of `rows` rows over the pool's threads (see real-rows.ts for the arguments); false where it does not apply. */
 export function splitRfft(
   x: Float32Array, rows: number, inLength: number, n: number, re: Float32Array, im: Float32Array, scale: number, interiorWeight: number,
+  inner = 1,
 ): boolean {
   const active = poolFor([x, re, im], rows * Math.max(inLength, n));
   if (active === undefined || rows < 4) return false;
-  active.job.set([TASK.rfft, x.byteOffset, re.byteOffset, im.byteOffset, rows, inLength, n, scale, interiorWeight]);
+  active.job.set([TASK.rfft, x.byteOffset, re.byteOffset, im.byteOffset, rows, inLength, n, scale, interiorWeight, inner]);
   runJob(active);
   return true;
 }
@@ -138,10 +140,11 @@ export function splitRfft(
 /** irfft of `rows` rows over the pool's threads; false where it does not apply. */
 export function splitIrfft(
   re: Float32Array, im: Float32Array, rows: number, n: number, y: Float32Array, outLength: number, scale: number, interiorWeight: number,
+  inner = 1,
 ): boolean {
   const active = poolFor([re, im, y], rows * Math.max(outLength, n));
   if (active === undefined || rows < 4) return false;
-  active.job.set([TASK.irfft, re.byteOffset, im.byteOffset, y.byteOffset, rows, n, outLength, scale, interiorWeight]);
+  active.job.set([TASK.irfft, re.byteOffset, im.byteOffset, y.byteOffset, rows, n, outLength, scale, interiorWeight, inner]);
   runJob(active);
   return true;
 }
@@ -185,4 +188,17 @@ export function addPartialSums(scratch: Float64Array, parts: number, d: number, 
     dscale[j] = scaleSum;
     dbias[j] = biasSum;
   }
+}
+
+/**
+ * A Sum or Mean as [outer, reduced, inner] (wasm/reduce.ts) over the pool's threads, sliced by
+ * outputs: each output is summed by one thread in the same order, so any count gives the same
+ * bits. `from` and `to` are float offsets into `heap`; false where it does not apply.
+ */
+export function splitReduce(heap: Float32Array, from: number, to: number, outer: number, reduced: number, inner: number, divisor: number): boolean {
+  const active = poolFor([heap], outer * reduced * inner);
+  if (active === undefined || (outer < 2 && inner < 32)) return false;
+  active.job.set([TASK.reduce, heap.byteOffset + 4 * from, heap.byteOffset + 4 * to, outer, reduced, inner, divisor]);
+  runJob(active);
+  return true;
 }

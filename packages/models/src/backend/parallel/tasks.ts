@@ -6,9 +6,10 @@ import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
+import { reduceBlocks, reduceSlice } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
 export const JOB_LENGTH = 12;
@@ -81,25 +82,23 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.rfft: {
-      const [, xAt, reAt, imAt, rows, inLength, n, scale, interiorWeight] = job as unknown as number[];
+      const [, xAt, reAt, imAt, rows, inLength, n, scale, interiorWeight, inner] = job as unknown as number[];
       // Rows go through the FFT in pairs, and a row's rounding depends on its partner: slices
-      // keep the pairs of one pass.
+      // keep the pairs of one pass. Each slice sees the whole tensors (its rows may be strided).
       const [first, last] = partRange(rows!, parts, part, 2);
       if (last <= first) return;
       const h = rfftBins(n!);
-      const count = last - first;
-      rfftRows(floats(heap, xAt!, first * inLength!, count * inLength!), count, inLength!, n!,
-        floats(heap, reAt!, first * h, count * h), floats(heap, imAt!, first * h, count * h), scale!, interiorWeight!);
+      rfftRows(floats(heap, xAt!, 0, rows! * inLength!), rows!, inLength!, n!,
+        floats(heap, reAt!, 0, rows! * h), floats(heap, imAt!, 0, rows! * h), scale!, interiorWeight!, { inner: inner!, first, last });
       return;
     }
     case TASK.irfft: {
-      const [, reAt, imAt, yAt, rows, n, outLength, scale, interiorWeight] = job as unknown as number[];
+      const [, reAt, imAt, yAt, rows, n, outLength, scale, interiorWeight, inner] = job as unknown as number[];
       const [first, last] = partRange(rows!, parts, part, 2);
       if (last <= first) return;
       const h = rfftBins(n!);
-      const count = last - first;
-      irfftRows(floats(heap, reAt!, first * h, count * h), floats(heap, imAt!, first * h, count * h), count, n!,
-        floats(heap, yAt!, first * outLength!, count * outLength!), outLength!, scale!, interiorWeight!);
+      irfftRows(floats(heap, reAt!, 0, rows! * h), floats(heap, imAt!, 0, rows! * h), rows!, n!,
+        floats(heap, yAt!, 0, rows! * outLength!), outLength!, scale!, interiorWeight!, { inner: inner!, first, last });
       return;
     }
     case TASK.fnetMix: {
@@ -133,6 +132,15 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const block = (at: number) => floats(heap, at, first * d!, count * d!);
       layerNormGradRowSums(block(dyAt!), block(xAt!), floats(heap, scaleAt!, 0, d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!,
         block(dxAt!), scaleSums, biasSums);
+      return;
+    }
+    case TASK.reduce: {
+      const [, fromAt, toAt, outer, reduced, inner, divisor] = job as unknown as number[];
+      const range = reduceSlice(outer!, inner!, part, parts, partRange);
+      if (range.outerLast <= range.outerFirst || range.innerLast <= range.innerFirst) return;
+      // Offsets from the heap's start: the input and output lie apart, anywhere on it.
+      const heapFloats = new Float32Array(heap, 0, heap.byteLength >> 2);
+      reduceBlocks(heapFloats, fromAt! / 4, toAt! / 4, outer!, reduced!, inner!, divisor!, range);
       return;
     }
     default:

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { runBackendKernel } from './backend-own.js';
+import { splitReduce } from '../parallel/heap-pool.js';
 import { asWasmBackend, byteOffsetOf, heapFloat32 } from './heap.js';
+import { reduceBlocks } from './reduce-blocks.js';
 
 /**
  * The reduction as [outer, reduced, inner] when the reduced axes are adjacent once size-1 axes
@@ -17,30 +19,6 @@ export function reductionBlocks(shape: number[], axes: number[]): { outer: numbe
   if (live.slice(end).some((d) => d.reduced)) return null;
   const product = (dims: typeof live): number => dims.reduce((p, d) => p * d.size, 1);
   return { outer: product(live.slice(0, first)), reduced: product(live.slice(first, end)), inner: product(live.slice(end)) };
-}
-
-/** out[o, i] = sum over r of x[o, r, i], divided by `divisor`, accumulated in double precision. */
-function reduceBlocks(
-  heap: Float32Array, from: number, to: number, outer: number, reduced: number, inner: number, divisor: number,
-): void {
-  if (inner === 1) {
-    for (let o = 0; o < outer; o++) {
-      let total = 0;
-      const row = from + o * reduced;
-      for (let r = 0; r < reduced; r++) total += heap[row + r]!;
-      heap[to + o] = total / divisor;
-    }
-    return;
-  }
-  const totals = new Float64Array(inner);
-  for (let o = 0; o < outer; o++) {
-    totals.fill(0);
-    for (let r = 0; r < reduced; r++) {
-      const row = from + (o * reduced + r) * inner;
-      for (let i = 0; i < inner; i++) totals[i]! += heap[row + i]!;
-    }
-    for (let i = 0; i < inner; i++) heap[to + o * inner + i] = totals[i]! / divisor;
-  }
 }
 
 // The backend's Sum and Mean reduce only innermost axes, so reducing leading ones (a bias
@@ -67,7 +45,11 @@ function reduction(kernelName: string, mean: boolean): KernelFunc {
       return out;
     }
     const divisor = mean ? blocks.reduced : 1;
-    reduceBlocks(heap, byteOffsetOf(backend, x) / 4, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
+    const from = byteOffsetOf(backend, x) / 4;
+    // Outputs split over the heap's threads where there are some: each output is still one thread's sum.
+    if (!splitReduce(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor)) {
+      reduceBlocks(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
+    }
     return out;
   };
 }

@@ -36,39 +36,59 @@ function withLastDim(shape: number[], last: number): number[] {
   return [...shape.slice(0, -1), last];
 }
 
-/** The declared input length must be the real one: the gradient relies on it. */
-function checkInputLength(shape: number[], attrs: NamedAttrMap): void {
-  const { inputLength } = attrs as RfftAttrs;
-  if (lastDim(shape) !== inputLength) {
-    throw new Error(`${RFFT_KERNEL}: inputLength ${inputLength} does not match the input's last dimension ${lastDim(shape)}`);
+/**
+ * The transform axis of a real-transform kernel's tensor: the last, or with `inner` > 1 the middle
+ * of [outer, length, inner]. Returns the rows (transforms) and the axis's length.
+ */
+function transformRows(kernel: string, shape: number[], inner: number): { rows: number; length: number } {
+  if (inner === 1) return { rows: leadingRows(shape), length: lastDim(shape) };
+  if (shape.length !== 3 || shape[2] !== inner) {
+    throw new Error(`${kernel}: with inner ${inner} the input must be [outer, length, ${inner}], got [${shape.join(', ')}]`);
   }
+  return { rows: shape[0]! * inner, length: shape[1]! };
+}
+
+/** shape with its transform axis (see transformRows) set to `length`. */
+function withTransformLength(shape: number[], inner: number, length: number): number[] {
+  return inner === 1 ? withLastDim(shape, length) : [shape[0]!, length, inner];
 }
 
 const rfftKernel: ArrayKernel = {
   outputShapes([x], attrs) {
-    checkInputLength(x!, attrs);
-    const shape = withLastDim(x!, rfftBins((attrs as RfftAttrs).fftLength));
+    const { fftLength, inputLength, inner = 1 } = attrs as RfftAttrs;
+    const { length } = transformRows(RFFT_KERNEL, x!, inner);
+    // The declared input length must be the real one: the gradient relies on it.
+    if (length !== inputLength) {
+      throw new Error(`${RFFT_KERNEL}: inputLength ${inputLength} does not match the input's transform axis ${length}`);
+    }
+    const shape = withTransformLength(x!, inner, rfftBins(fftLength));
     return [shape, shape];
   },
   compute([x], [shape], [re, im], attrs) {
-    const { fftLength, scale, interiorWeight } = attrs as RfftAttrs;
+    const { fftLength, scale, interiorWeight, inner = 1 } = attrs as RfftAttrs;
+    const { rows, length } = transformRows(RFFT_KERNEL, shape!, inner);
     // Rows on the wasm heap's threads where there are some (parallel/heap-pool.ts), else here.
-    const rows = leadingRows(shape!);
-    if (!splitRfft(x!, rows, lastDim(shape!), fftLength, re!, im!, scale, interiorWeight)) rfftRows(x!, rows, lastDim(shape!), fftLength, re!, im!, scale, interiorWeight);
+    if (!splitRfft(x!, rows, length, fftLength, re!, im!, scale, interiorWeight, inner)) {
+      rfftRows(x!, rows, length, fftLength, re!, im!, scale, interiorWeight, { inner });
+    }
   },
 };
 
 const irfftKernel: ArrayKernel = {
   outputShapes([re], attrs) {
-    return [withLastDim(re!, (attrs as IrfftAttrs).outLength)];
+    const { outLength, inner = 1 } = attrs as IrfftAttrs;
+    transformRows(IRFFT_KERNEL, re!, inner);
+    return [withTransformLength(re!, inner, outLength)];
   },
   compute([re, im], [shape], [y], attrs) {
-    const { fftLength, outLength, scale, interiorWeight } = attrs as IrfftAttrs;
-    if (lastDim(shape!) !== rfftBins(fftLength)) {
-      throw new Error(`${IRFFT_KERNEL}: expected ${rfftBins(fftLength)} bins, got ${lastDim(shape!)}`);
+    const { fftLength, outLength, scale, interiorWeight, inner = 1 } = attrs as IrfftAttrs;
+    const { rows, length } = transformRows(IRFFT_KERNEL, shape!, inner);
+    if (length !== rfftBins(fftLength)) {
+      throw new Error(`${IRFFT_KERNEL}: expected ${rfftBins(fftLength)} bins, got ${length}`);
     }
-    const rows = leadingRows(shape!);
-    if (!splitIrfft(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight)) irfftRows(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight);
+    if (!splitIrfft(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight, inner)) {
+      irfftRows(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight, { inner });
+    }
   },
 };
 

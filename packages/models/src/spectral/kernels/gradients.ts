@@ -39,13 +39,14 @@ const gradConfigs: tf.GradConfig[] = [
   {
     kernelName: RFFT_KERNEL,
     gradFunc: (dy, _saved, attrs) => {
-      const { fftLength, inputLength, scale, interiorWeight } = attrs as RfftAttrs;
+      const { fftLength, inputLength, scale, interiorWeight, inner = 1 } = attrs as RfftAttrs;
       const [gr, gi] = pair(dy);
       const adjoint: IrfftAttrs = {
         fftLength,
         outLength: inputLength,
         scale,
         interiorWeight: interiorWeight / 2,
+        inner,
       };
       return { x: () => run(IRFFT_KERNEL, { re: gr, im: gi }, adjoint) as tf.Tensor };
     },
@@ -53,8 +54,8 @@ const gradConfigs: tf.GradConfig[] = [
   {
     kernelName: IRFFT_KERNEL,
     gradFunc: (dy, _saved, attrs) => {
-      const { fftLength, outLength, scale, interiorWeight } = attrs as IrfftAttrs;
-      const adjoint: RfftAttrs = { fftLength, inputLength: outLength, scale, interiorWeight: 2 * interiorWeight };
+      const { fftLength, outLength, scale, interiorWeight, inner = 1 } = attrs as IrfftAttrs;
+      const adjoint: RfftAttrs = { fftLength, inputLength: outLength, scale, interiorWeight: 2 * interiorWeight, inner };
       const [gr, gi] = run(RFFT_KERNEL, { x: dy as tf.Tensor }, adjoint) as tf.Tensor[];
       return { re: () => gr!, im: () => gi! };
     },

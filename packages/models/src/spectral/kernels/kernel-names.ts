@@ -1,9 +1,16 @@
 // The project's spectral kernels: names, inputs and attributes. Every kernel maps float32
-// tensors to float32 tensors along the last axis; complex values travel as (re, im) pairs.
+// tensors to float32 tensors along the last axis (rfft and irfft also along the middle axis of a
+// rank-3 tensor); complex values travel as (re, im) pairs.
 
-/** x [..., m] -> re, im [..., floor(n/2)+1]: rfft of x zero-padded or truncated to n. */
+/**
+ * x [..., m] -> re, im [..., floor(n/2)+1]: rfft of x zero-padded or truncated to n. With attribute
+ * `inner` > 1: x [outer, m, inner] -> [outer, floor(n/2)+1, inner], along the middle axis.
+ */
 export const RFFT_KERNEL = 'LraRfft';
-/** re, im [..., floor(n/2)+1] -> y [..., outLength]: irfft of length n, cut or zero-padded. */
+/**
+ * re, im [..., floor(n/2)+1] -> y [..., outLength]: irfft of length n, cut or zero-padded. With
+ * attribute `inner` > 1: [outer, floor(n/2)+1, inner] -> [outer, outLength, inner].
+ */
 export const IRFFT_KERNEL = 'LraIrfft';
 /** re, im [..., n] -> re, im [..., n]: complex DFT (or unscaled inverse DFT). */
 export const FFT_KERNEL = 'LraFft';
@@ -26,6 +33,8 @@ export type RfftAttrs = {
   scale: number;
   /** Further multiplies the interior bins (not DC, not Nyquist); 2 makes the adjoint of irfft. */
   interiorWeight: number;
+  /** Elements after the transform axis: > 1 transforms the middle axis of [outer, m, inner]. Default 1. */
+  inner?: number;
 };
 
 export type IrfftAttrs = {
@@ -34,6 +43,8 @@ export type IrfftAttrs = {
   scale: number;
   /** Multiplies the interior bins before the transform; 0.5 makes the adjoint of rfft. */
   interiorWeight: number;
+  /** As RfftAttrs.inner. */
+  inner?: number;
 };
 
 export type FftAttrs = {

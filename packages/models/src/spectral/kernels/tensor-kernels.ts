@@ -47,7 +47,14 @@ function binWeights(n: number, edge: number, interior: number): tf.Tensor1D {
   return tf.tensor1d(w);
 }
 
+/** [outer, m, inner] <-> [outer, inner, m]: the kernels' middle-axis layout (inner > 1) as rows, and back. */
+const swapInner = (t: tf.Tensor): tf.Tensor => tf.transpose(t, [0, 2, 1]);
+
 export function rfftTensors(x: tf.Tensor, attrs: RfftAttrs, dft: TensorDft): [tf.Tensor, tf.Tensor] {
+  if ((attrs.inner ?? 1) > 1) {
+    const [re, im] = rfftTensors(swapInner(x), { ...attrs, inner: 1 }, dft);
+    return [swapInner(re), swapInner(im)];
+  }
   const { fftLength: n, inputLength, scale, interiorWeight } = attrs;
   if (lastDim(x) !== inputLength) {
     throw new Error(`${RFFT_KERNEL}: inputLength ${inputLength} does not match the input's last dimension ${lastDim(x)}`);
@@ -63,6 +70,7 @@ export function rfftTensors(x: tf.Tensor, attrs: RfftAttrs, dft: TensorDft): [tf
 }
 
 export function irfftTensors(re: tf.Tensor, im: tf.Tensor, attrs: IrfftAttrs, dft: TensorDft): tf.Tensor {
+  if ((attrs.inner ?? 1) > 1) return swapInner(irfftTensors(swapInner(re), swapInner(im), { ...attrs, inner: 1 }, dft));
   const { fftLength: n, outLength, scale, interiorWeight } = attrs;
   const h = rfftBins(n);
   if (lastDim(re) !== h) throw new Error(`${IRFFT_KERNEL}: expected ${h} bins, got ${lastDim(re)}`);

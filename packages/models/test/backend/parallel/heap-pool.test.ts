@@ -11,6 +11,7 @@ import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-r
 import { SCRATCH_LENGTH, TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
 import { addPartialSums } from '../../../src/backend/parallel/heap-pool.js';
 import { layerNormGradRows } from '../../../src/backend/fused/layer-norm.js';
+import { reduceBlocks } from '../../../src/backend/wasm/reduce-blocks.js';
 
 const root = resolve(__dirname, '../../../../..');
 
@@ -62,6 +63,26 @@ describe('the heap tasks, slice by slice', () => {
     }
   });
 
+  it('give sums and means of one pass, bit for bit, sliced by rows or by columns', () => {
+    // [outer, reduced, inner]: innermost sums, a bias gradient (one row of outputs, split by
+    // columns), a mean over the middle axis (split by rows), and a width not a multiple of 16.
+    for (const [outer, reduced, inner, divisor] of [[37, 50, 1, 1], [1, 300, 128, 1], [8, 40, 64, 40], [3, 17, 50, 1]] as const) {
+      const size = outer * reduced * inner;
+      const { buffer } = sharedHeap(size + outer * inner);
+      const heap = new Float32Array(buffer);
+      reduceBlocks(heap, 0, size, outer, reduced, inner, divisor);
+      const want = heap.slice(size);
+      // Each output against a float64 sum in the same order.
+      expect(want[outer * inner - 1]).toBe(Math.fround(Array.from({ length: reduced }, (_, r) => heap[((outer - 1) * reduced + r) * inner + inner - 1]!).reduce((a, b) => a + b, 0) / divisor));
+      for (const parts of [2, 3, 7]) {
+        heap.fill(Number.NaN, size);
+        const job = Float64Array.from([TASK.reduce, 0, 4 * size, outer, reduced, inner, divisor]);
+        for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
+        expect(heap.slice(size)).toEqual(want);
+      }
+    }
+  });
+
   it('give rfft, irfft, FNet mixing and layer norm of one pass, for any number of slices', () => {
     const check = (floatsNeeded: number, job: (heap: SharedArrayBuffer) => number[], outAt: number, outLength: number, serial: (heap: SharedArrayBuffer) => void) => {
       const { buffer } = sharedHeap(floatsNeeded);
@@ -78,13 +99,22 @@ describe('the heap tasks, slice by slice', () => {
     // rfft: x [rows, n] at 0, re and im [rows, h] after it; compared on re then im.
     const rfftAt = { re: 4 * rows * n, im: 4 * (rows * n + rows * h) };
     const rfftSerial = (heap: SharedArrayBuffer) => rfftRows(new Float32Array(heap, 0, rows * n), rows, n, n, new Float32Array(heap, rfftAt.re, rows * h), new Float32Array(heap, rfftAt.im, rows * h), 1, 2);
-    const rfftJob = () => [TASK.rfft, 0, rfftAt.re, rfftAt.im, rows, n, n, 1, 2];
+    const rfftJob = () => [TASK.rfft, 0, rfftAt.re, rfftAt.im, rows, n, n, 1, 2, 1];
     check(rows * (n + 2 * h), rfftJob, rfftAt.re, rows * h, rfftSerial);
     check(rows * (n + 2 * h), rfftJob, rfftAt.im, rows * h, rfftSerial);
     // irfft: re, im [rows, h] at 0, y [rows, n] after them.
     const yAt = 4 * 2 * rows * h;
-    check(rows * (2 * h + n), () => [TASK.irfft, 0, 4 * rows * h, yAt, rows, n, n, 0.5, 0.5], yAt, rows * n,
+    check(rows * (2 * h + n), () => [TASK.irfft, 0, 4 * rows * h, yAt, rows, n, n, 0.5, 0.5, 1], yAt, rows * n,
       (heap) => irfftRows(new Float32Array(heap, 0, rows * h), new Float32Array(heap, 4 * rows * h, rows * h), rows, n, new Float32Array(heap, yAt, rows * n), n, 0.5, 0.5));
+    // The same along the middle axis of [3, n, 5] (15 strided rows, pairs across the outer boundary).
+    const [outer, inner] = [3, 5];
+    const strided = outer * inner;
+    const sAt = { re: 4 * strided * n, im: 4 * (strided * n + strided * h) };
+    const sSerial = (heap: SharedArrayBuffer) => rfftRows(new Float32Array(heap, 0, strided * n), strided, n, n, new Float32Array(heap, sAt.re, strided * h), new Float32Array(heap, sAt.im, strided * h), 1, 2, { inner });
+    check(strided * (n + 2 * h), () => [TASK.rfft, 0, sAt.re, sAt.im, strided, n, n, 1, 2, inner], sAt.im, strided * h, sSerial);
+    const sYAt = 4 * 2 * strided * h;
+    check(strided * (2 * h + n), () => [TASK.irfft, 0, 4 * strided * h, sYAt, strided, n, n, 0.5, 0.5, inner], sYAt, strided * n,
+      (heap) => irfftRows(new Float32Array(heap, 0, strided * h), new Float32Array(heap, 4 * strided * h, strided * h), strided, n, new Float32Array(heap, sYAt, strided * n), n, 0.5, 0.5, { inner }));
     // FNet mixing of [5, 16, 8].
     const [batch, N, D] = [5, 16, 8];
     check(2 * batch * N * D, () => [TASK.fnetMix, 0, 4 * batch * N * D, batch, N, D], 4 * batch * N * D, batch * N * D,
