@@ -132,6 +132,11 @@ describe('dropout over micro-batches', () => {
     const out = new Float32Array(9);
     applySeededDropout(new Float32Array(9).fill(1), out, { ...attrs, offset });
     for (let i = 0; i < 9; i++) expect(out[i] !== 0, `element ${offset + i}`).toBe(seededDropoutKeeps(offset + i, attrs));
+    // A slice whose pairs run across 2^32 (the kernel takes the high part once per run of 2^32 pairs).
+    const across = 2 ** 33 - 7;
+    const crossing = new Float32Array(20);
+    applySeededDropout(new Float32Array(20).fill(1), crossing, { ...attrs, offset: across });
+    for (let i = 0; i < 20; i++) expect(crossing[i] !== 0, `element ${across + i}`).toBe(seededDropoutKeeps(across + i, attrs));
     const low = new Float32Array(9);
     applySeededDropout(new Float32Array(9).fill(1), low, { ...attrs, offset: 5 });
     expect(Array.from(out)).not.toEqual(Array.from(low));
