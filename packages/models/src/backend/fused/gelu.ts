@@ -1,14 +1,17 @@
 // Exact GELU, x Phi(x), and its gradient Phi(x) + x phi(x), one pass each. tfjs composes the
 // forward from four element-wise kernels and its backward from seven (erf's gradient alone is an
 // exp, a square, two products and a negation), each a pass over [B, N, FF].
-// For cpu only: there the composed kernels are JavaScript loops as well. wasm's Erf and Exp are
-// vectorised C++, and its passes beat one JavaScript pass: over [8, 4096, 128] (2026-12-07,
-// 2-core AMD EPYC) wasm's Erf takes about 29 ms and its Exp 29 ms, one JavaScript pass 60-66 ms
-// (forward, backward) with fastExp and 96-101 ms with Math.exp; split over two threads the
-// JavaScript passes would still gain under 10 ms a step on wasm.
+// cpu: one JavaScript pass (fastExp: Math.exp alone costs more per element than wasm's whole Exp
+// pass). wasm: the project's SIMD module (../simd/gelu.wat) on the backend's heap, split over the
+// heap's threads; tfjs's own Erf and Exp run on one thread whatever the pool, and one JavaScript
+// pass is slower than them (over [8, 4096, 128]: about 29 ms each for wasm's Erf and Exp, 60-66 ms
+// for one JavaScript pass).
 // The gradient kernel has a gradient of its own (in tfjs ops), so GELU can be differentiated twice.
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
+import { splitGelu } from '../parallel/heap-pool.js';
+import { geluSimdFor, type GeluSimd } from '../simd/simd-kernels.js';
+import { asWasmBackend, heapMemory } from '../wasm/heap.js';
 import type { ArrayKernel } from './array-kernel.js';
 import { fastExp } from './fast-exp.js';
 
@@ -53,7 +56,16 @@ function sameShape(kernelName: string, a: number[], b: number[]): void {
   if (a.join() !== b.join()) throw new Error(`${kernelName}: shapes [${a.join(', ')}] and [${b.join(', ')}] differ`);
 }
 
-const BACKENDS = ['cpu'];
+const BACKENDS = ['cpu', 'wasm'];
+
+/** The SIMD kernels, where `arrays` are views of the wasm backend's heap (else null: cpu, or no SIMD). */
+function simdOver(arrays: readonly Float32Array[]): GeluSimd | null {
+  // The kernel runs on the engine's current backend.
+  if (tf.engine().backendName !== 'wasm') return null;
+  const memory = heapMemory(asWasmBackend(tf.engine().backend)) as { buffer?: ArrayBufferLike } | undefined;
+  if (memory?.buffer === undefined || !arrays.every((a) => a.buffer === memory.buffer)) return null;
+  return geluSimdFor(memory);
+}
 
 export const geluKernel: ArrayKernel = {
   kernelName: GELU_KERNEL,
@@ -61,7 +73,9 @@ export const geluKernel: ArrayKernel = {
   inputs: ['x'],
   outputShapes: ([x]) => [x!],
   compute([x], _shapes, [y], _attrs: NamedAttrMap) {
-    geluValues(x!, y!);
+    const simd = simdOver([x!, y!]);
+    if (simd === null) geluValues(x!, y!);
+    else if (!splitGelu([x!], y!)) simd.gelu(x!.byteOffset, y!.byteOffset, y!.length);
   },
 };
 
@@ -74,7 +88,9 @@ export const geluGradKernel: ArrayKernel = {
     return [x!];
   },
   compute([dy, x], _shapes, [dx], _attrs: NamedAttrMap) {
-    geluGradValues(dy!, x!, dx!);
+    const simd = simdOver([dy!, x!, dx!]);
+    if (simd === null) geluGradValues(dy!, x!, dx!);
+    else if (!splitGelu([dy!, x!], dx!)) simd.geluGrad(dy!.byteOffset, x!.byteOffset, dx!.byteOffset, dx!.length);
   },
 };
 

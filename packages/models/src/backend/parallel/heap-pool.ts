@@ -75,7 +75,7 @@ function runJob(active: HeapPool): void {
   for (let part = 0; part < parts; part++) {
     if (!claimSlice(control, part, generation)) continue;
     try {
-      runPart(active.memory.buffer, job, part, parts, active.scratch);
+      runPart(active.memory.buffer, job, part, parts, active.scratch, active.memory);
     } catch (e) {
       error ??= e;
     }
@@ -199,6 +199,19 @@ export function splitReduce(heap: Float32Array, from: number, to: number, outer:
   const active = poolFor([heap], outer * reduced * inner);
   if (active === undefined || (outer < 2 && inner < 32)) return false;
   active.job.set([TASK.reduce, heap.byteOffset + 4 * from, heap.byteOffset + 4 * to, outer, reduced, inner, divisor]);
+  runJob(active);
+  return true;
+}
+
+/**
+ * GELU (inputs [x]) or its gradient (inputs [dy, x]) into `out` with the SIMD kernels of
+ * ../simd over the pool's threads, in slices of whole groups of four; false where it does not apply.
+ */
+export function splitGelu(inputs: readonly Float32Array[], out: Float32Array): boolean {
+  const active = poolFor([...inputs, out], out.length);
+  if (active === undefined) return false;
+  const task = inputs.length === 1 ? TASK.gelu : TASK.geluGrad;
+  active.job.set([task, out.length, out.byteOffset, ...inputs.map((input) => input.byteOffset)]);
   runJob(active);
   return true;
 }

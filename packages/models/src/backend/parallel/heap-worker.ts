@@ -25,7 +25,7 @@ for (;;) {
   if (!claimSlice(control, part, seen)) continue;
   try {
     // memory.buffer, not a kept view: the heap may have grown since the last job.
-    runPart(memory.buffer, job, part, parts, scratch);
+    runPart(memory.buffer, job, part, parts, scratch, memory);
   } catch {
     Atomics.store(control, CONTROL.failed, 1);
   }

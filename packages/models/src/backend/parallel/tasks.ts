@@ -6,10 +6,11 @@ import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
+import { geluSimdFor } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
 export const JOB_LENGTH = 12;
@@ -57,9 +58,9 @@ export function partRange(count: number, parts: number, part: number, align = 1)
 /**
  * Runs slice `part` of the job in `job` over the heap `heap`. Results do not depend on `parts`,
  * except the partial sums a slice leaves in `scratch` (layer norm's gradient), which the main
- * thread adds in slice order.
+ * thread adds in slice order. `memory` (the heap's WebAssembly.Memory) is for the SIMD kernels.
  */
-export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, parts: number, scratch?: Float64Array): void {
+export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, parts: number, scratch?: Float64Array, memory?: object): void {
   switch (job[0]) {
     case TASK.seededDropout: {
       const [, xAt, outAt, size, seed, rate, offset] = job as unknown as number[];
@@ -141,6 +142,19 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       // Offsets from the heap's start: the input and output lie apart, anywhere on it.
       const heapFloats = new Float32Array(heap, 0, heap.byteLength >> 2);
       reduceBlocks(heapFloats, fromAt! / 4, toAt! / 4, outer!, reduced!, inner!, divisor!, range);
+      return;
+    }
+    case TASK.gelu:
+    case TASK.geluGrad: {
+      const [task, size, outAt, aAt, bAt] = job as unknown as number[];
+      const simd = memory === undefined ? null : geluSimdFor(memory);
+      if (simd === null) throw new Error('the GELU task needs the SIMD kernels over the heap memory');
+      // Slices of whole groups of four: each element goes through the same lanes as on one thread.
+      const [start, end] = partRange(size!, parts, part, 4);
+      if (end <= start) return;
+      const at = (base: number) => base + 4 * start;
+      if (task === TASK.gelu) simd.gelu(at(aAt!), at(outAt!), end - start);
+      else simd.geluGrad(at(aAt!), at(bAt!), at(outAt!), end - start);
       return;
     }
     default:

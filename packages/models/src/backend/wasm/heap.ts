@@ -9,6 +9,8 @@ interface WasmModule {
   HEAPU8: Uint8Array;
   /** Set by the threaded build's loader (../wasm-threads/threaded-module.ts). */
   wasmMemory?: { readonly buffer: ArrayBufferLike };
+  /** The module's exports (emscripten's Module.asm): the single-threaded build's memory is there. */
+  asm?: { memory?: unknown };
   _malloc(bytes: number): number;
   _free(pointer: number): void;
   cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
@@ -41,6 +43,12 @@ export function asWasmBackend(backend: unknown): WasmBackend {
     throw new Error('expected the tfjs wasm backend (@tensorflow/tfjs-backend-wasm 4.22.0)');
   }
   return candidate as WasmBackend;
+}
+
+/** The heap's WebAssembly.Memory (shared in the threaded build), for modules that import it. */
+export function heapMemory(backend: WasmBackend): object | undefined {
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  return typeof memory === 'object' && memory !== null ? memory : undefined;
 }
 
 /** Byte offset of a tensor's data in the heap. */
