@@ -10,8 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { splitGelu } from '../parallel/heap-pool.js';
+import { heapMemoryOf } from '../simd/heap-simd.js';
 import { geluSimdFor, type GeluSimd } from '../simd/simd-kernels.js';
-import { asWasmBackend, heapMemory } from '../wasm/heap.js';
 import type { ArrayKernel } from './array-kernel.js';
 import { fastExp } from './fast-exp.js';
 
@@ -60,11 +60,8 @@ const BACKENDS = ['cpu', 'wasm'];
 
 /** The SIMD kernels, where `arrays` are views of the wasm backend's heap (else null: cpu, or no SIMD). */
 function simdOver(arrays: readonly Float32Array[]): GeluSimd | null {
-  // The kernel runs on the engine's current backend.
-  if (tf.engine().backendName !== 'wasm') return null;
-  const memory = heapMemory(asWasmBackend(tf.engine().backend)) as { buffer?: ArrayBufferLike } | undefined;
-  if (memory?.buffer === undefined || !arrays.every((a) => a.buffer === memory.buffer)) return null;
-  return geluSimdFor(memory);
+  const memory = heapMemoryOf(arrays);
+  return memory === undefined ? null : geluSimdFor(memory);
 }
 
 export const geluKernel: ArrayKernel = {

@@ -2,6 +2,8 @@
 // arrays, with no tfjs import: the heap's worker threads (../parallel/heap-worker.ts) load them
 // to compute slices of one mask in parallel.
 
+import type { DropoutSimd } from '../simd/simd-kernels.js';
+
 export const SEEDED_DROPOUT_KERNEL = 'LraSeededDropout';
 
 export interface SeededDropoutAttrs {
@@ -58,9 +60,10 @@ function pairHash(p: number, multiplier: number, key: number): number {
 
 /**
  * out[i] = x[i] / (1 - rate) where element offset + i is kept, else 0 (x and out may be the same
- * array). Element g of the whole tensor is decided by half g & 1 of pair g >> 1's hash.
+ * array). Element g of the whole tensor is decided by half g & 1 of pair g >> 1's hash. `simd`:
+ * the SIMD module over the memory x and out lie on (the wasm heap), for runs of 4 pairs.
  */
-export function applySeededDropout(x: Float32Array, out: Float32Array, attrs: SeededDropoutAttrs): void {
+export function applySeededDropout(x: Float32Array, out: Float32Array, attrs: SeededDropoutAttrs, simd: DropoutSimd | null = null): void {
   checkAttrs(attrs);
   const [multiplier, key] = seedKeys(attrs.seed);
   const threshold = dropThreshold(attrs.rate);
@@ -84,7 +87,15 @@ export function applySeededDropout(x: Float32Array, out: Float32Array, attrs: Se
     const highMix = high === 0 ? 0 : mix32(high ^ key);
     const pairs = Math.min((size - i) >> 1, (high + 1) * 2 ** 32 - p);
     const end = i + 2 * pairs;
-    for (let low = p - high * 2 ** 32; i < end; i += 2, low++) {
+    let low = p - high * 2 ** 32;
+    if (simd !== null) {
+      // Groups of 4 pairs in SIMD lanes (the same bits), the rest below.
+      const groups = pairs >> 2;
+      simd.dropout(x.byteOffset + 4 * i, out.byteOffset + 4 * i, groups, low, multiplier, key ^ highMix, threshold, scale);
+      i += 8 * groups;
+      low += 4 * groups;
+    }
+    for (; i < end; i += 2, low++) {
       let h = Math.imul(low, multiplier) ^ key ^ highMix;
       h ^= h >>> 16;
       h = Math.imul(h, 0x7feb352d);

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { splitSeededDropout } from '../parallel/heap-pool.js';
+import { heapMemoryOf } from '../simd/heap-simd.js';
+import { dropoutSimdFor } from '../simd/simd-kernels.js';
 import type { ArrayKernel } from './array-kernel.js';
 import { SEEDED_DROPOUT_KERNEL, applySeededDropout, type SeededDropoutAttrs } from './seeded-dropout-mask.js';
 
@@ -18,7 +20,9 @@ export const seededDropoutKernel: ArrayKernel = {
   outputShapes: ([x]) => [x!],
   compute([x], _shapes, [out], attrs: NamedAttrMap) {
     // Slices of a large mask on the heap's worker threads (wasm's threaded build), else here.
-    if (!splitSeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs)) applySeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs);
+    const memory = heapMemoryOf([x!, out!]);
+    const simd = memory === undefined ? null : dropoutSimdFor(memory);
+    if (!splitSeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs)) applySeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs, simd);
   },
 };
 

@@ -6,7 +6,7 @@ import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
-import { geluSimdFor } from '../simd/simd-kernels.js';
+import { dropoutSimdFor, geluSimdFor } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
@@ -70,7 +70,7 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const x = new Float32Array(heap, xAt! + 4 * start, end - start);
       const out = new Float32Array(heap, outAt! + 4 * start, end - start);
       // The mask is a function of the element's index in the whole tensor: `offset` places the slice.
-      applySeededDropout(x, out, { seed: seed!, rate: rate!, offset: offset! + start });
+      applySeededDropout(x, out, { seed: seed!, rate: rate!, offset: offset! + start }, memory === undefined ? null : dropoutSimdFor(memory));
       return;
     }
     case TASK.softmaxGrad: {

@@ -2,7 +2,8 @@
 // the wasm backend's own heap: each thread instantiates a kernel module once, importing that
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
-import { PLAIN_MEMORY_WASM, SHARED_MEMORY_WASM } from './gelu-wasm.js';
+import * as geluWasm from './gelu-wasm.js';
+import * as dropoutWasm from './seeded-dropout-wasm.js';
 
 // The compiler settings carry no WebAssembly types (no DOM library): what is used is declared here.
 interface WasmMemoryObject { readonly buffer: ArrayBufferLike }
@@ -19,8 +20,18 @@ export interface GeluSimd {
   geluGrad(dy: number, x: number, dx: number, n: number): void;
 }
 
+/** seeded-dropout.wat's export: `groups` runs of 8 elements (4 pairs) from byte offsets x and out. */
+export interface DropoutSimd {
+  dropout(x: number, out: number, groups: number, low: number, multiplier: number, key: number, threshold: number, scale: number): void;
+}
+
+interface Assembly {
+  SHARED_MEMORY_WASM: string;
+  PLAIN_MEMORY_WASM: string;
+}
+
 const compiled = new Map<string, WasmModule>();
-const instances = new WeakMap<object, GeluSimd | null>();
+const instances = new Map<Assembly, WeakMap<object, object | null>>();
 let failure: string | undefined;
 
 function compile(base64: string): WasmModule {
@@ -32,27 +43,38 @@ function compile(base64: string): WasmModule {
   return module;
 }
 
-/** Why the SIMD kernels could not be instantiated, if they could not (else undefined). */
+/** Why a SIMD module could not be instantiated, if one could not (else undefined). */
 export function simdFailure(): string | undefined {
   return failure;
 }
 
 /**
- * gelu.wat instantiated over `memory` (a WebAssembly.Memory, shared or not), once per memory and
- * thread; null where this engine cannot run it (no SIMD), and the JavaScript kernels are used.
+ * The module `assembly` instantiated over `memory` (a WebAssembly.Memory, shared or not), once per
+ * memory and thread; null where this engine cannot run it (no SIMD): the JavaScript kernels run.
  */
-export function geluSimdFor(memory: object): GeluSimd | null {
-  const known = instances.get(memory);
+function instanceFor(assembly: Assembly, memory: object): object | null {
+  let perMemory = instances.get(assembly);
+  if (perMemory === undefined) instances.set(assembly, (perMemory = new WeakMap()));
+  const known = perMemory.get(memory);
   if (known !== undefined) return known;
-  let kernels: GeluSimd | null = null;
+  let exports: object | null = null;
   try {
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('not a WebAssembly.Memory');
     const shared = memory.buffer instanceof SharedArrayBuffer;
-    const instance = new WebAssembly.Instance(compile(shared ? SHARED_MEMORY_WASM : PLAIN_MEMORY_WASM), { env: { memory } });
-    kernels = instance.exports as unknown as GeluSimd;
+    exports = new WebAssembly.Instance(compile(shared ? assembly.SHARED_MEMORY_WASM : assembly.PLAIN_MEMORY_WASM), { env: { memory } }).exports;
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
   }
-  instances.set(memory, kernels);
-  return kernels;
+  perMemory.set(memory, exports);
+  return exports;
+}
+
+/** gelu.wat over `memory`, or null. */
+export function geluSimdFor(memory: object): GeluSimd | null {
+  return instanceFor(geluWasm, memory) as GeluSimd | null;
+}
+
+/** seeded-dropout.wat over `memory`, or null. */
+export function dropoutSimdFor(memory: object): DropoutSimd | null {
+  return instanceFor(dropoutWasm, memory) as DropoutSimd | null;
 }
