@@ -6,8 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { splitLayerNorm, splitLayerNormGrad } from '../parallel/heap-pool.js';
+import { heapMemoryOf } from '../simd/heap-simd.js';
+import { layerNormSimdFor, type LayerNormSimd } from '../simd/simd-kernels.js';
 import type { ArrayKernel } from './array-kernel.js';
-import { layerNormGradRowSums, layerNormRows } from './layer-norm-rows.js';
+import { layerNormColumnSums, layerNormGradRowSums, layerNormRows } from './layer-norm-rows.js';
 import { gradientIsRecorded } from './higher-order.js';
 
 export const LAYER_NORM_KERNEL = 'LraLayerNorm';
@@ -35,6 +37,12 @@ export function layerNormGradRows(
   dbias.set(biasSums);
 }
 
+/** The SIMD kernels, where the arrays lie on the wasm backend's heap and d is a multiple of 4; else null. */
+function simdOver(arrays: readonly Float32Array[], d: number): LayerNormSimd | null {
+  const memory = heapMemoryOf(arrays);
+  return memory === undefined ? null : layerNormSimdFor(memory, d);
+}
+
 function checkParams(kernelName: string, x: number[], params: number[][]): number {
   const d = x[x.length - 1];
   if (d === undefined) throw new Error(`${kernelName}: x must have rank >= 1`);
@@ -57,7 +65,10 @@ export const layerNormKernel: ArrayKernel = {
   compute([x, scale, bias], [shape], [y, mean, rstd], attrs: NamedAttrMap) {
     const { eps } = attrs as unknown as LayerNormAttrs;
     const d = shape![shape!.length - 1]!;
-    if (!splitLayerNorm(x!, scale!, bias!, d, eps, y!, mean!, rstd!)) layerNormRows(x!, scale!, bias!, d, eps, y!, mean!, rstd!);
+    if (splitLayerNorm(x!, scale!, bias!, d, eps, y!, mean!, rstd!)) return;
+    const simd = simdOver([x!, scale!, bias!, y!, mean!, rstd!], d);
+    if (simd === null) layerNormRows(x!, scale!, bias!, d, eps, y!, mean!, rstd!);
+    else simd.layerNorm(x!.byteOffset, scale!.byteOffset, bias!.byteOffset, y!.byteOffset, mean!.byteOffset, rstd!.byteOffset, mean!.length, d, eps);
   },
 };
 
@@ -74,7 +85,18 @@ export const layerNormGradKernel: ArrayKernel = {
   },
   compute([dy, x, scale, mean, rstd], [, shape], [dx, dscale, dbias]) {
     const d = shape![shape!.length - 1]!;
-    if (!splitLayerNormGrad(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!)) layerNormGradRows(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!);
+    if (splitLayerNormGrad(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!)) return;
+    const simd = simdOver([dy!, x!, scale!, mean!, rstd!, dx!], d);
+    if (simd === null) {
+      layerNormGradRows(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!);
+      return;
+    }
+    simd.layerNormGradDx(dy!.byteOffset, x!.byteOffset, scale!.byteOffset, mean!.byteOffset, rstd!.byteOffset, dx!.byteOffset, mean!.length, d);
+    const scaleSums = new Float64Array(d);
+    const biasSums = new Float64Array(d);
+    layerNormColumnSums(dy!, x!, mean!, rstd!, d, scaleSums, biasSums);
+    dscale!.set(scaleSums);
+    dbias!.set(biasSums);
   },
 };
 

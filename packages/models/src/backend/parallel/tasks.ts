@@ -2,11 +2,11 @@
 // others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
-import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
+import { layerNormColumnSums, layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
-import { dropoutSimdFor, geluSimdFor } from '../simd/simd-kernels.js';
+import { dropoutSimdFor, geluSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
@@ -115,6 +115,11 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const [first, last] = partRange(rows!, parts, part);
       if (last <= first) return;
       const count = last - first;
+      const simd = memory === undefined ? null : layerNormSimdFor(memory, d!);
+      if (simd !== null) {
+        simd.layerNorm(xAt! + 4 * first * d!, scaleAt!, biasAt!, yAt! + 4 * first * d!, meanAt! + 4 * first, rstdAt! + 4 * first, count, d!, eps!);
+        return;
+      }
       layerNormRows(floats(heap, xAt!, first * d!, count * d!), floats(heap, scaleAt!, 0, d!), floats(heap, biasAt!, 0, d!), d!, eps!,
         floats(heap, yAt!, first * d!, count * d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count));
       return;
@@ -131,6 +136,12 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       if (last <= first) return;
       const count = last - first;
       const block = (at: number) => floats(heap, at, first * d!, count * d!);
+      const simd = memory === undefined ? null : layerNormSimdFor(memory, d!);
+      if (simd !== null) {
+        simd.layerNormGradDx(dyAt! + 4 * first * d!, xAt! + 4 * first * d!, scaleAt!, meanAt! + 4 * first, rstdAt! + 4 * first, dxAt! + 4 * first * d!, count, d!);
+        layerNormColumnSums(block(dyAt!), block(xAt!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!, scaleSums, biasSums);
+        return;
+      }
       layerNormGradRowSums(block(dyAt!), block(xAt!), floats(heap, scaleAt!, 0, d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!,
         block(dxAt!), scaleSums, biasSums);
       return;

@@ -3,6 +3,7 @@
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
 import * as geluWasm from './gelu-wasm.js';
+import * as layerNormWasm from './layer-norm-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
 
 // The compiler settings carry no WebAssembly types (no DOM library): what is used is declared here.
@@ -23,6 +24,12 @@ export interface GeluSimd {
 /** seeded-dropout.wat's export: `groups` runs of 8 elements (4 pairs) from byte offsets x and out. */
 export interface DropoutSimd {
   dropout(x: number, out: number, groups: number, low: number, multiplier: number, key: number, threshold: number, scale: number): void;
+}
+
+/** layer-norm.wat's exports: rows of width d (a multiple of 4), byte offsets. */
+export interface LayerNormSimd {
+  layerNorm(x: number, scale: number, bias: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
+  layerNormGradDx(dy: number, x: number, scale: number, mean: number, rstd: number, dx: number, rows: number, d: number): void;
 }
 
 interface Assembly {
@@ -77,4 +84,9 @@ export function geluSimdFor(memory: object): GeluSimd | null {
 /** seeded-dropout.wat over `memory`, or null. */
 export function dropoutSimdFor(memory: object): DropoutSimd | null {
   return instanceFor(dropoutWasm, memory) as DropoutSimd | null;
+}
+
+/** layer-norm.wat over `memory`, or null; only for widths that are multiples of 4. */
+export function layerNormSimdFor(memory: object, d: number): LayerNormSimd | null {
+  return d % 4 === 0 ? (instanceFor(layerNormWasm, memory) as LayerNormSimd | null) : null;
 }
