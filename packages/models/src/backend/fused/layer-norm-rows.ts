@@ -24,27 +24,6 @@ export function layerNormRows(
 }
 
 /**
- * The scale and bias gradients' column sums alone (the SIMD kernels compute dx): adds each row's
- * dy xhat and dy, in row order, to `scaleSums` and `biasSums`, as layerNormGradRowSums does.
- */
-export function layerNormColumnSums(
-  dy: Float32Array, x: Float32Array, mean: Float32Array, rstd: Float32Array, d: number,
-  scaleSums: Float64Array, biasSums: Float64Array,
-): void {
-  const rows = mean.length;
-  for (let r = 0, base = 0; r < rows; r++, base += d) {
-    const mu = mean[r]!;
-    const inv = rstd[r]!;
-    for (let j = 0; j < d; j++) {
-      const dyj = dy[base + j]!;
-      const xhat = (x[base + j]! - mu) * inv;
-      scaleSums[j]! += dyj * xhat;
-      biasSums[j]! += dyj;
-    }
-  }
-}
-
-/**
  * Layer norm's gradient over `rows` rows of width d (layer-norm.ts): with xhat = (x - mean) rstd
  * and g = dy scale, writes dx = rstd (g - mean(g) - xhat mean(g xhat)) per row, and adds each
  * row's dy xhat and dy, in row order, to the column sums `scaleSums` and `biasSums` (the scale

@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { splitLayerNorm, splitLayerNormGrad } from '../parallel/heap-pool.js';
 import { heapMemoryOf } from '../simd/heap-simd.js';
-import { layerNormSimdFor, type LayerNormSimd } from '../simd/simd-kernels.js';
+import { columnSumsSimdFor, layerNormSimdFor, type ColumnSumsSimd, type LayerNormSimd } from '../simd/simd-kernels.js';
 import type { ArrayKernel } from './array-kernel.js';
-import { layerNormColumnSums, layerNormGradRowSums, layerNormRows } from './layer-norm-rows.js';
+import { layerNormGradRowSums, layerNormRows } from './layer-norm-rows.js';
 import { gradientIsRecorded } from './higher-order.js';
 
 export const LAYER_NORM_KERNEL = 'LraLayerNorm';
@@ -41,6 +41,15 @@ export function layerNormGradRows(
 function simdOver(arrays: readonly Float32Array[], d: number): LayerNormSimd | null {
   const memory = heapMemoryOf(arrays);
   return memory === undefined ? null : layerNormSimdFor(memory, d);
+}
+
+/** The SIMD kernels of the gradient (dx, and the column sums), or null. */
+function gradSimdOver(arrays: readonly Float32Array[], d: number): { layerNorm: LayerNormSimd; sums: ColumnSumsSimd } | null {
+  const memory = heapMemoryOf(arrays);
+  if (memory === undefined) return null;
+  const layerNorm = layerNormSimdFor(memory, d);
+  const sums = columnSumsSimdFor(memory);
+  return layerNorm === null || sums === null ? null : { layerNorm, sums };
 }
 
 function checkParams(kernelName: string, x: number[], params: number[][]): number {
@@ -86,17 +95,13 @@ export const layerNormGradKernel: ArrayKernel = {
   compute([dy, x, scale, mean, rstd], [, shape], [dx, dscale, dbias]) {
     const d = shape![shape!.length - 1]!;
     if (splitLayerNormGrad(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!)) return;
-    const simd = simdOver([dy!, x!, scale!, mean!, rstd!, dx!], d);
+    const simd = gradSimdOver([dy!, x!, scale!, mean!, rstd!, dx!, dscale!, dbias!], d);
     if (simd === null) {
       layerNormGradRows(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!);
       return;
     }
-    simd.layerNormGradDx(dy!.byteOffset, x!.byteOffset, scale!.byteOffset, mean!.byteOffset, rstd!.byteOffset, dx!.byteOffset, mean!.length, d);
-    const scaleSums = new Float64Array(d);
-    const biasSums = new Float64Array(d);
-    layerNormColumnSums(dy!, x!, mean!, rstd!, d, scaleSums, biasSums);
-    dscale!.set(scaleSums);
-    dbias!.set(biasSums);
+    simd.layerNorm.layerNormGradDx(dy!.byteOffset, x!.byteOffset, scale!.byteOffset, mean!.byteOffset, rstd!.byteOffset, dx!.byteOffset, mean!.length, d);
+    simd.sums.layerNormColumnSums(dy!.byteOffset, x!.byteOffset, mean!.byteOffset, rstd!.byteOffset, mean!.length, 4 * d, d, dscale!.byteOffset, dbias!.byteOffset);
   },
 };
 

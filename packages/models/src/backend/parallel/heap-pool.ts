@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
+import { columnSumsSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
 import { CONTROL, JOB_LENGTH, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
@@ -159,10 +160,12 @@ export function splitFnetMix(x: Float32Array, batch: number, N: number, D: numbe
 }
 
 /**
- * Layer norm's gradient over the pool's threads, by rows; false where it does not apply. dx is
- * per row, as on one thread. The scale and bias gradients are sums over rows: each slice sums its
- * own rows, and the slices' sums are added here in slice order, so a given thread count always
- * gives the same bits, and another count differs only by the order of those additions.
+ * Layer norm's gradient over the pool's threads; false where it does not apply. dx is per row, as
+ * on one thread. The scale and bias gradients are sums over rows: with the SIMD kernels (widths
+ * that are multiples of 4) each slice sums its own columns over all rows, the bits of one thread;
+ * else each slice sums its own rows, and the slices' sums are added here in slice order, so a
+ * given thread count always gives the same bits, and another count differs only by the order of
+ * those additions.
  */
 export function splitLayerNormGrad(
   dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, d: number,
@@ -170,9 +173,13 @@ export function splitLayerNormGrad(
 ): boolean {
   const active = poolFor([dy, x, scale, mean, rstd, dx], x.length);
   if (active === undefined || mean.length < 2 || d > MAX_SUMS_WIDTH) return false;
-  active.job.set([TASK.layerNormGrad, dy.byteOffset, x.byteOffset, scale.byteOffset, mean.byteOffset, rstd.byteOffset, dx.byteOffset, mean.length, d]);
+  // With the SIMD kernels each slice writes its own columns of dscale and dbias (-1: partial sums).
+  const simd = dscale.buffer === dx.buffer && dbias.buffer === dx.buffer &&
+    layerNormSimdFor(active.memory, d) !== null && columnSumsSimdFor(active.memory) !== null;
+  active.job.set([TASK.layerNormGrad, dy.byteOffset, x.byteOffset, scale.byteOffset, mean.byteOffset, rstd.byteOffset, dx.byteOffset, mean.length, d,
+    simd ? dscale.byteOffset : -1, simd ? dbias.byteOffset : -1]);
   runJob(active);
-  addPartialSums(active.scratch, active.parts, d, dscale, dbias);
+  if (!simd) addPartialSums(active.scratch, active.parts, d, dscale, dbias);
   return true;
 }
 

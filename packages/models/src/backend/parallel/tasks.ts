@@ -2,12 +2,12 @@
 // others): each job is one kernel call split into `parts` contiguous slices; slice 0 runs on the
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
-import { layerNormColumnSums, layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
+import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
-import { dropoutSimdFor, geluSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
-import { reduceBlocks, reduceSlice } from '../wasm/reduce-blocks.js';
+import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
+import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
 export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10 } as const;
@@ -125,7 +125,18 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.layerNormGrad: {
-      const [, dyAt, xAt, scaleAt, meanAt, rstdAt, dxAt, rows, d] = job as unknown as number[];
+      const [, dyAt, xAt, scaleAt, meanAt, rstdAt, dxAt, rows, d, dscaleAt, dbiasAt] = job as unknown as number[];
+      const simd = memory === undefined ? null : layerNormSimdFor(memory, d!);
+      const sums = memory === undefined ? null : columnSumsSimdFor(memory);
+      if (dscaleAt! >= 0 && simd !== null && sums !== null) {
+        // SIMD: this slice's rows of dx, and this slice's columns of the scale and bias
+        // gradients over all rows, so every output is one thread's, whatever the count.
+        const [first, last] = partRange(rows!, parts, part);
+        if (last > first) simd.layerNormGradDx(dyAt! + 4 * first * d!, xAt! + 4 * first * d!, scaleAt!, meanAt! + 4 * first, rstdAt! + 4 * first, dxAt! + 4 * first * d!, last - first, d!);
+        const [c0, c1] = partRange(d!, parts, part, 8);
+        if (c1 > c0) sums.layerNormColumnSums(dyAt! + 4 * c0, xAt! + 4 * c0, meanAt!, rstdAt!, rows!, 4 * d!, c1 - c0, dscaleAt! + 4 * c0, dbiasAt! + 4 * c0);
+        return;
+      }
       if (scratch === undefined || 2 * d! * parts > scratch.length) throw new Error('layer norm gradient: no room for the partial sums');
       // This slice's column sums, zeroed even for a slice with no rows: the main thread adds them all.
       const scaleSums = scratch.subarray(2 * d! * part, 2 * d! * part + d!);
@@ -136,12 +147,6 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       if (last <= first) return;
       const count = last - first;
       const block = (at: number) => floats(heap, at, first * d!, count * d!);
-      const simd = memory === undefined ? null : layerNormSimdFor(memory, d!);
-      if (simd !== null) {
-        simd.layerNormGradDx(dyAt! + 4 * first * d!, xAt! + 4 * first * d!, scaleAt!, meanAt! + 4 * first, rstdAt! + 4 * first, dxAt! + 4 * first * d!, count, d!);
-        layerNormColumnSums(block(dyAt!), block(xAt!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!, scaleSums, biasSums);
-        return;
-      }
       layerNormGradRowSums(block(dyAt!), block(xAt!), floats(heap, scaleAt!, 0, d!), floats(heap, meanAt!, first, count), floats(heap, rstdAt!, first, count), d!,
         block(dxAt!), scaleSums, biasSums);
       return;
@@ -150,6 +155,11 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const [, fromAt, toAt, outer, reduced, inner, divisor] = job as unknown as number[];
       const range = reduceSlice(outer!, inner!, part, parts, partRange);
       if (range.outerLast <= range.outerFirst || range.innerLast <= range.innerFirst) return;
+      const sums = memory === undefined || inner! % 4 !== 0 ? null : columnSumsSimdFor(memory);
+      if (sums !== null) {
+        sumColumnBlocks(sums, fromAt!, toAt!, reduced!, inner!, divisor!, range);
+        return;
+      }
       // Offsets from the heap's start: the input and output lie apart, anywhere on it.
       const heapFloats = new Float32Array(heap, 0, heap.byteLength >> 2);
       reduceBlocks(heapFloats, fromAt! / 4, toAt! / 4, outer!, reduced!, inner!, divisor!, range);

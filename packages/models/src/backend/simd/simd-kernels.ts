@@ -2,6 +2,7 @@
 // the wasm backend's own heap: each thread instantiates a kernel module once, importing that
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
+import * as columnSumsWasm from './column-sums-wasm.js';
 import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
@@ -30,6 +31,12 @@ export interface DropoutSimd {
 export interface LayerNormSimd {
   layerNorm(x: number, scale: number, bias: number, y: number, mean: number, rstd: number, rows: number, d: number, eps: number): void;
   layerNormGradDx(dy: number, x: number, scale: number, mean: number, rstd: number, dx: number, rows: number, d: number): void;
+}
+
+/** column-sums.wat's exports: widths are multiples of 4; byte offsets. */
+export interface ColumnSumsSimd {
+  sumColumns(x: number, rows: number, rowBytes: number, width: number, out: number, divisor: number): void;
+  layerNormColumnSums(dy: number, x: number, mean: number, rstd: number, rows: number, rowBytes: number, width: number, dscale: number, dbias: number): void;
 }
 
 interface Assembly {
@@ -89,4 +96,9 @@ export function dropoutSimdFor(memory: object): DropoutSimd | null {
 /** layer-norm.wat over `memory`, or null; only for widths that are multiples of 4. */
 export function layerNormSimdFor(memory: object, d: number): LayerNormSimd | null {
   return d % 4 === 0 ? (instanceFor(layerNormWasm, memory) as LayerNormSimd | null) : null;
+}
+
+/** column-sums.wat over `memory`, or null. */
+export function columnSumsSimdFor(memory: object): ColumnSumsSimd | null {
+  return instanceFor(columnSumsWasm, memory) as ColumnSumsSimd | null;
 }

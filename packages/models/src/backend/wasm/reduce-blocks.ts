@@ -2,6 +2,7 @@
 // pool's workers (../parallel) can run them: out[o, i] = sum over r of x[o, r, i] / divisor.
 // Every output element is summed by one thread in the same order, whatever the slicing, so the
 // result does not depend on the number of threads.
+import type { ColumnSumsSimd } from '../simd/simd-kernels.js';
 
 /** Which outputs a call computes: outer rows [outerFirst, outerLast), inner columns [innerFirst, innerLast). */
 export interface ReduceRange {
@@ -39,6 +40,19 @@ export function reduceBlocks(
     }
     const out = to + o * inner + innerFirst;
     for (let i = 0; i < width; i++) heap[out + i] = totals[i]! / divisor;
+  }
+}
+
+/**
+ * The outputs in `range` with the SIMD column sums (the same bits as reduceBlocks: float32 values
+ * added in float64 in row order); inner a multiple of 4, from and to byte offsets.
+ */
+export function sumColumnBlocks(
+  simd: ColumnSumsSimd, from: number, to: number, reduced: number, inner: number, divisor: number, range: ReduceRange,
+): void {
+  const width = range.innerLast - range.innerFirst;
+  for (let o = range.outerFirst; o < range.outerLast; o++) {
+    simd.sumColumns(from + 4 * (o * reduced * inner + range.innerFirst), reduced, 4 * inner, width, to + 4 * (o * inner + range.innerFirst), divisor);
   }
 }
 

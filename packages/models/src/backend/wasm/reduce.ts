@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { runBackendKernel } from './backend-own.js';
 import { splitReduce } from '../parallel/heap-pool.js';
-import { asWasmBackend, byteOffsetOf, heapFloat32 } from './heap.js';
-import { reduceBlocks } from './reduce-blocks.js';
+import { columnSumsSimdFor } from '../simd/simd-kernels.js';
+import { asWasmBackend, byteOffsetOf, heapFloat32, heapMemory } from './heap.js';
+import { reduceBlocks, sumColumnBlocks } from './reduce-blocks.js';
 
 /**
  * The reduction as [outer, reduced, inner] when the reduced axes are adjacent once size-1 axes
@@ -47,9 +48,12 @@ function reduction(kernelName: string, mean: boolean): KernelFunc {
     const divisor = mean ? blocks.reduced : 1;
     const from = byteOffsetOf(backend, x) / 4;
     // Outputs split over the heap's threads where there are some: each output is still one thread's sum.
-    if (!splitReduce(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor)) {
-      reduceBlocks(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
-    }
+    if (splitReduce(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor)) return out;
+    // Column sums in SIMD lanes where the kept inner width allows (the same bits).
+    const memory = blocks.inner % 4 === 0 ? heapMemory(backend) : undefined;
+    const simd = memory === undefined ? null : columnSumsSimdFor(memory);
+    if (simd === null) reduceBlocks(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
+    else sumColumnBlocks(simd, 4 * from, 4 * to, blocks.reduced, blocks.inner, divisor, { outerFirst: 0, outerLast: blocks.outer, innerFirst: 0, innerLast: blocks.inner });
     return out;
   };
 }
