@@ -126,14 +126,17 @@ export function splitLayerNorm(
   return true;
 }
 
-/** rfft of `rows` rows over the pool's threads (see real-rows.ts for the arguments); false where it does not apply. */
+/**
+ * rfft of `rows` rows over the pool's threads (see real-rows.ts for the arguments); false where it
+ * does not apply. scratchAt >= 0: the SIMD path's work area (../simd/real-fft-rows.ts), twiddles written.
+ */
 export function splitRfft(
   x: Float32Array, rows: number, inLength: number, n: number, re: Float32Array, im: Float32Array, scale: number, interiorWeight: number,
-  inner = 1,
+  inner = 1, scratchAt = -1,
 ): boolean {
   const active = poolFor([x, re, im], rows * Math.max(inLength, n));
   if (active === undefined || rows < 4) return false;
-  active.job.set([TASK.rfft, x.byteOffset, re.byteOffset, im.byteOffset, rows, inLength, n, scale, interiorWeight, inner]);
+  active.job.set([TASK.rfft, x.byteOffset, re.byteOffset, im.byteOffset, rows, inLength, n, scale, interiorWeight, inner, scratchAt]);
   runJob(active);
   return true;
 }
@@ -141,11 +144,11 @@ export function splitRfft(
 /** irfft of `rows` rows over the pool's threads; false where it does not apply. */
 export function splitIrfft(
   re: Float32Array, im: Float32Array, rows: number, n: number, y: Float32Array, outLength: number, scale: number, interiorWeight: number,
-  inner = 1,
+  inner = 1, scratchAt = -1,
 ): boolean {
   const active = poolFor([re, im, y], rows * Math.max(outLength, n));
   if (active === undefined || rows < 4) return false;
-  active.job.set([TASK.irfft, re.byteOffset, im.byteOffset, y.byteOffset, rows, n, outLength, scale, interiorWeight, inner]);
+  active.job.set([TASK.irfft, re.byteOffset, im.byteOffset, y.byteOffset, rows, n, outLength, scale, interiorWeight, inner, scratchAt]);
   runJob(active);
   return true;
 }

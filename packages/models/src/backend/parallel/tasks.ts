@@ -6,7 +6,8 @@ import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
-import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
+import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
+import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
@@ -55,6 +56,13 @@ export function partRange(count: number, parts: number, part: number, align = 1)
   return [at(part), at(part + 1)];
 }
 
+/** The real-FFT SIMD module over the heap, which a job that asks for it must have. */
+function realFftSimd(memory: object | undefined): RealFftSimd {
+  const simd = memory === undefined ? null : realFftSimdFor(memory);
+  if (simd === null) throw new Error('the SIMD real FFT needs the heap memory');
+  return simd;
+}
+
 /**
  * Runs slice `part` of the job in `job` over the heap `heap`. Results do not depend on `parts`,
  * except the partial sums a slice leaves in `scratch` (layer norm's gradient), which the main
@@ -83,23 +91,34 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.rfft: {
-      const [, xAt, reAt, imAt, rows, inLength, n, scale, interiorWeight, inner] = job as unknown as number[];
+      const [, xAt, reAt, imAt, rows, inLength, n, scale, interiorWeight, inner, scratchAt] = job as unknown as number[];
+      const h = rfftBins(n!);
+      const [x, re, im] = [floats(heap, xAt!, 0, rows! * inLength!), floats(heap, reAt!, 0, rows! * h), floats(heap, imAt!, 0, rows! * h)];
+      if (scratchAt! >= 0) {
+        // SIMD: slices of groups of eight rows, each thread in its own work buffers.
+        const groups = partRange(rows! >> 3, parts, part);
+        if (groups[1] > groups[0] || (part === parts - 1 && rows! % 8 !== 0)) rfftRowsSimd({ simd: realFftSimd(memory), scratchAt: scratchAt!, part, groups }, x, rows!, inLength!, n!, re, im, scale!, interiorWeight!, inner!);
+        return;
+      }
       // Rows go through the FFT in pairs, and a row's rounding depends on its partner: slices
       // keep the pairs of one pass. Each slice sees the whole tensors (its rows may be strided).
       const [first, last] = partRange(rows!, parts, part, 2);
       if (last <= first) return;
-      const h = rfftBins(n!);
-      rfftRows(floats(heap, xAt!, 0, rows! * inLength!), rows!, inLength!, n!,
-        floats(heap, reAt!, 0, rows! * h), floats(heap, imAt!, 0, rows! * h), scale!, interiorWeight!, { inner: inner!, first, last });
+      rfftRows(x, rows!, inLength!, n!, re, im, scale!, interiorWeight!, { inner: inner!, first, last });
       return;
     }
     case TASK.irfft: {
-      const [, reAt, imAt, yAt, rows, n, outLength, scale, interiorWeight, inner] = job as unknown as number[];
+      const [, reAt, imAt, yAt, rows, n, outLength, scale, interiorWeight, inner, scratchAt] = job as unknown as number[];
+      const h = rfftBins(n!);
+      const [re, im, y] = [floats(heap, reAt!, 0, rows! * h), floats(heap, imAt!, 0, rows! * h), floats(heap, yAt!, 0, rows! * outLength!)];
+      if (scratchAt! >= 0) {
+        const groups = partRange(rows! >> 3, parts, part);
+        if (groups[1] > groups[0] || (part === parts - 1 && rows! % 8 !== 0)) irfftRowsSimd({ simd: realFftSimd(memory), scratchAt: scratchAt!, part, groups }, re, im, rows!, n!, y, outLength!, scale!, interiorWeight!, inner!);
+        return;
+      }
       const [first, last] = partRange(rows!, parts, part, 2);
       if (last <= first) return;
-      const h = rfftBins(n!);
-      irfftRows(floats(heap, reAt!, 0, rows! * h), floats(heap, imAt!, 0, rows! * h), rows!, n!,
-        floats(heap, yAt!, 0, rows! * outLength!), outLength!, scale!, interiorWeight!, { inner: inner!, first, last });
+      irfftRows(re, im, rows!, n!, y, outLength!, scale!, interiorWeight!, { inner: inner!, first, last });
       return;
     }
     case TASK.fnetMix: {

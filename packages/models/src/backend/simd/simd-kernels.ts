@@ -5,6 +5,7 @@
 import * as columnSumsWasm from './column-sums-wasm.js';
 import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
+import * as realFftWasm from './real-fft-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
 
 // The compiler settings carry no WebAssembly types (no DOM library): what is used is declared here.
@@ -37,6 +38,14 @@ export interface LayerNormSimd {
 export interface ColumnSumsSimd {
   sumColumns(x: number, rows: number, rowBytes: number, width: number, out: number, divisor: number): void;
   layerNormColumnSums(dy: number, x: number, mean: number, rstd: number, rows: number, rowBytes: number, width: number, dscale: number, dbias: number): void;
+}
+
+/** real-fft.wat's exports: eight rows per call; byte offsets and steps (see the .wat). */
+export interface RealFftSimd {
+  rfft8(x: number, rowStep: number, sampleStep: number, inLength: number, n: number,
+    outRe: number, outIm: number, outRowStep: number, binStep: number, edge: number, interior: number, work: number, twiddles: number): void;
+  irfft8(re: number, im: number, inRowStep: number, binStep: number, n: number,
+    y: number, outRowStep: number, sampleStep: number, outLength: number, scale: number, interior: number, work: number, twiddles: number): void;
 }
 
 interface Assembly {
@@ -101,4 +110,9 @@ export function layerNormSimdFor(memory: object, d: number): LayerNormSimd | nul
 /** column-sums.wat over `memory`, or null. */
 export function columnSumsSimdFor(memory: object): ColumnSumsSimd | null {
   return instanceFor(columnSumsWasm, memory) as ColumnSumsSimd | null;
+}
+
+/** real-fft.wat over `memory`, or null. */
+export function realFftSimdFor(memory: object): RealFftSimd | null {
+  return instanceFor(realFftWasm, memory) as RealFftSimd | null;
 }

@@ -5,7 +5,10 @@ import { dctRows, idctRows } from '../plan/dct-rows.js';
 import { fftRows } from '../plan/complex-rows.js';
 import { fnetMixRows } from '../plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../plan/real-rows.js';
-import { splitFnetMix, splitIrfft, splitRfft } from '../../backend/parallel/heap-pool.js';
+import { heapThreads, splitFnetMix, splitIrfft, splitRfft } from '../../backend/parallel/heap-pool.js';
+import { heapMemoryOf } from '../../backend/simd/heap-simd.js';
+import { irfftRowsSimd, rfftRowsSimd, simdFftApplies, simdFftScratchFloats, writeTwiddles } from '../../backend/simd/real-fft-rows.js';
+import { realFftSimdFor, type RealFftSimd } from '../../backend/simd/simd-kernels.js';
 import { arrayKernelFunction, type ArrayComputation, type ArrayMemory } from './array-memory.js';
 import {
   DCT_KERNEL,
@@ -53,6 +56,26 @@ function withTransformLength(shape: number[], inner: number, length: number): nu
   return inner === 1 ? withLastDim(shape, length) : [shape[0]!, length, inner];
 }
 
+/**
+ * The SIMD module and work area for a real transform on the wasm heap (see
+ * ../../backend/simd/real-fft-rows.ts), or null: cpu, lengths that are not powers of two, fewer
+ * than eight rows, or an inner width that is not a multiple of eight.
+ */
+function simdFft(arrays: Float32Array[], scratch: Float32Array | undefined, n: number, rows: number, inner: number): { simd: RealFftSimd; scratch: Float32Array } | null {
+  if (scratch === undefined || !simdFftApplies(n, rows, inner)) return null;
+  const memory = heapMemoryOf([...arrays, scratch]);
+  const simd = memory === undefined ? null : realFftSimdFor(memory);
+  if (simd === null) return null;
+  writeTwiddles(scratch, n);
+  return { simd, scratch };
+}
+
+/** The work area a real transform of these rows wants on wasm (0 where the SIMD path does not apply). */
+function realScratchFloats(shape: number[], n: number, inner: number, kernel: string): number {
+  const { rows } = transformRows(kernel, shape, inner);
+  return simdFftApplies(n, rows, inner) ? simdFftScratchFloats(n, heapThreads()) : 0;
+}
+
 const rfftKernel: ArrayKernel = {
   outputShapes([x], attrs) {
     const { fftLength, inputLength, inner = 1 } = attrs as RfftAttrs;
@@ -64,11 +87,19 @@ const rfftKernel: ArrayKernel = {
     const shape = withTransformLength(x!, inner, rfftBins(fftLength));
     return [shape, shape];
   },
-  compute([x], [shape], [re, im], attrs) {
+  scratchFloats([x], attrs) {
+    const { fftLength, inner = 1 } = attrs as RfftAttrs;
+    return realScratchFloats(x!, fftLength, inner, RFFT_KERNEL);
+  },
+  compute([x], [shape], [re, im], attrs, scratch) {
     const { fftLength, scale, interiorWeight, inner = 1 } = attrs as RfftAttrs;
     const { rows, length } = transformRows(RFFT_KERNEL, shape!, inner);
+    const fast = simdFft([x!, re!, im!], scratch, fftLength, rows, inner);
     // Rows on the wasm heap's threads where there are some (parallel/heap-pool.ts), else here.
-    if (!splitRfft(x!, rows, length, fftLength, re!, im!, scale, interiorWeight, inner)) {
+    if (splitRfft(x!, rows, length, fftLength, re!, im!, scale, interiorWeight, inner, fast?.scratch.byteOffset ?? -1)) return;
+    if (fast !== null) {
+      rfftRowsSimd({ simd: fast.simd, scratchAt: fast.scratch.byteOffset, part: 0, groups: [0, rows >> 3] }, x!, rows, length, fftLength, re!, im!, scale, interiorWeight, inner);
+    } else {
       rfftRows(x!, rows, length, fftLength, re!, im!, scale, interiorWeight, { inner });
     }
   },
@@ -80,13 +111,21 @@ const irfftKernel: ArrayKernel = {
     transformRows(IRFFT_KERNEL, re!, inner);
     return [withTransformLength(re!, inner, outLength)];
   },
-  compute([re, im], [shape], [y], attrs) {
+  scratchFloats([re], attrs) {
+    const { fftLength, inner = 1 } = attrs as IrfftAttrs;
+    return realScratchFloats(re!, fftLength, inner, IRFFT_KERNEL);
+  },
+  compute([re, im], [shape], [y], attrs, scratch) {
     const { fftLength, outLength, scale, interiorWeight, inner = 1 } = attrs as IrfftAttrs;
     const { rows, length } = transformRows(IRFFT_KERNEL, shape!, inner);
     if (length !== rfftBins(fftLength)) {
       throw new Error(`${IRFFT_KERNEL}: expected ${rfftBins(fftLength)} bins, got ${length}`);
     }
-    if (!splitIrfft(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight, inner)) {
+    const fast = simdFft([re!, im!, y!], scratch, fftLength, rows, inner);
+    if (splitIrfft(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight, inner, fast?.scratch.byteOffset ?? -1)) return;
+    if (fast !== null) {
+      irfftRowsSimd({ simd: fast.simd, scratchAt: fast.scratch.byteOffset, part: 0, groups: [0, rows >> 3] }, re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight, inner);
+    } else {
       irfftRows(re!, im!, rows, fftLength, y!, outLength, scale, interiorWeight, { inner });
     }
   },

@@ -6,13 +6,15 @@ import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 export interface ArrayMemory {
   /**
    * Allocates float32 outputs of the given shapes, passes float32 views of the inputs and the
-   * outputs to `fill`, and returns the outputs.
+   * outputs to `fill`, and returns the outputs. `scratchFloats` > 0 (wasm): a work area of that
+   * many floats on the heap, allocated with the outputs (before any view) and freed after `fill`.
    */
   run(
     backend: unknown,
     inputs: TensorInfo[],
     outputShapes: number[][],
-    fill: (inputs: Float32Array[], outputs: Float32Array[]) => void,
+    fill: (inputs: Float32Array[], outputs: Float32Array[], scratch?: Float32Array) => void,
+    scratchFloats?: number,
   ): TensorInfo[];
 }
 
@@ -24,6 +26,7 @@ interface CpuBackendLike {
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): unknown;
+  disposeData(dataId: object): boolean;
 }
 
 function sizeOf(shape: number[]): number {
@@ -57,12 +60,17 @@ export const cpuMemory: ArrayMemory = {
 };
 
 export const wasmMemory: ArrayMemory = {
-  run(backend, inputs, outputShapes, fill) {
+  run(backend, inputs, outputShapes, fill, scratchFloats = 0) {
     const wasm = backend as WasmBackendLike;
     const outputs = outputShapes.map((shape) => wasm.makeOutput(shape, 'float32'));
-    const inputArrays = inputs.map((info) => asFloat32(wasm.typedArrayFromHeap(info), 'inputs'));
-    const outputArrays = outputs.map((info) => asFloat32(wasm.typedArrayFromHeap(info), 'outputs'));
-    fill(inputArrays, outputArrays);
+    const scratch = scratchFloats > 0 ? wasm.makeOutput([scratchFloats], 'float32') : undefined;
+    try {
+      const inputArrays = inputs.map((info) => asFloat32(wasm.typedArrayFromHeap(info), 'inputs'));
+      const outputArrays = outputs.map((info) => asFloat32(wasm.typedArrayFromHeap(info), 'outputs'));
+      fill(inputArrays, outputArrays, scratch === undefined ? undefined : asFloat32(wasm.typedArrayFromHeap(scratch), 'scratch'));
+    } finally {
+      if (scratch !== undefined) wasm.disposeData(scratch.dataId);
+    }
     return outputs;
   },
 };
@@ -70,7 +78,9 @@ export const wasmMemory: ArrayMemory = {
 /** What a kernel over float32 arrays computes: its output shapes, then its outputs in place. */
 export interface ArrayComputation {
   outputShapes(inputShapes: number[][], attrs: NamedAttrMap): number[][];
-  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap): void;
+  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap, scratch?: Float32Array): void;
+  /** Floats of heap work area the computation wants on wasm (its SIMD kernels); default none. */
+  scratchFloats?(inputShapes: number[][], attrs: NamedAttrMap): number;
 }
 
 /**
@@ -88,7 +98,8 @@ export function arrayKernelFunction(kernelName: string, inputNames: readonly str
     const shapes = infos.map((info) => info.shape);
     const attrMap = attrs ?? {};
     const outputShapes = computation.outputShapes(shapes, attrMap);
-    const outputs: TensorInfo[] = memory.run(backend, infos, outputShapes, (ins, outs) => computation.compute(ins, shapes, outs, attrMap));
+    const scratchFloats = computation.scratchFloats?.(shapes, attrMap) ?? 0;
+    const outputs: TensorInfo[] = memory.run(backend, infos, outputShapes, (ins, outs, scratch) => computation.compute(ins, shapes, outs, attrMap, scratch), scratchFloats);
     return outputs.length === 1 ? outputs[0]! : outputs;
   };
 }
