@@ -153,11 +153,25 @@ export function splitIrfft(
   return true;
 }
 
-/** FNet's mixing of `batch` [N, D] blocks over the pool's threads; false where it does not apply. */
-export function splitFnetMix(x: Float32Array, batch: number, N: number, D: number, y: Float32Array): boolean {
+/**
+ * Complex DFTs of `rows` rows of length n over the pool's threads (complex-rows.ts's fftRows);
+ * false where it does not apply. scratchAt >= 0: the SIMD path's work area, twiddles written.
+ */
+export function splitFft(
+  re: Float32Array, im: Float32Array, rows: number, n: number, outRe: Float32Array, outIm: Float32Array, inverse: boolean, scale: number, scratchAt = -1,
+): boolean {
+  const active = poolFor([re, im, outRe, outIm], rows * n);
+  if (active === undefined || rows < 2) return false;
+  active.job.set([TASK.fft, re.byteOffset, im.byteOffset, outRe.byteOffset, outIm.byteOffset, rows, n, inverse ? 1 : 0, scale, scratchAt]);
+  runJob(active);
+  return true;
+}
+
+/** FNet's mixing of `batch` [N, D] blocks over the pool's threads; false where it does not apply. scratchAt >= 0: the SIMD path's work area. */
+export function splitFnetMix(x: Float32Array, batch: number, N: number, D: number, y: Float32Array, scratchAt = -1): boolean {
   const active = poolFor([x, y], x.length);
   if (active === undefined || batch < 2) return false;
-  active.job.set([TASK.fnetMix, x.byteOffset, y.byteOffset, batch, N, D]);
+  active.job.set([TASK.fnetMix, x.byteOffset, y.byteOffset, batch, N, D, scratchAt]);
   runJob(active);
   return true;
 }

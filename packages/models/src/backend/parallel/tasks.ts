@@ -5,13 +5,15 @@
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
+import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
+import { fftRowsSimd, fnetMixSimd } from '../simd/complex-fft-rows.js';
 import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
 import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
 export const JOB_LENGTH = 12;
@@ -122,11 +124,31 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.fnetMix: {
-      const [, xAt, yAt, batch, N, D] = job as unknown as number[];
+      const [, xAt, yAt, batch, N, D, scratchAt] = job as unknown as number[];
       const [first, last] = partRange(batch!, parts, part);
       if (last <= first) return;
       const size = N! * D!;
+      if (scratchAt! >= 0) {
+        fnetMixSimd({ simd: realFftSimd(memory), scratchAt: scratchAt!, part, batch: [first, last] }, floats(heap, xAt!, 0, batch! * size), N!, D!, floats(heap, yAt!, 0, batch! * size));
+        return;
+      }
       fnetMixRows(floats(heap, xAt!, first * size, (last - first) * size), last - first, N!, D!, floats(heap, yAt!, first * size, (last - first) * size));
+      return;
+    }
+    case TASK.fft: {
+      const [, reAt, imAt, outReAt, outImAt, rows, n, inverse, scale, scratchAt] = job as unknown as number[];
+      const all = (at: number) => floats(heap, at, 0, rows! * n!);
+      if (scratchAt! >= 0) {
+        const groups = partRange(rows! >> 2, parts, part);
+        if (groups[1] > groups[0] || (part === parts - 1 && rows! % 4 !== 0)) {
+          fftRowsSimd({ simd: realFftSimd(memory), scratchAt: scratchAt!, part, groups }, all(reAt!), all(imAt!), rows!, n!, all(outReAt!), all(outImAt!), inverse === 1, scale!);
+        }
+        return;
+      }
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const slice = (at: number) => floats(heap, at, first * n!, (last - first) * n!);
+      fftRows(slice(reAt!), slice(imAt!), last - first, n!, slice(outReAt!), slice(outImAt!), inverse === 1, scale!);
       return;
     }
     case TASK.layerNorm: {

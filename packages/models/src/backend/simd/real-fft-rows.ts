@@ -21,7 +21,7 @@ export function simdFftScratchFloats(n: number, threads: number): number {
 const twiddleCache = new Map<number, Float32Array>();
 
 /** exp(-2 pi i k / n) for k < n / 2 as float32 (re, im) pairs. */
-function twiddles(n: number): Float32Array {
+export function twiddles(n: number): Float32Array {
   let table = twiddleCache.get(n);
   if (table === undefined) {
     table = new Float32Array(n);

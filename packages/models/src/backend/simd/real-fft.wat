@@ -1,4 +1,5 @@
-;; Real FFTs of eight rows at a time in SIMD lanes: rows 2k and 2k + 1 of a group travel as the
+;; FFTs in SIMD lanes (float32, radix-2 Stockham, power-of-two lengths). cfft4: four complex
+;; rows, one per lane. rfft8 and irfft8: real FFTs of eight rows at a time: rows 2k and 2k + 1 of a group travel as the
 ;; real and imaginary parts of lane k of one complex signal (as ../../spectral/plan/real-rows.ts
 ;; pairs rows in JavaScript), four complex signals transformed together by a radix-2 Stockham FFT
 ;; in float32 (power-of-two lengths). Rows are read and written through (base, row step, sample
@@ -212,4 +213,69 @@
         (local.set $at (i32.add (local.get $at) (local.get $sampleStep)))
         (local.set $t (i32.add (local.get $t) (i32.const 1)))
         (br $zero))))
+;; Complex DFT (or, with `inverse`, the unscaled inverse) of 4 rows in lanes: lane l of sample t
+  ;; from re, im + l laneStep + t sampleStep; the result times `scale`, real parts to outRe, imaginary
+  ;; to outIm (+ l outLaneStep + t outSampleStep) for the lanes set in `lanes` (bit l), imaginary
+  ;; parts only where outIm is not -1. With mirror not -1, the real parts of lanes set in
+  ;; `mirrorLanes` also go to mirror + l mirrorLaneStep + ((n - t) mod n) outSampleStep (FNet's
+  ;; mixing: the dropped half of the spectrum from its conjugate symmetry).
+  (func (export "cfft4")
+    (param $re i32) (param $im i32) (param $laneStep i32) (param $sampleStep i32) (param $n i32)
+    (param $inverse i32) (param $scale f32)
+    (param $outRe i32) (param $outIm i32) (param $outLaneStep i32) (param $outSampleStep i32) (param $lanes i32)
+    (param $mirror i32) (param $mirrorLaneStep i32) (param $mirrorLanes i32)
+    (param $work i32) (param $twiddles i32)
+    (local $t i32) (local $z i32) (local $at i32) (local $vr v128) (local $vi v128) (local $s v128) (local $l i32) (local $lane f32)
+    (local.set $t (i32.const 0))
+    (local.set $z (local.get $work))
+    (block $loaded
+      (loop $load
+        (br_if $loaded (i32.ge_u (local.get $t) (local.get $n)))
+        (local.set $at (i32.mul (local.get $t) (local.get $sampleStep)))
+        (local.set $vr (call $lanes4 (i32.add (local.get $re) (local.get $at)) (local.get $laneStep)))
+        (local.set $vi (call $lanes4 (i32.add (local.get $im) (local.get $at)) (local.get $laneStep)))
+        ;; The inverse as the forward transform of the swapped signal, swapped back below.
+        (v128.store (local.get $z) (select (result v128) (local.get $vi) (local.get $vr) (local.get $inverse)))
+        (v128.store offset=16 (local.get $z) (select (result v128) (local.get $vr) (local.get $vi) (local.get $inverse)))
+        (local.set $z (i32.add (local.get $z) (i32.const 32)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $load)))
+    (local.set $z (call $fft (local.get $work) (i32.add (local.get $work) (i32.shl (local.get $n) (i32.const 5))) (local.get $n) (local.get $twiddles)))
+    (local.set $s (f32x4.splat (local.get $scale)))
+    (local.set $t (i32.const 0))
+    (block $stored
+      (loop $store
+        (br_if $stored (i32.ge_u (local.get $t) (local.get $n)))
+        (local.set $vr (f32x4.mul (v128.load (local.get $z)) (local.get $s)))
+        (local.set $vi (f32x4.mul (v128.load offset=16 (local.get $z)) (local.get $s)))
+        (if (local.get $inverse) (then
+          (local.set $vr (f32x4.mul (v128.load offset=16 (local.get $z)) (local.get $s)))
+          (local.set $vi (f32x4.mul (v128.load (local.get $z)) (local.get $s)))))
+        (call $storeLanes (i32.add (local.get $outRe) (i32.mul (local.get $t) (local.get $outSampleStep))) (local.get $outLaneStep) (local.get $vr) (local.get $lanes))
+        (if (i32.ne (local.get $outIm) (i32.const -1)) (then
+          (call $storeLanes (i32.add (local.get $outIm) (i32.mul (local.get $t) (local.get $outSampleStep))) (local.get $outLaneStep) (local.get $vi) (local.get $lanes))))
+        (if (i32.ne (local.get $mirror) (i32.const -1)) (then
+          (call $storeLanes
+            (i32.add (local.get $mirror) (i32.mul (i32.and (i32.sub (local.get $n) (local.get $t)) (i32.sub (local.get $n) (i32.const 1))) (local.get $outSampleStep)))
+            (local.get $mirrorLaneStep) (local.get $vr) (local.get $mirrorLanes))))
+        (local.set $z (i32.add (local.get $z) (i32.const 32)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $store))))
+
+  ;; Four floats at base + l step as lanes.
+  (func $lanes4 (param $base i32) (param $step i32) (result v128)
+    (f32x4.replace_lane 3
+      (f32x4.replace_lane 2
+        (f32x4.replace_lane 1
+          (f32x4.splat (f32.load (local.get $base)))
+          (f32.load (i32.add (local.get $base) (local.get $step))))
+        (f32.load (i32.add (local.get $base) (i32.shl (local.get $step) (i32.const 1)))))
+      (f32.load (i32.add (local.get $base) (i32.mul (local.get $step) (i32.const 3))))))
+
+  ;; Lane l of v to base + l step, for the lanes set in mask (bit l).
+  (func $storeLanes (param $base i32) (param $step i32) (param $v v128) (param $mask i32)
+    (if (i32.and (local.get $mask) (i32.const 1)) (then (f32.store (local.get $base) (f32x4.extract_lane 0 (local.get $v)))))
+    (if (i32.and (local.get $mask) (i32.const 2)) (then (f32.store (i32.add (local.get $base) (local.get $step)) (f32x4.extract_lane 1 (local.get $v)))))
+    (if (i32.and (local.get $mask) (i32.const 4)) (then (f32.store (i32.add (local.get $base) (i32.shl (local.get $step) (i32.const 1))) (f32x4.extract_lane 2 (local.get $v)))))
+    (if (i32.and (local.get $mask) (i32.const 8)) (then (f32.store (i32.add (local.get $base) (i32.mul (local.get $step) (i32.const 3))) (f32x4.extract_lane 3 (local.get $v))))))
 )

@@ -46,6 +46,9 @@ export interface RealFftSimd {
     outRe: number, outIm: number, outRowStep: number, binStep: number, edge: number, interior: number, work: number, twiddles: number): void;
   irfft8(re: number, im: number, inRowStep: number, binStep: number, n: number,
     y: number, outRowStep: number, sampleStep: number, outLength: number, scale: number, interior: number, work: number, twiddles: number): void;
+  cfft4(re: number, im: number, laneStep: number, sampleStep: number, n: number, inverse: number, scale: number,
+    outRe: number, outIm: number, outLaneStep: number, outSampleStep: number, lanes: number,
+    mirror: number, mirrorLaneStep: number, mirrorLanes: number, work: number, twiddles: number): void;
 }
 
 interface Assembly {

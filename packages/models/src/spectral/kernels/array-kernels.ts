@@ -5,9 +5,10 @@ import { dctRows, idctRows } from '../plan/dct-rows.js';
 import { fftRows } from '../plan/complex-rows.js';
 import { fnetMixRows } from '../plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../plan/real-rows.js';
-import { heapThreads, splitFnetMix, splitIrfft, splitRfft } from '../../backend/parallel/heap-pool.js';
+import { heapThreads, splitFft, splitFnetMix, splitIrfft, splitRfft } from '../../backend/parallel/heap-pool.js';
+import { complexScratchFloats, fftRowsSimd, fnetMixSimd, fnetScratchFloats, simdComplexApplies, simdFnetApplies, writeFnetTwiddles } from '../../backend/simd/complex-fft-rows.js';
 import { heapMemoryOf } from '../../backend/simd/heap-simd.js';
-import { irfftRowsSimd, rfftRowsSimd, simdFftApplies, simdFftScratchFloats, writeTwiddles } from '../../backend/simd/real-fft-rows.js';
+import { irfftRowsSimd, rfftRowsSimd, simdFftApplies, simdFftScratchFloats, twiddles, writeTwiddles } from '../../backend/simd/real-fft-rows.js';
 import { realFftSimdFor, type RealFftSimd } from '../../backend/simd/simd-kernels.js';
 import { arrayKernelFunction, type ArrayComputation, type ArrayMemory } from './array-memory.js';
 import {
@@ -61,10 +62,15 @@ function withTransformLength(shape: number[], inner: number, length: number): nu
  * ../../backend/simd/real-fft-rows.ts), or null: cpu, lengths that are not powers of two, fewer
  * than eight rows, or an inner width that is not a multiple of eight.
  */
+/** The FFT module over the wasm heap, where every array lies on it; else null (cpu). */
+function simdOver(arrays: Float32Array[]): RealFftSimd | null {
+  const memory = heapMemoryOf(arrays);
+  return memory === undefined ? null : realFftSimdFor(memory);
+}
+
 function simdFft(arrays: Float32Array[], scratch: Float32Array | undefined, n: number, rows: number, inner: number): { simd: RealFftSimd; scratch: Float32Array } | null {
   if (scratch === undefined || !simdFftApplies(n, rows, inner)) return null;
-  const memory = heapMemoryOf([...arrays, scratch]);
-  const simd = memory === undefined ? null : realFftSimdFor(memory);
+  const simd = simdOver([...arrays, scratch]);
   if (simd === null) return null;
   writeTwiddles(scratch, n);
   return { simd, scratch };
@@ -135,9 +141,20 @@ const fftKernel: ArrayKernel = {
   outputShapes([re]) {
     return [re!, re!];
   },
-  compute([re, im], [shape], [outRe, outIm], attrs) {
+  scratchFloats([re]) {
+    const n = lastDim(re!);
+    return simdComplexApplies(n, leadingRows(re!)) ? complexScratchFloats(n, heapThreads()) : 0;
+  },
+  compute([re, im], [shape], [outRe, outIm], attrs, scratch) {
     const { inverse, scale } = attrs as FftAttrs;
-    fftRows(re!, im!, leadingRows(shape!), lastDim(shape!), outRe!, outIm!, inverse, scale);
+    const rows = leadingRows(shape!);
+    const n = lastDim(shape!);
+    const simd = scratch !== undefined && simdComplexApplies(n, rows) ? simdOver([re!, im!, outRe!, outIm!, scratch]) : null;
+    if (simd !== null) scratch!.set(twiddles(n));
+    const scratchAt = simd === null ? -1 : scratch!.byteOffset;
+    if (splitFft(re!, im!, rows, n, outRe!, outIm!, inverse, scale, scratchAt)) return;
+    if (simd !== null) fftRowsSimd({ simd, scratchAt, part: 0, groups: [0, rows >> 2] }, re!, im!, rows, n, outRe!, outIm!, inverse, scale);
+    else fftRows(re!, im!, rows, n, outRe!, outIm!, inverse, scale);
   },
 };
 
@@ -158,11 +175,20 @@ const fnetMixKernel: ArrayKernel = {
     if (x!.length < 2) throw new Error(`${FNET_MIX_KERNEL} needs rank >= 2, got shape [${x!.join(', ')}]`);
     return [x!];
   },
-  compute([x], [shape], [y]) {
+  scratchFloats([x]) {
+    const [N, D] = x!.slice(-2) as [number, number];
+    return simdFnetApplies(N, D) ? fnetScratchFloats(N, D, heapThreads()) : 0;
+  },
+  compute([x], [shape], [y], _attrs, scratch) {
     const D = shape![shape!.length - 1]!;
     const N = shape![shape!.length - 2]!;
     const batch = leadingRows(shape!, 2);
-    if (!splitFnetMix(x!, batch, N, D, y!)) fnetMixRows(x!, batch, N, D, y!);
+    const simd = scratch !== undefined && simdFnetApplies(N, D) ? simdOver([x!, y!, scratch]) : null;
+    if (simd !== null) writeFnetTwiddles(scratch!, N, D);
+    const scratchAt = simd === null ? -1 : scratch!.byteOffset;
+    if (splitFnetMix(x!, batch, N, D, y!, scratchAt)) return;
+    if (simd !== null) fnetMixSimd({ simd, scratchAt, part: 0, batch: [0, batch] }, x!, N, D, y!);
+    else fnetMixRows(x!, batch, N, D, y!);
   },
 };
 

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { applySeededDropout } from '../../../src/backend/fused/seeded-dropout-mask.js';
 import { layerNormRows } from '../../../src/backend/fused/layer-norm-rows.js';
 import { softmaxGradRows } from '../../../src/backend/fused/softmax-grad-rows.js';
+import { fftRows } from '../../../src/spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../../src/spectral/plan/fnet-mix-rows.js';
 import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-rows.js';
 import { SCRATCH_LENGTH, TASK, partRange, runPart } from '../../../src/backend/parallel/tasks.js';
@@ -115,6 +116,11 @@ describe('the heap tasks, slice by slice', () => {
     const sYAt = 4 * 2 * strided * h;
     check(strided * (2 * h + n), () => [TASK.irfft, 0, 4 * strided * h, sYAt, strided, n, n, 0.5, 0.5, inner], sYAt, strided * n,
       (heap) => irfftRows(new Float32Array(heap, 0, strided * h), new Float32Array(heap, 4 * strided * h, strided * h), strided, n, new Float32Array(heap, sYAt, strided * n), n, 0.5, 0.5, { inner }));
+    // Complex DFTs of 9 rows of 12 (not a power of two: the JavaScript rows), inverse, on the real output.
+    const [fr, fn] = [9, 12];
+    const fAt = { im: 4 * fr * fn, outRe: 8 * fr * fn, outIm: 12 * fr * fn };
+    check(4 * fr * fn, () => [TASK.fft, 0, fAt.im, fAt.outRe, fAt.outIm, fr, fn, 1, 0.5, -1], fAt.outRe, fr * fn,
+      (heap) => fftRows(new Float32Array(heap, 0, fr * fn), new Float32Array(heap, fAt.im, fr * fn), fr, fn, new Float32Array(heap, fAt.outRe, fr * fn), new Float32Array(heap, fAt.outIm, fr * fn), true, 0.5));
     // FNet mixing of [5, 16, 8].
     const [batch, N, D] = [5, 16, 8];
     check(2 * batch * N * D, () => [TASK.fnetMix, 0, 4 * batch * N * D, batch, N, D], 4 * batch * N * D, batch * N * D,
