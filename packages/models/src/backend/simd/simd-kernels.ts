@@ -7,6 +7,7 @@ import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
 import * as realFftWasm from './real-fft-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
+import * as transposeWasm from './transpose-wasm.js';
 
 // The compiler settings carry no WebAssembly types (no DOM library): what is used is declared here.
 interface WasmMemoryObject { readonly buffer: ArrayBufferLike }
@@ -49,6 +50,11 @@ export interface RealFftSimd {
   cfft4(re: number, im: number, laneStep: number, sampleStep: number, n: number, inverse: number, scale: number,
     outRe: number, outIm: number, outLaneStep: number, outSampleStep: number, lanes: number,
     mirror: number, mirrorLaneStep: number, mirrorLanes: number, work: number, twiddles: number): void;
+}
+
+/** transpose.wat's export: rows and cols multiples of 4; byte offsets; rows [first, last). */
+export interface TransposeSimd {
+  transpose(from: number, to: number, rows: number, cols: number, first: number, last: number): void;
 }
 
 interface Assembly {
@@ -118,4 +124,9 @@ export function columnSumsSimdFor(memory: object): ColumnSumsSimd | null {
 /** real-fft.wat over `memory`, or null. */
 export function realFftSimdFor(memory: object): RealFftSimd | null {
   return instanceFor(realFftWasm, memory) as RealFftSimd | null;
+}
+
+/** transpose.wat over `memory`, or null. */
+export function transposeSimdFor(memory: object): TransposeSimd | null {
+  return instanceFor(transposeWasm, memory) as TransposeSimd | null;
 }

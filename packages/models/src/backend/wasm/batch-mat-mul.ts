@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import {
-  allocateFloats, asWasmBackend, byteOffsetOf, heapFloat32, heapIdOf, release,
+  allocateFloats, asWasmBackend, byteOffsetOf, heapFloat32, heapIdOf, heapMemory, release,
 } from './heap.js';
 import type { WasmBackend } from './heap.js';
 import { multiplyBatchInOneCall, multiplyOnHeap } from './multiply-on-heap.js';
-import { transposeMatrix } from './transpose-matrix.js';
+import { transposeOnHeap } from './transpose-matrix.js';
 
 // Multiply-adds per matrix below which one call of the backend's loop over the whole batch is
 // faster than XNNPACK matrix by matrix (measured crossover: about 16 x 16 x 16).
@@ -152,11 +152,11 @@ function multiplyDirect(backend: WasmBackend, p: SliceProducts): void {
       const bSource = p.bSources[s];
       // A fresh heap view each time: the previous product may have grown the heap.
       if (transposeA && aSource !== aInScratch) {
-        transposeMatrix(heapFloat32(backend), (p.aOffset / 4) + aSource * m * k, aScratch / 4, k, m);
+        transposeOnHeap(heapMemory(backend), heapFloat32(backend), (p.aOffset / 4) + aSource * m * k, aScratch / 4, k, m);
         aInScratch = aSource;
       }
       if (transposeB && bSource !== bInScratch) {
-        transposeMatrix(heapFloat32(backend), (p.bOffset / 4) + bSource * k * n, bScratch / 4, n, k);
+        transposeOnHeap(heapMemory(backend), heapFloat32(backend), (p.bOffset / 4) + bSource * k * n, bScratch / 4, n, k);
         bInScratch = bSource;
       }
       multiplyOnHeap(
@@ -189,11 +189,11 @@ function multiplySwapped(backend: WasmBackend, p: SliceProducts): void {
       const aSource = p.aSources[s];
       const bSource = p.bSources[s];
       if (!transposeB && bSource !== bInScratch) {
-        transposeMatrix(heapFloat32(backend), (p.bOffset / 4) + bSource * k * n, bScratch / 4, k, n);
+        transposeOnHeap(heapMemory(backend), heapFloat32(backend), (p.bOffset / 4) + bSource * k * n, bScratch / 4, k, n);
         bInScratch = bSource;
       }
       if (!transposeA && aSource !== aInScratch) {
-        transposeMatrix(heapFloat32(backend), (p.aOffset / 4) + aSource * m * k, aScratch / 4, m, k);
+        transposeOnHeap(heapMemory(backend), heapFloat32(backend), (p.aOffset / 4) + aSource * m * k, aScratch / 4, m, k);
         aInScratch = aSource;
       }
       multiplyOnHeap(
@@ -203,7 +203,7 @@ function multiplySwapped(backend: WasmBackend, p: SliceProducts): void {
         resultScratch,
         n, k, m,
       );
-      transposeMatrix(heapFloat32(backend), resultScratch / 4, (p.outOffset / 4) + s * m * n, n, m);
+      transposeOnHeap(heapMemory(backend), heapFloat32(backend), resultScratch / 4, (p.outOffset / 4) + s * m * n, n, m);
     }
   } finally {
     if (!transposeB) release(backend, bScratch);

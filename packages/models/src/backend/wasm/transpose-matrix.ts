@@ -1,3 +1,5 @@
+import { transposeSimdFor } from '../simd/simd-kernels.js';
+
 /** A view of the wasm heap in the element type of the data it moves. */
 export type HeapView = Float32Array | Int32Array | Uint8Array;
 
@@ -37,4 +39,14 @@ export function transposeMatrix(
       }
     }
   }
+}
+
+/**
+ * transposeMatrix, in SIMD blocks of 4 x 4 (../simd/transpose.wat) where `memory` is the heap's
+ * WebAssembly.Memory, the elements are 4 bytes and rows and cols are multiples of 4.
+ */
+export function transposeOnHeap(memory: object | undefined, heap: HeapView, from: number, to: number, rows: number, cols: number): void {
+  const simd = memory !== undefined && heap.BYTES_PER_ELEMENT === 4 && rows % 4 === 0 && cols % 4 === 0 ? transposeSimdFor(memory) : null;
+  if (simd === null) transposeMatrix(heap, from, to, rows, cols);
+  else simd.transpose(heap.byteOffset + 4 * from, heap.byteOffset + 4 * to, rows, cols, 0, rows);
 }

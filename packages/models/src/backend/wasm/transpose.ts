@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs';
-import { asWasmBackend, byteOffsetOf, heapBuffer } from './heap.js';
+import { asWasmBackend, byteOffsetOf, heapBuffer, heapMemory } from './heap.js';
 import type { WasmBackend } from './heap.js';
-import { transposeMatrix } from './transpose-matrix.js';
+import { transposeOnHeap } from './transpose-matrix.js';
 import type { HeapView } from './transpose-matrix.js';
 
 /**
@@ -35,8 +35,8 @@ function heapViewFor(backend: WasmBackend, dtype: string): { view: HeapView; byt
   throw new Error(`Transpose on wasm takes float32, int32 or bool tensors, got ${dtype}`);
 }
 
-/** Copies x permuted into out, element offsets `from` and `to` in `heap`. */
-function permute(heap: HeapView, from: number, to: number, shape: number[], perm: number[]): void {
+/** Copies x permuted into out, element offsets `from` and `to` in `heap` (`memory`: the heap's, for the SIMD matrix transposes). */
+function permute(memory: object | undefined, heap: HeapView, from: number, to: number, shape: number[], perm: number[]): void {
   const rank = shape.length;
   const size = shape.reduce((a, b) => a * b, 1);
   if (rank <= 1) {
@@ -47,7 +47,7 @@ function permute(heap: HeapView, from: number, to: number, shape: number[], perm
     // Batches of matrix transposes (after merging, any permutation that swaps two blocks).
     const rows = shape[rank - 2];
     const cols = shape[rank - 1];
-    for (let b = 0; b < size; b += rows * cols) transposeMatrix(heap, from + b, to + b, rows, cols);
+    for (let b = 0; b < size; b += rows * cols) transposeOnHeap(memory, heap, from + b, to + b, rows, cols);
     return;
   }
   // General case: walk the output in order; each output row reads the input at a fixed stride
@@ -88,7 +88,7 @@ const transpose: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
   if (tf.util.sizeFromShape(x.shape) === 0) return out;
   const { view, bytes } = heapViewFor(backend, x.dtype);
   const simple = simplifyPermutation(x.shape, perm);
-  permute(view, byteOffsetOf(backend, x) / bytes, byteOffsetOf(backend, out) / bytes, simple.shape, simple.perm);
+  permute(heapMemory(backend), view, byteOffsetOf(backend, x) / bytes, byteOffsetOf(backend, out) / bytes, simple.shape, simple.perm);
   return out;
 };
 
