@@ -141,6 +141,15 @@ function goalsAt(comparisons: readonly PeerComparison[], threads: number | undef
     const ratio = c.oursStepMs !== null && torchFftnet !== null ? c.oursStepMs / torchFftnet : null;
     goals.push({ goal: `${mixer} train step at 4096 within 2x of PyTorch's FFTNet${each}`, ratio, met: ratio === null ? null : ratio <= 2 });
   }
+  // The tighter goals of the threads work, each mixer against its own PyTorch step.
+  const within = (mixer: string, length: number, name: string) => {
+    const c = at(mixer, length);
+    if (c) goals.push({ goal: `${mixer} train step at ${length} within 1.5x of PyTorch's ${name}${each}`, ratio: c.stepRatio, met: c.stepRatio === null ? null : c.stepRatio <= 1.5 });
+  };
+  within('attention', 1024, 'attention');
+  within('attention', 2048, 'attention');
+  within('fftnet', 4096, 'FFTNet');
+  within('fnet', 4096, 'FNet');
   return goals;
 }
 

@@ -51,7 +51,9 @@ describe('lra bench --peer --threads', () => {
   it('sets goals per thread count, each ratio at equal threads', () => {
     expect(peerGoals([...one, ...two])).toEqual([
       { goal: "attention train step at 1024 within 2x of PyTorch's (1 thread each)", ratio: 2, met: true },
+      { goal: "attention train step at 1024 within 1.5x of PyTorch's attention (1 thread each)", ratio: 2, met: false },
       { goal: "attention train step at 1024 within 2x of PyTorch's (2 threads each)", ratio: 2, met: true },
+      { goal: "attention train step at 1024 within 1.5x of PyTorch's attention (2 threads each)", ratio: 2, met: false },
     ]);
   });
 

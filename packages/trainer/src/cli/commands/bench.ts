@@ -7,6 +7,7 @@ import { type BenchShape, type ModelBenchRow, benchModels } from '../../bench/mo
 import { PEER_MIXERS, PEER_PYTHON, type PeerRow, peerAvailability } from '../../bench/peer.js';
 import { DEFAULT_PEER_LENGTHS, runPeerComparison } from '../../bench/peer-run.js';
 import { benchSpectralOps } from '../../bench/spectral-ops.js';
+import { compareSpectralOps, runTorchFft, spectralPeerMarkdown } from '../../bench/spectral-peer.js';
 import { speedCellText, memoryCellText } from '../../bench/speed-markdown.js';
 import { DEFAULT_TABLE_LENGTHS, DEFAULT_TABLE_MIXERS, runSpeedTable } from '../../bench/speed-run.js';
 import type { SpeedTable } from '../../bench/speed-table.js';
@@ -83,7 +84,7 @@ export function benchCommand(y: Argv): Argv {
         .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
         .option('isolate', { type: 'boolean', default: true, describe: 'run every (mixer, length) cell in a process of its own (--no-isolate: all in this one)' })
         .option('table', { type: 'boolean', default: false, describe: 'the LRA speed table: ratios to attention, LRA beside, files in --out' })
-        .option('peer', { type: 'boolean', default: false, describe: `this project against the PyTorch peer (${PEER_MIXERS.join(', ')}), files in --out` })
+        .option('peer', { type: 'boolean', default: false, describe: `this project against the PyTorch peer (${PEER_MIXERS.join(', ')}), files in --out; with --ops: each op against torch.fft at the same threads` })
         .option('out', { type: 'string', default: 'runs/bench', describe: 'folder for the --table and --peer files' })
         .option('budget-ms', { type: 'number', default: 60_000, describe: 'skip cells whose train step is predicted above this (0: no limit; 60 s lets blocked attention run at 4K)' })
         .option('long-step-ms', { type: 'number', default: 4000, describe: '--table: cells predicted above this use 1 warm-up and --long-repeats' })
@@ -125,7 +126,7 @@ export function benchCommand(y: Argv): Argv {
         ...(args['mixer-options'] ? { mixerOptions: parseMixerOptions(args['mixer-options']) } : {}),
       };
 
-      if (args.peer) {
+      if (args.peer && !args.ops) {
         // Checked before anything loads: without torch there is nothing to compare against.
         const available = peerAvailability(args.python);
         if (!available.ok) {
@@ -209,7 +210,24 @@ export function benchCommand(y: Argv): Argv {
 
       const lengths = ints(args.lengths ?? DEFAULT_LENGTHS);
       if (args.ops) {
+        if (args.peer) {
+          // Checked before timing anything: without torch there is nothing to compare against.
+          const available = peerAvailability(args.python);
+          if (!available.ok) {
+            process.stdout.write(`lra bench --ops --peer: skipped: ${available.reason}\n`);
+            return;
+          }
+        }
         const results = await benchSpectralOps({ ops: list(args.ops), lengths, rows: args.rows, repeats: counts.repeats, warmup: counts.warmup });
+        if (args.peer) {
+          const threads = args['peer-threads'] ?? backend.threads ?? 1;
+          const torch = runTorchFft(args.python, { ops: list(args.ops), rows: args.rows, lengths, threads, repeats: counts.repeats, warmup: counts.warmup });
+          const comparison = compareSpectralOps(results, torch.results);
+          const markdown = spectralPeerMarkdown(comparison, { backend: backend.name, threads, torch: torch.torch, cpu: machine.cpu });
+          if (args.json) process.stdout.write(`${JSON.stringify({ backend: backend.name, threads, machine, torch: torch.torch, results, pytorch: torch.results, comparison }, null, 2)}\n`);
+          else process.stdout.write(markdown);
+          return;
+        }
         if (args.json) process.stdout.write(`${JSON.stringify({ backend: backend.name, threads: backend.threads, machine, results }, null, 2)}\n`);
         else {
           process.stdout.write(`backend ${backend.name}${threadsText(backend.threads)}; ${machine.cpu}\nop        rows      n   forward ms   fwd+bwd ms   ns per N log2 N\n`);
