@@ -4,7 +4,7 @@
 // threads give the bits of one call. No tfjs import: the heap pool's workers run slices of it.
 import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { rfftBins } from '../../spectral/plan/real-rows.js';
-import { MAX_SIMD_FFT_LENGTH, twiddles } from './real-fft-rows.js';
+import { MAX_SIMD_FFT_LENGTH, twiddleFloats, twiddles } from './real-fft-rows.js';
 import type { RealFftSimd } from './simd-kernels.js';
 
 const ALL_LANES = 0b1111;
@@ -20,7 +20,7 @@ export function simdComplexApplies(n: number, rows: number): boolean {
 
 /** Floats of work area for complex rows: the twiddles, then two buffers of n elements of 8 floats per thread. */
 export function complexScratchFloats(n: number, threads: number): number {
-  return n + threads * 16 * n;
+  return twiddleFloats(n) + threads * 16 * n;
 }
 
 /** One thread's call: the module, the work area (twiddles first) and which thread's buffers. */
@@ -37,7 +37,7 @@ export function fftRowsSimd(
   call: ComplexFftCall, re: Float32Array, im: Float32Array, rows: number, n: number,
   outRe: Float32Array, outIm: Float32Array, inverse: boolean, scale: number,
 ): void {
-  const work = call.scratchAt + 4 * (n + call.part * 16 * n);
+  const work = call.scratchAt + 4 * (twiddleFloats(n) + call.part * 16 * n);
   const [first, last] = call.groups;
   for (let g = first; g < last; g++) {
     const at = 4 * 4 * g * n;
@@ -61,13 +61,13 @@ const paddedBins = (D: number) => 4 * Math.ceil(rfftBins(D) / 4);
 
 /** FNet's work area: twiddles of N and of D, then per thread two FFT buffers and the [N, bins] half spectrum. */
 export function fnetScratchFloats(N: number, D: number, threads: number): number {
-  return N + D + threads * (16 * Math.max(N, D) + 2 * N * paddedBins(D));
+  return twiddleFloats(N) + twiddleFloats(D) + threads * (16 * Math.max(N, D) + 2 * N * paddedBins(D));
 }
 
 /** Writes the twiddles of N and D at the start of FNet's work area. */
 export function writeFnetTwiddles(scratch: Float32Array, N: number, D: number): void {
   scratch.set(twiddles(N));
-  scratch.set(twiddles(D), N);
+  scratch.set(twiddles(D), twiddleFloats(N));
 }
 
 export interface FnetCall {
@@ -87,9 +87,9 @@ export function fnetMixSimd(call: FnetCall, x: Float32Array, N: number, D: numbe
   const h = rfftBins(D);
   const bins = paddedBins(D);
   const twiddlesN = call.scratchAt;
-  const twiddlesD = call.scratchAt + 4 * N;
+  const twiddlesD = call.scratchAt + 4 * twiddleFloats(N);
   const perPart = 16 * Math.max(N, D) + 2 * N * bins;
-  const work = call.scratchAt + 4 * (N + D + call.part * perPart);
+  const work = call.scratchAt + 4 * (twiddleFloats(N) + twiddleFloats(D) + call.part * perPart);
   const spectrumRe = work + 4 * 16 * Math.max(N, D);
   const spectrumIm = spectrumRe + 4 * N * bins;
   const lastInterior = D % 2 === 0 ? D / 2 - 1 : (D - 1) / 2;

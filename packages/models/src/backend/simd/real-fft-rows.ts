@@ -13,19 +13,22 @@ export function simdFftApplies(n: number, rows: number, inner: number): boolean 
   return n >= 2 && n <= MAX_SIMD_FFT_LENGTH && (n & (n - 1)) === 0 && rows >= 8 && (inner === 1 || inner % 8 === 0);
 }
 
+/** Floats of the twiddle table of length n: exp(-2 pi i k / n) for k < n, as (re, im) pairs. */
+export const twiddleFloats = (n: number): number => 2 * n;
+
 /** Floats of work area: the twiddles, then two buffers of n elements of 8 floats per thread. */
 export function simdFftScratchFloats(n: number, threads: number): number {
-  return n + threads * 16 * n;
+  return twiddleFloats(n) + threads * 16 * n;
 }
 
 const twiddleCache = new Map<number, Float32Array>();
 
-/** exp(-2 pi i k / n) for k < n / 2 as float32 (re, im) pairs. */
+/** exp(-2 pi i k / n) for k < n as float32 (re, im) pairs (the radix-4 stages reach k = 3n/4). */
 export function twiddles(n: number): Float32Array {
   let table = twiddleCache.get(n);
   if (table === undefined) {
-    table = new Float32Array(n);
-    for (let k = 0; k < n / 2; k++) {
+    table = new Float32Array(twiddleFloats(n));
+    for (let k = 0; k < n; k++) {
       table[2 * k] = Math.cos((2 * Math.PI * k) / n);
       table[2 * k + 1] = -Math.sin((2 * Math.PI * k) / n);
     }
@@ -58,7 +61,7 @@ export interface SimdFftCall {
 }
 
 function workAt(call: SimdFftCall, n: number): number {
-  return call.scratchAt + 4 * (n + call.part * 16 * n);
+  return call.scratchAt + 4 * (twiddleFloats(n) + call.part * 16 * n);
 }
 
 /** rfftRows (real-rows.ts) with groups of eight rows in SIMD lanes. */

@@ -1,70 +1,129 @@
-;; FFTs in SIMD lanes (float32, radix-2 Stockham, power-of-two lengths). cfft4: four complex
+;; FFTs in SIMD lanes (float32, radix-4 Stockham with a last radix-2 stage, power-of-two lengths). cfft4: four complex
 ;; rows, one per lane. rfft8 and irfft8: real FFTs of eight rows at a time: rows 2k and 2k + 1 of a group travel as the
 ;; real and imaginary parts of lane k of one complex signal (as ../../spectral/plan/real-rows.ts
 ;; pairs rows in JavaScript), four complex signals transformed together by a radix-2 Stockham FFT
 ;; in float32 (power-of-two lengths). Rows are read and written through (base, row step, sample
 ;; step) in bytes, so contiguous rows [rows, n] and the middle axis of [outer, n, inner] alike.
 ;; Work: two buffers of n elements of 32 bytes (4 real lanes, then 4 imaginary lanes) at `work`,
-;; and the twiddles exp(-2 pi i k / n), k < n / 2, as float32 (re, im) pairs at `twiddles`.
+;; and the twiddles exp(-2 pi i k / n), k < n (radix 4 reaches 3n/4), as float32 (re, im) pairs at `twiddles`.
 ;; Assembled by scripts/wasm/assemble.mjs into real-fft-wasm.ts.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; The forward DFT of the n elements at a (b: the second buffer); returns the buffer holding it.
+;; The forward DFT of the n elements at a (b: the second buffer); returns the buffer holding it.
+  ;; Radix-4 stages while 4 divides the remaining length, then one radix-2 stage if log2 n is odd.
+  ;; Stage with remaining length len and stride s: for p < len/4, q < s, with a..d the elements
+  ;; s (p + j len/4) + q and w = W_n^(p s): out s (4p + r) + q = (a + c) + (b + d), w (a - c - i(b - d)),
+  ;; w^2 ((a + c) - (b + d)), w^3 (a - c + i(b - d)) for r = 0..3.
   (func $fft (param $a i32) (param $b i32) (param $n i32) (param $twiddles i32) (result i32)
     (local $len i32) (local $m i32) (local $s i32) (local $p i32) (local $q i32) (local $t i32)
-    (local $sBytes i32) (local $ia i32) (local $ib i32) (local $oa i32) (local $ob i32) (local $w i32)
-    (local $wr v128) (local $wi v128) (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128)
-    (local $dr v128) (local $di v128)
+    (local $sBytes i32) (local $quarter i32) (local $ia i32) (local $oa i32) (local $w i32)
+    (local $w1r v128) (local $w1i v128) (local $w2r v128) (local $w2i v128) (local $w3r v128) (local $w3i v128)
+    (local $ar v128) (local $ai v128) (local $br v128) (local $bi v128) (local $cr v128) (local $ci v128) (local $dr v128) (local $di v128)
+    (local $xr v128) (local $xi v128) (local $yr v128) (local $yi v128)
     (local.set $len (local.get $n))
     (local.set $s (i32.const 1))
-    (block $stagesDone
+    (block $radix4Done
       (loop $stage
-        (br_if $stagesDone (i32.le_u (local.get $len) (i32.const 1)))
-        (local.set $m (i32.shr_u (local.get $len) (i32.const 1)))
+        (br_if $radix4Done (i32.lt_u (local.get $len) (i32.const 4)))
+        (local.set $m (i32.shr_u (local.get $len) (i32.const 2)))
         (local.set $sBytes (i32.shl (local.get $s) (i32.const 5)))
+        ;; bytes between a, b, c and d
+        (local.set $quarter (i32.mul (local.get $m) (local.get $sBytes)))
         (local.set $p (i32.const 0))
         (block $pDone
           (loop $pLoop
             (br_if $pDone (i32.ge_u (local.get $p) (local.get $m)))
-            ;; w = W_n^(p s)
-            (local.set $w (i32.add (local.get $twiddles) (i32.shl (i32.mul (local.get $p) (local.get $s)) (i32.const 3))))
-            (local.set $wr (v128.load32_splat (local.get $w)))
-            (local.set $wi (v128.load32_splat offset=4 (local.get $w)))
-            ;; a = src[s p + q], b = src[s (p + m) + q]; out: dst[2 s p + q], dst[2 s p + s + q]
+            (local.set $w (i32.shl (i32.mul (local.get $p) (local.get $s)) (i32.const 3)))
+            (local.set $w1r (v128.load32_splat (i32.add (local.get $twiddles) (local.get $w))))
+            (local.set $w1i (v128.load32_splat offset=4 (i32.add (local.get $twiddles) (local.get $w))))
+            (local.set $w2r (v128.load32_splat (i32.add (local.get $twiddles) (i32.shl (local.get $w) (i32.const 1)))))
+            (local.set $w2i (v128.load32_splat offset=4 (i32.add (local.get $twiddles) (i32.shl (local.get $w) (i32.const 1)))))
+            (local.set $w3r (v128.load32_splat (i32.add (local.get $twiddles) (i32.mul (local.get $w) (i32.const 3)))))
+            (local.set $w3i (v128.load32_splat offset=4 (i32.add (local.get $twiddles) (i32.mul (local.get $w) (i32.const 3)))))
             (local.set $ia (i32.add (local.get $a) (i32.mul (local.get $p) (local.get $sBytes))))
-            (local.set $ib (i32.add (local.get $ia) (i32.mul (local.get $m) (local.get $sBytes))))
-            (local.set $oa (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $sBytes)) (i32.const 1))))
-            (local.set $ob (i32.add (local.get $oa) (local.get $sBytes)))
+            (local.set $oa (i32.add (local.get $b) (i32.shl (i32.mul (local.get $p) (local.get $sBytes)) (i32.const 2))))
             (local.set $q (local.get $s))
             (block $qDone
               (loop $qLoop
                 (br_if $qDone (i32.eqz (local.get $q)))
                 (local.set $ar (v128.load (local.get $ia)))
                 (local.set $ai (v128.load offset=16 (local.get $ia)))
-                (local.set $br (v128.load (local.get $ib)))
-                (local.set $bi (v128.load offset=16 (local.get $ib)))
-                (v128.store (local.get $oa) (f32x4.add (local.get $ar) (local.get $br)))
-                (v128.store offset=16 (local.get $oa) (f32x4.add (local.get $ai) (local.get $bi)))
-                (local.set $dr (f32x4.sub (local.get $ar) (local.get $br)))
-                (local.set $di (f32x4.sub (local.get $ai) (local.get $bi)))
-                (v128.store (local.get $ob) (f32x4.sub (f32x4.mul (local.get $dr) (local.get $wr)) (f32x4.mul (local.get $di) (local.get $wi))))
-                (v128.store offset=16 (local.get $ob) (f32x4.add (f32x4.mul (local.get $dr) (local.get $wi)) (f32x4.mul (local.get $di) (local.get $wr))))
+                (local.set $t (i32.add (local.get $ia) (local.get $quarter)))
+                (local.set $br (v128.load (local.get $t)))
+                (local.set $bi (v128.load offset=16 (local.get $t)))
+                (local.set $t (i32.add (local.get $t) (local.get $quarter)))
+                (local.set $cr (v128.load (local.get $t)))
+                (local.set $ci (v128.load offset=16 (local.get $t)))
+                (local.set $t (i32.add (local.get $t) (local.get $quarter)))
+                (local.set $dr (v128.load (local.get $t)))
+                (local.set $di (v128.load offset=16 (local.get $t)))
+                ;; x = a + c, y = b + d: out 0 = x + y, out 2 = w^2 (x - y)
+                (local.set $xr (f32x4.add (local.get $ar) (local.get $cr)))
+                (local.set $xi (f32x4.add (local.get $ai) (local.get $ci)))
+                (local.set $yr (f32x4.add (local.get $br) (local.get $dr)))
+                (local.set $yi (f32x4.add (local.get $bi) (local.get $di)))
+                (v128.store (local.get $oa) (f32x4.add (local.get $xr) (local.get $yr)))
+                (v128.store offset=16 (local.get $oa) (f32x4.add (local.get $xi) (local.get $yi)))
+                (local.set $t (i32.add (local.get $oa) (i32.shl (local.get $sBytes) (i32.const 1))))
+                (local.set $xr (f32x4.sub (local.get $xr) (local.get $yr)))
+                (local.set $xi (f32x4.sub (local.get $xi) (local.get $yi)))
+                (v128.store (local.get $t) (f32x4.sub (f32x4.mul (local.get $xr) (local.get $w2r)) (f32x4.mul (local.get $xi) (local.get $w2i))))
+                (v128.store offset=16 (local.get $t) (f32x4.add (f32x4.mul (local.get $xr) (local.get $w2i)) (f32x4.mul (local.get $xi) (local.get $w2r))))
+                ;; x = a - c, y = i (b - d) = (-(bi - di), br - dr): out 1 = w (x - y), out 3 = w^3 (x + y)
+                (local.set $xr (f32x4.sub (local.get $ar) (local.get $cr)))
+                (local.set $xi (f32x4.sub (local.get $ai) (local.get $ci)))
+                (local.set $yr (f32x4.sub (local.get $di) (local.get $bi)))
+                (local.set $yi (f32x4.sub (local.get $br) (local.get $dr)))
+                (local.set $t (i32.add (local.get $oa) (local.get $sBytes)))
+                (local.set $ar (f32x4.sub (local.get $xr) (local.get $yr)))
+                (local.set $ai (f32x4.sub (local.get $xi) (local.get $yi)))
+                (v128.store (local.get $t) (f32x4.sub (f32x4.mul (local.get $ar) (local.get $w1r)) (f32x4.mul (local.get $ai) (local.get $w1i))))
+                (v128.store offset=16 (local.get $t) (f32x4.add (f32x4.mul (local.get $ar) (local.get $w1i)) (f32x4.mul (local.get $ai) (local.get $w1r))))
+                (local.set $t (i32.add (local.get $t) (i32.shl (local.get $sBytes) (i32.const 1))))
+                (local.set $ar (f32x4.add (local.get $xr) (local.get $yr)))
+                (local.set $ai (f32x4.add (local.get $xi) (local.get $yi)))
+                (v128.store (local.get $t) (f32x4.sub (f32x4.mul (local.get $ar) (local.get $w3r)) (f32x4.mul (local.get $ai) (local.get $w3i))))
+                (v128.store offset=16 (local.get $t) (f32x4.add (f32x4.mul (local.get $ar) (local.get $w3i)) (f32x4.mul (local.get $ai) (local.get $w3r))))
                 (local.set $ia (i32.add (local.get $ia) (i32.const 32)))
-                (local.set $ib (i32.add (local.get $ib) (i32.const 32)))
                 (local.set $oa (i32.add (local.get $oa) (i32.const 32)))
-                (local.set $ob (i32.add (local.get $ob) (i32.const 32)))
                 (local.set $q (i32.sub (local.get $q) (i32.const 1)))
                 (br $qLoop)))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))
             (br $pLoop)))
-        ;; swap the buffers
         (local.set $t (local.get $a))
         (local.set $a (local.get $b))
         (local.set $b (local.get $t))
         (local.set $len (local.get $m))
-        (local.set $s (i32.shl (local.get $s) (i32.const 1)))
+        (local.set $s (i32.shl (local.get $s) (i32.const 2)))
         (br $stage)))
+    ;; A last radix-2 stage (len 2, p = 0, w = 1): out q = a + b, out s + q = a - b.
+    (if (i32.eq (local.get $len) (i32.const 2))
+      (then
+        (local.set $sBytes (i32.shl (local.get $s) (i32.const 5)))
+        (local.set $ia (local.get $a))
+        (local.set $oa (local.get $b))
+        (local.set $q (local.get $s))
+        (block $qDone
+          (loop $qLoop
+            (br_if $qDone (i32.eqz (local.get $q)))
+            (local.set $ar (v128.load (local.get $ia)))
+            (local.set $ai (v128.load offset=16 (local.get $ia)))
+            (local.set $t (i32.add (local.get $ia) (local.get $sBytes)))
+            (local.set $br (v128.load (local.get $t)))
+            (local.set $bi (v128.load offset=16 (local.get $t)))
+            (v128.store (local.get $oa) (f32x4.add (local.get $ar) (local.get $br)))
+            (v128.store offset=16 (local.get $oa) (f32x4.add (local.get $ai) (local.get $bi)))
+            (local.set $t (i32.add (local.get $oa) (local.get $sBytes)))
+            (v128.store (local.get $t) (f32x4.sub (local.get $ar) (local.get $br)))
+            (v128.store offset=16 (local.get $t) (f32x4.sub (local.get $ai) (local.get $bi)))
+            (local.set $ia (i32.add (local.get $ia) (i32.const 32)))
+            (local.set $oa (i32.add (local.get $oa) (i32.const 32)))
+            (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+            (br $qLoop)))
+        (local.set $t (local.get $a))
+        (local.set $a (local.get $b))
+        (local.set $b (local.get $t))))
     (local.get $a))
 
   ;; Eight floats, one per row (row j at base + j rowStep), as lanes: rows 0, 2, 4, 6 and 1, 3, 5, 7.
