@@ -26,7 +26,7 @@ LRA     := node packages/trainer/bin/lra.js
 opt = $(if $(2),$(1) $(2))
 
 .PHONY: gpu-pack test-gpu-pack test-slurm slurm-deps
-.PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer profile-step clean lint-docker analyze ablate dashboard
+.PHONY: lra-check build check train eval data mixers report sweep test bench bench-peer bench-ops-peer profile-step clean lint-docker analyze ablate dashboard
 
 build:
 	@npx tsc -b
@@ -82,6 +82,7 @@ analyze: build
 # (docs/speed.md); make bench-peer [PEER_THREADS=1,2]: attention, fnet, fftnet against PyTorch (skipped without it),
 # both sides at each thread count (ours: wasm threads, PyTorch: torch.set_num_threads); default every core.
 # THREADS=N (make bench): the wasm backend's threads.
+comma := ,
 BENCH_OUT ?= runs/bench
 bench: build
 	$(LRA) bench --table $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS)) \
@@ -90,6 +91,13 @@ bench: build
 bench-peer: build
 	$(LRA) bench --peer $(if $(MIXERS),--mixers $(MIXERS)) $(if $(LENGTHS),--lengths $(LENGTHS)) \
 	  $(call opt,--budget-ms,$(BUDGET_MS)) $(call opt,--threads,$(PEER_THREADS)) --out $(BENCH_OUT)
+
+# make bench-ops-peer [PEER_THREADS=1,2] [OPS=rfft,irfft,fft,ifft] [ROWS=512] [LENGTHS=4096]: each spectral
+# op, forward and forward + backward, against torch.fft at the same thread count (one process per count).
+bench-ops-peer: build
+	@for t in $(if $(PEER_THREADS),$(subst $(comma), ,$(PEER_THREADS)),1 2); do \
+	  $(LRA) bench --ops $(if $(OPS),$(OPS),rfft$(comma)irfft$(comma)fft$(comma)ifft) --rows $(or $(ROWS),512) --lengths $(or $(LENGTHS),4096) --peer --threads $$t || exit 1; \
+	done
 
 # make profile-step [MIXERS=attention] [LENGTHS=1024]: one wasm training step, kernel by kernel (docs/performance.md).
 profile-step: build
