@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { splitSoftmaxGrad } from '../parallel/heap-pool.js';
+import { heapMemoryOf } from '../simd/heap-simd.js';
+import { softmaxGradSimdFor } from '../simd/simd-kernels.js';
 import type { ArrayKernel } from './array-kernel.js';
 import { softmaxGradRows } from './softmax-grad-rows.js';
 import { forwardIsNested, gradientIsRecorded } from './higher-order.js';
@@ -27,7 +29,11 @@ export const softmaxGradKernel: ArrayKernel = {
   compute([dy, y], [shape], [dx], _attrs: NamedAttrMap) {
     const n = shape![shape!.length - 1]!;
     const rows = n === 0 ? 0 : dy!.length / n;
-    if (!splitSoftmaxGrad(dy!, y!, rows, n, dx!)) softmaxGradRows(dy!, y!, rows, n, dx!);
+    if (splitSoftmaxGrad(dy!, y!, rows, n, dx!)) return;
+    const memory = heapMemoryOf([dy!, y!, dx!]);
+    const simd = memory === undefined ? null : softmaxGradSimdFor(memory, n);
+    if (simd === null) softmaxGradRows(dy!, y!, rows, n, dx!);
+    else simd.softmaxGrad(dy!.byteOffset, y!.byteOffset, dx!.byteOffset, rows, n);
   },
 };
 

@@ -9,7 +9,7 @@ import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { fftRowsSimd, fnetMixSimd } from '../simd/complex-fft-rows.js';
 import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
-import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
+import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
@@ -89,6 +89,11 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       if (last <= first) return;
       const length = (last - first) * n!;
       const at = 4 * first * n!;
+      const simd = memory === undefined ? null : softmaxGradSimdFor(memory, n!);
+      if (simd !== null) {
+        simd.softmaxGrad(dyAt! + at, yAt! + at, dxAt! + at, last - first, n!);
+        return;
+      }
       softmaxGradRows(new Float32Array(heap, dyAt! + at, length), new Float32Array(heap, yAt! + at, length), last - first, n!, new Float32Array(heap, dxAt! + at, length));
       return;
     }

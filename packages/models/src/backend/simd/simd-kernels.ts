@@ -7,6 +7,7 @@ import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
 import * as realFftWasm from './real-fft-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
+import * as softmaxGradWasm from './softmax-grad-wasm.js';
 import * as transposeWasm from './transpose-wasm.js';
 
 // The compiler settings carry no WebAssembly types (no DOM library): what is used is declared here.
@@ -55,6 +56,11 @@ export interface RealFftSimd {
 /** transpose.wat's export: rows and cols multiples of 4; byte offsets; rows [first, last). */
 export interface TransposeSimd {
   transpose(from: number, to: number, rows: number, cols: number, first: number, last: number): void;
+}
+
+/** softmax-grad.wat's export: rows of n (a multiple of 4); byte offsets. */
+export interface SoftmaxGradSimd {
+  softmaxGrad(dy: number, y: number, dx: number, rows: number, n: number): void;
 }
 
 interface Assembly {
@@ -129,4 +135,9 @@ export function realFftSimdFor(memory: object): RealFftSimd | null {
 /** transpose.wat over `memory`, or null. */
 export function transposeSimdFor(memory: object): TransposeSimd | null {
   return instanceFor(transposeWasm, memory) as TransposeSimd | null;
+}
+
+/** softmax-grad.wat over `memory`, or null; only for rows whose length is a multiple of 4. */
+export function softmaxGradSimdFor(memory: object, n: number): SoftmaxGradSimd | null {
+  return n % 4 === 0 ? (instanceFor(softmaxGradWasm, memory) as SoftmaxGradSimd | null) : null;
 }
