@@ -64,21 +64,30 @@ function workAt(call: SimdFftCall, n: number): number {
   return call.scratchAt + 4 * (twiddleFloats(n) + call.part * 16 * n);
 }
 
+/**
+ * Runs `group` for each group of the call with where its rows start in the input and the output
+ * (axis lengths inLength and outLength), then `tail` for the rows after the last whole group when
+ * this call's range ends there.
+ */
+function eachGroup(
+  call: SimdFftCall, rows: number, inner: number, inLength: number, outLength: number,
+  group: (input: ReturnType<typeof groupStart>, output: ReturnType<typeof groupStart>) => void, tail: (first: number) => void,
+): void {
+  const [first, last] = call.groups;
+  for (let g = first; g < last; g++) group(groupStart(g, inLength, inner), groupStart(g, outLength, inner));
+  if (last === Math.floor(rows / 8) && rows % 8 !== 0) tail(8 * last);
+}
+
 /** rfftRows (real-rows.ts) with groups of eight rows in SIMD lanes. */
 export function rfftRowsSimd(
   call: SimdFftCall, x: Float32Array, rows: number, inLength: number, n: number,
   re: Float32Array, im: Float32Array, scale: number, interiorWeight: number, inner: number,
 ): void {
-  const h = rfftBins(n);
-  const [first, last] = call.groups;
-  for (let g = first; g < last; g++) {
-    const input = groupStart(g, inLength, inner);
-    const output = groupStart(g, h, inner);
-    call.simd.rfft8(x.byteOffset + input.at, input.rowStep, input.step, inLength, n,
-      re.byteOffset + output.at, im.byteOffset + output.at, output.rowStep, output.step,
-      scale, scale * interiorWeight, workAt(call, n), call.scratchAt);
-  }
-  if (last === Math.floor(rows / 8) && rows % 8 !== 0) rfftRows(x, rows, inLength, n, re, im, scale, interiorWeight, { inner, first: 8 * last, last: rows });
+  const work = workAt(call, n);
+  eachGroup(call, rows, inner, inLength, rfftBins(n),
+    (input, output) => call.simd.rfft8(x.byteOffset + input.at, input.rowStep, input.step, inLength, n,
+      re.byteOffset + output.at, im.byteOffset + output.at, output.rowStep, output.step, scale, scale * interiorWeight, work, call.scratchAt),
+    (first) => rfftRows(x, rows, inLength, n, re, im, scale, interiorWeight, { inner, first, last: rows }));
 }
 
 /** irfftRows (real-rows.ts) with groups of eight rows in SIMD lanes. */
@@ -86,13 +95,9 @@ export function irfftRowsSimd(
   call: SimdFftCall, re: Float32Array, im: Float32Array, rows: number, n: number,
   y: Float32Array, outLength: number, scale: number, interiorWeight: number, inner: number,
 ): void {
-  const h = rfftBins(n);
-  const [first, last] = call.groups;
-  for (let g = first; g < last; g++) {
-    const input = groupStart(g, h, inner);
-    const output = groupStart(g, outLength, inner);
-    call.simd.irfft8(re.byteOffset + input.at, im.byteOffset + input.at, input.rowStep, input.step, n,
-      y.byteOffset + output.at, output.rowStep, output.step, outLength, scale, interiorWeight, workAt(call, n), call.scratchAt);
-  }
-  if (last === Math.floor(rows / 8) && rows % 8 !== 0) irfftRows(re, im, rows, n, y, outLength, scale, interiorWeight, { inner, first: 8 * last, last: rows });
+  const work = workAt(call, n);
+  eachGroup(call, rows, inner, rfftBins(n), outLength,
+    (input, output) => call.simd.irfft8(re.byteOffset + input.at, im.byteOffset + input.at, input.rowStep, input.step, n,
+      y.byteOffset + output.at, output.rowStep, output.step, outLength, scale, interiorWeight, work, call.scratchAt),
+    (first) => irfftRows(re, im, rows, n, y, outLength, scale, interiorWeight, { inner, first, last: rows }));
 }

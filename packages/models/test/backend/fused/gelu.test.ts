@@ -5,20 +5,10 @@ import { GELU_KERNEL, geluGradKernel, geluValues } from '../../../src/backend/fu
 import { gelu } from '../../../src/nn/activations.js';
 import { expectClose, normalArray } from '../numeric.js';
 import { useBackend, valuesOn } from '../on-backends.js';
+import { erf } from '../../mixers/spectral-reference.js';
 import { withoutKernel } from './without-kernel.js';
 
 registerFusedKernels();
-
-/** erf by its Taylor series in float64 (exact to ~1e-10 for |x| <= 4). */
-function erf(x: number): number {
-  let term = x;
-  let total = x;
-  for (let n = 1; n < 200; n++) {
-    term *= (-x * x) / n;
-    total += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * total;
-}
 
 const phi = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 const cdf = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));

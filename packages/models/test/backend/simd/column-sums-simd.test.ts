@@ -5,16 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { columnSumsSimdFor, simdFailure } from '../../../src/backend/simd/simd-kernels.js';
 import { reduceBlocks, sumColumnBlocks } from '../../../src/backend/wasm/reduce-blocks.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
+import { newMemory } from './memory.js';
 
 describe('the SIMD column sums', () => {
   // [outer, reduced, inner]: a bias gradient, a mean over the sequence, widths 12 and 4 (a last
   // group of four), and one row.
   for (const [outer, reduced, inner, divisor] of [[1, 300, 128, 1], [8, 40, 64, 40], [3, 17, 12, 1], [2, 5, 4, 5], [4, 1, 20, 1]] as const) {
     it(`sum [${outer}, ${reduced}, ${inner}] / ${divisor} as the JavaScript reduction does, bit for bit, sliced or not`, () => {
-      const memory = new Wasm.Memory({ initial: 4, maximum: 65536, shared: true });
+      const memory = newMemory(4, true);
       const heap = new Float32Array(memory.buffer);
       const size = outer * reduced * inner;
       for (let i = 0; i < size; i++) heap[4 + i] = Math.sin(i * 0.61) * (1 + (i % 13));

@@ -7,27 +7,7 @@ import { twiddles } from '../../../src/backend/simd/real-fft-rows.js';
 import { realFftSimdFor } from '../../../src/backend/simd/simd-kernels.js';
 import { fftRows } from '../../../src/spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../../src/spectral/plan/fnet-mix-rows.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-function heapOf(shared: boolean, floats: number[]) {
-  const memory = new Wasm.Memory({ initial: 1 + Math.ceil((4 * floats.reduce((a, b) => a + b + 8, 0)) / 65536), maximum: 65536, shared });
-  let next = 16;
-  const arrays = floats.map((n) => { const a = new Float32Array(memory.buffer, next, n); next += 4 * n + 16; return a; });
-  return { memory, arrays };
-}
+import { heapOf, maxAbs, maxDiff } from './memory.js';
 
 const fill = (a: Float32Array, seed: number) => { for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 0.37 + seed) + 0.3 * Math.cos(i * 2.1); };
 

@@ -5,30 +5,18 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { geluSimdFor, simdFailure } from '../../../src/backend/simd/simd-kernels.js';
+import { erf } from '../../mixers/spectral-reference.js';
+import { newMemory } from './memory.js';
 
 const root = resolve(__dirname, '../../../../..');
 
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
-
-/** erf by its Taylor series in float64 (to ~1e-10 for |x| <= 5), then its limits. */
-function erf(x: number): number {
-  if (Math.abs(x) > 5) return Math.sign(x);
-  let term = x;
-  let total = x;
-  for (let n = 1; n < 300; n++) {
-    term *= (-x * x) / n;
-    total += term / (2 * n + 1);
-  }
-  return (2 / Math.sqrt(Math.PI)) * total;
-}
 const cdf = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));
 const density = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 
 /** 1,003 values in [-7, 7] (and the extremes) at byte 4 of a memory, dy after them, room for two outputs. */
 function setUp(shared: boolean) {
   const n = 1003;
-  const memory = new Wasm.Memory({ initial: 1, maximum: 65536, shared });
+  const memory = newMemory(1, shared);
   const at = { x: 4, dy: 4 + 4 * n, y: 4 + 8 * n, dx: 4 + 12 * n };
   const x = new Float32Array(memory.buffer, at.x, n);
   const dy = new Float32Array(memory.buffer, at.dy, n);

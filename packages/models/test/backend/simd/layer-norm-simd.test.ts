@@ -4,9 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { layerNormGradRowSums, layerNormRows } from '../../../src/backend/fused/layer-norm-rows.js';
 import { SCRATCH_LENGTH, TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { columnSumsSimdFor, layerNormSimdFor, simdFailure } from '../../../src/backend/simd/simd-kernels.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
+import { newMemory } from './memory.js';
 
 function maxRelative(a: Float32Array, b: Float32Array): number {
   let worst = 0;
@@ -16,7 +14,7 @@ function maxRelative(a: Float32Array, b: Float32Array): number {
 
 /** x, dy [rows, d], scale, bias [d], then y, dx [rows, d], mean, rstd [rows], all on one memory. */
 function setUp(rows: number, d: number, shared: boolean) {
-  const memory = new Wasm.Memory({ initial: 4, maximum: 65536, shared });
+  const memory = newMemory(4, shared);
   let next = 16;
   const take = (n: number) => { const a = new Float32Array(memory.buffer, next, n); next += 4 * n + 16; return a; };
   const t = { x: take(rows * d), dy: take(rows * d), scale: take(d), bias: take(d), y: take(rows * d), dx: take(rows * d), mean: take(rows), rstd: take(rows) };
@@ -33,7 +31,7 @@ function setUp(rows: number, d: number, shared: boolean) {
 
 describe('the SIMD layer norm module', () => {
   it('refuses widths that are not multiples of 4 (the JavaScript rows take them)', () => {
-    const memory = new Wasm.Memory({ initial: 1, maximum: 65536, shared: false });
+    const memory = newMemory(1, false);
     expect(layerNormSimdFor(memory, 6)).toBeNull();
     expect(layerNormSimdFor(memory, 8)).not.toBeNull();
   });

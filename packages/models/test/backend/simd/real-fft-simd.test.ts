@@ -7,28 +7,7 @@ import { TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { irfftRowsSimd, rfftRowsSimd, simdFftApplies, simdFftScratchFloats, writeTwiddles } from '../../../src/backend/simd/real-fft-rows.js';
 import { realFftSimdFor, simdFailure } from '../../../src/backend/simd/simd-kernels.js';
 import { irfftRows, rfftBins, rfftRows } from '../../../src/spectral/plan/real-rows.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
-  return m;
-}
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-}
-
-/** Arrays laid end to end on one memory, 16-byte aligned. */
-function heapOf(shared: boolean, floats: number[]) {
-  const memory = new Wasm.Memory({ initial: 1 + Math.ceil((4 * floats.reduce((a, b) => a + b + 8, 0)) / 65536), maximum: 65536, shared });
-  let next = 16;
-  const arrays = floats.map((n) => { const a = new Float32Array(memory.buffer, next, n); next += 4 * n + 16; return a; });
-  return { memory, arrays };
-}
+import { heapOf, maxAbs, maxDiff } from './memory.js';
 
 describe('the SIMD real FFTs', () => {
   it('take powers of two, eight rows or more, and inner widths that are multiples of eight', () => {

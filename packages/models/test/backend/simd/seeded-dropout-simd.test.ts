@@ -5,16 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { applySeededDropout } from '../../../src/backend/fused/seeded-dropout-mask.js';
 import { TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { dropoutSimdFor, simdFailure } from '../../../src/backend/simd/simd-kernels.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
+import { newMemory } from './memory.js';
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 describe('the SIMD dropout module', () => {
   for (const shared of [true, false]) {
     it(`matches the JavaScript mask bit for bit (${shared ? 'shared' : 'plain'} memory)`, () => {
-      const memory = new Wasm.Memory({ initial: 4, maximum: 65536, shared });
+      const memory = newMemory(4, shared);
       const simd = dropoutSimdFor(memory);
       expect(simd, simdFailure()).not.toBeNull();
       const cases = [
@@ -41,7 +39,7 @@ describe('the SIMD dropout module', () => {
   }
 
   it('gives the same mask when a job is sliced over threads', () => {
-    const memory = new Wasm.Memory({ initial: 4, maximum: 65536, shared: true });
+    const memory = newMemory(4, true);
     const size = 10_001;
     const x = new Float32Array(memory.buffer, 0, size);
     for (let i = 0; i < size; i++) x[i] = Math.cos(i);

@@ -4,20 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { softmaxGradRows } from '../../../src/backend/fused/softmax-grad-rows.js';
 import { TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { simdFailure, softmaxGradSimdFor } from '../../../src/backend/simd/simd-kernels.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
+import { newMemory } from './memory.js';
 
 describe('the SIMD softmax gradient', () => {
   it('takes rows whose length is a multiple of 4', () => {
-    const memory = new Wasm.Memory({ initial: 1, maximum: 65536 });
+    const memory = newMemory(1);
     expect(softmaxGradSimdFor(memory, 6)).toBeNull();
     expect(softmaxGradSimdFor(memory, 8), simdFailure()).not.toBeNull();
   });
 
   it('matches the JavaScript rows and gives the bits of one call when sliced over threads', () => {
     const [rows, n] = [37, 1024];
-    const memory = new Wasm.Memory({ initial: 16, maximum: 65536, shared: true });
+    const memory = newMemory(16, true);
     const size = rows * n;
     const [dy, y, dx] = [0, 1, 2].map((k) => new Float32Array(memory.buffer, 16 + 4 * k * size, size)) as [Float32Array, Float32Array, Float32Array];
     for (let r = 0; r < rows; r++) {

@@ -3,14 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { transposeSimdFor } from '../../../src/backend/simd/simd-kernels.js';
 import { transposeMatrix, transposeOnHeap } from '../../../src/backend/wasm/transpose-matrix.js';
-
-interface Memory { readonly buffer: ArrayBufferLike }
-const Wasm = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared?: boolean }) => Memory } }).WebAssembly;
+import { newMemory } from './memory.js';
 
 describe('the SIMD transpose', () => {
   for (const [rows, cols] of [[4, 4], [36, 20], [64, 128], [8, 1000]] as const) {
     it(`transposes [${rows}, ${cols}] as the JavaScript tiles do, whole or by rows`, () => {
-      const memory = new Wasm.Memory({ initial: 2, maximum: 65536 });
+      const memory = newMemory(2);
       const heap = new Int32Array(memory.buffer);
       const [from, to, reference] = [4, 8 + rows * cols, 12 + 2 * rows * cols];
       for (let i = 0; i < rows * cols; i++) heap[from + i] = i * 7 + 3;
@@ -28,7 +26,7 @@ describe('the SIMD transpose', () => {
   }
 
   it('leaves shapes that are not multiples of 4 to the JavaScript tiles', () => {
-    const memory = new Wasm.Memory({ initial: 1, maximum: 65536 });
+    const memory = newMemory(1);
     const heap = new Float32Array(memory.buffer);
     for (let i = 0; i < 15; i++) heap[i] = i;
     transposeOnHeap(memory, heap, 0, 100, 3, 5);
