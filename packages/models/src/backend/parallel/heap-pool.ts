@@ -239,3 +239,15 @@ export function splitGelu(inputs: readonly Float32Array[], out: Float32Array): b
   runJob(active);
   return true;
 }
+
+/**
+ * C = A^T B (A [k, m], B [k, n]; byte offsets into `heap`) with the SIMD product over the pool's
+ * threads, by columns of C; false where it does not apply.
+ */
+export function splitGemmTN(heap: Float32Array, a: number, b: number, c: number, k: number, m: number, n: number): boolean {
+  const active = poolFor([heap], k * (m + n));
+  if (active === undefined || n < 16) return false;
+  active.job.set([TASK.gemmTN, a, b, c, k, m, n]);
+  runJob(active);
+  return true;
+}

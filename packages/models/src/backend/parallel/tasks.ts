@@ -9,11 +9,11 @@ import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { fftRowsSimd, fnetMixSimd } from '../simd/complex-fft-rows.js';
 import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
-import { columnSumsSimdFor, dropoutSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
+import { columnSumsSimdFor, dropoutSimdFor, gemmSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemmTN: 12 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
 export const JOB_LENGTH = 12;
@@ -222,6 +222,15 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const at = (base: number) => base + 4 * start;
       if (task === TASK.gelu) simd.gelu(at(aAt!), at(outAt!), end - start);
       else simd.geluGrad(at(aAt!), at(bAt!), at(outAt!), end - start);
+      return;
+    }
+    case TASK.gemmTN: {
+      const [, aAt, bAt, cAt, k, m, n] = job as unknown as number[];
+      const simd = memory === undefined ? null : gemmSimdFor(memory);
+      if (simd === null) throw new Error('the A^T B task needs the SIMD product over the heap memory');
+      // Columns of C in runs of 8: every element is one thread's sum over k in order.
+      const [first, last] = partRange(n! / 8, parts, part);
+      if (last > first) simd.gemmTN(aAt!, bAt!, cAt!, k!, m!, n!, 8 * first, 8 * last);
       return;
     }
     default:

@@ -3,6 +3,7 @@
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
 import * as columnSumsWasm from './column-sums-wasm.js';
+import * as gemmWasm from './gemm-tn-wasm.js';
 import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
 import * as realFftWasm from './real-fft-wasm.js';
@@ -61,6 +62,11 @@ export interface TransposeSimd {
 /** softmax-grad.wat's export: rows of n (a multiple of 4); byte offsets. */
 export interface SoftmaxGradSimd {
   softmaxGrad(dy: number, y: number, dx: number, rows: number, n: number): void;
+}
+
+/** gemm-tn.wat's export: C = A^T B, A [k, m], B [k, n], m a multiple of 4, n of 8; columns [first, last). */
+export interface GemmSimd {
+  gemmTN(a: number, b: number, c: number, k: number, m: number, n: number, first: number, last: number): void;
 }
 
 interface Assembly {
@@ -140,4 +146,9 @@ export function transposeSimdFor(memory: object): TransposeSimd | null {
 /** softmax-grad.wat over `memory`, or null; only for rows whose length is a multiple of 4. */
 export function softmaxGradSimdFor(memory: object, n: number): SoftmaxGradSimd | null {
   return n % 4 === 0 ? (instanceFor(softmaxGradWasm, memory) as SoftmaxGradSimd | null) : null;
+}
+
+/** gemm-tn.wat over `memory`, or null. */
+export function gemmSimdFor(memory: object): GemmSimd | null {
+  return instanceFor(gemmWasm, memory) as GemmSimd | null;
 }
