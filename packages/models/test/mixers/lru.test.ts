@@ -12,7 +12,7 @@ import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { maxAbsDiff } from './attention-family.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
-import { checkCausalAtAnyLength, checkMaskAndPadding, type ScanMixerCase } from './support/scan-mixer-checks.js';
+import { checkCausalAtAnyLength, checkMaskAndPadding, scanInputs, scanMixerCase } from './support/scan-mixer-checks.js';
 import { sequentialScan } from './support/sequential-scan.js';
 import { tensorsLeaked } from './support/leaks.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
@@ -94,20 +94,8 @@ interface Fixture {
 }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/mixers/lru-reference.json', import.meta.url), 'utf8')) as Fixture;
 
-const MASK = Float32Array.from([1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
-const realPosition = (i: number): boolean => MASK[Math.floor(i / H)] === 1;
-const xValues = seededUniform('lru-x', B * N * H, -1.5, 1.5);
-const xTensor = (): tf.Tensor3D => tf.tensor3d(Float32Array.from(xValues), [B, N, H]);
-const maskTensor = (): tf.Tensor2D => tf.tensor2d(MASK, [B, N]);
-const scanCase: ScanMixerCase = {
-  name: 'lru',
-  build: (causal, seqLen) => build(causal ? { bidirectional: false } : {}, seqLen),
-  batch: B,
-  length: N,
-  channels: H,
-  x: xValues,
-  mask: MASK,
-};
+const scanCase = scanMixerCase('lru', 'lru-x', H, (causal, seqLen) => build(causal ? { bidirectional: false } : {}, seqLen));
+const { xTensor, maskTensor, realPosition } = scanInputs(scanCase);
 
 /** A uniform source that hands out the given values as 1 - u (the initialisers draw 1 - random()). */
 function replaying(values: number[]): () => number {

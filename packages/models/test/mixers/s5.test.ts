@@ -13,7 +13,7 @@ import { assertGradcheck } from '../support/gradcheck.js';
 import { seededUniform } from '../support/random.js';
 import { maxAbsDiff } from './attention-family.js';
 import { paramGradcheck } from './support/param-gradcheck.js';
-import { checkCausalAtAnyLength, checkMaskAndPadding, type ScanMixerCase } from './support/scan-mixer-checks.js';
+import { checkCausalAtAnyLength, checkMaskAndPadding, scanInputs, scanMixerCase } from './support/scan-mixer-checks.js';
 import { sequentialScan } from './support/sequential-scan.js';
 import { tensorsLeaked } from './support/leaks.js';
 import { trainsOnSyntheticTask } from './support/trains.js';
@@ -135,21 +135,8 @@ interface Fixture {
 }
 const fixture = JSON.parse(readFileSync(new URL('../fixtures/mixers/s5-reference.json', import.meta.url), 'utf8')) as Fixture;
 
-// Row 0: the last two positions are padding; row 1: all real.
-const MASK = Float32Array.from([1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
-const realPosition = (i: number): boolean => MASK[Math.floor(i / H)] === 1;
-const xValues = seededUniform('s5-x', B * N * H, -1.5, 1.5);
-const xTensor = (): tf.Tensor3D => tf.tensor3d(Float32Array.from(xValues), [B, N, H]);
-const maskTensor = (): tf.Tensor2D => tf.tensor2d(MASK, [B, N]);
-const scanCase: ScanMixerCase = {
-  name: 's5',
-  build: (causal, seqLen) => build(causal ? { bidirectional: false } : {}, seqLen),
-  batch: B,
-  length: N,
-  channels: H,
-  x: xValues,
-  mask: MASK,
-};
+const scanCase = scanMixerCase('s5', 's5-x', H, (causal, seqLen) => build(causal ? { bidirectional: false } : {}, seqLen));
+const { xTensor, maskTensor, realPosition } = scanInputs(scanCase);
 
 describe('s5 (wasm)', () => {
   beforeAll(async () => {

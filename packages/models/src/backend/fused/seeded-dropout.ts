@@ -20,9 +20,10 @@ export const seededDropoutKernel: ArrayKernel = {
   outputShapes: ([x]) => [x!],
   compute([x], _shapes, [out], attrs: NamedAttrMap) {
     // Slices of a large mask on the heap's worker threads (wasm's threaded build), else here.
+    const seeded = attrs as unknown as SeededDropoutAttrs;
+    if (splitSeededDropout(x!, out!, seeded)) return;
     const memory = heapMemoryOf([x!, out!]);
-    const simd = memory === undefined ? null : dropoutSimdFor(memory);
-    if (!splitSeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs)) applySeededDropout(x!, out!, attrs as unknown as SeededDropoutAttrs, simd);
+    applySeededDropout(x!, out!, seeded, memory === undefined ? null : dropoutSimdFor(memory));
   },
 };
 

@@ -6,6 +6,7 @@ import { inferenceContext } from '../../../src/nn/context.js';
 import type { ParamStore } from '../../../src/nn/params.js';
 import type { Mixer } from '../../../src/mixers/types.js';
 import { maxAbsDiff } from '../attention-family.js';
+import { seededUniform } from '../../support/random.js';
 
 export interface ScanMixerCase {
   /** The mixer's name, as its errors start. */
@@ -20,11 +21,32 @@ export interface ScanMixerCase {
   mask: Float32Array;
 }
 
+/**
+ * The case both mixers' tests use: 2 rows of 7 positions and `channels` channels, inputs uniform in
+ * [-1.5, 1.5] from `seed`, and the first row padded at positions 5 and 6.
+ */
+export function scanMixerCase(name: string, seed: string, channels: number, build: ScanMixerCase['build']): ScanMixerCase {
+  const [batch, length] = [2, 7];
+  return {
+    name, build, batch, length, channels,
+    x: seededUniform(seed, batch * length * channels, -1.5, 1.5),
+    mask: Float32Array.from([1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1]),
+  };
+}
+
+/** The case's inputs as tensors, and whether flat output index i lies at a real position. */
+export function scanInputs(c: ScanMixerCase): { xTensor: () => tf.Tensor3D; maskTensor: () => tf.Tensor2D; realPosition: (i: number) => boolean } {
+  const [B, N, H] = [c.batch, c.length, c.channels];
+  return {
+    xTensor: () => tf.tensor3d(Float32Array.from(c.x), [B, N, H]),
+    maskTensor: () => tf.tensor2d(c.mask, [B, N]),
+    realPosition: (i) => c.mask[Math.floor(i / H)] === 1,
+  };
+}
+
 export function checkMaskAndPadding(c: ScanMixerCase): void {
   const [B, N, H] = [c.batch, c.length, c.channels];
-  const xTensor = (): tf.Tensor3D => tf.tensor3d(Float32Array.from(c.x), [B, N, H]);
-  const maskTensor = (): tf.Tensor2D => tf.tensor2d(c.mask, [B, N]);
-  const realPosition = (i: number): boolean => c.mask[Math.floor(i / H)] === 1;
+  const { xTensor, maskTensor, realPosition } = scanInputs(c);
   const { store, mixer } = c.build(false);
   const y = mixer.apply(xTensor(), maskTensor(), inferenceContext());
   expect(y.shape).toEqual([B, N, H]);
