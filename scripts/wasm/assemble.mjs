@@ -3,13 +3,14 @@
 // TypeScript modules that carry the bytes (<name>-wasm.ts, base64), so that building and running
 // the project needs no assembler: only this script and its test need wabt (a dev dependency).
 // Each kernel is assembled twice: importing a shared memory (the threaded wasm build's heap) and
-// a plain one (the single-threaded build's).
+// a plain one (the single-threaded build's), after its helper functions are inlined (inline.mjs).
 //   node scripts/wasm/assemble.mjs           writes the modules
 //   node scripts/wasm/assemble.mjs --check   fails if a written module differs from its source
 import { readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
+import { inlineHelpers } from './inline.mjs';
 
 const SIMD_DIR = fileURLToPath(new URL('../../packages/models/src/backend/simd/', import.meta.url));
 const SHARED_IMPORT = '(memory 1 65536 shared)';
@@ -17,7 +18,7 @@ const SHARED_IMPORT = '(memory 1 65536 shared)';
 /** The wasm bytes of `source`, with its memory import shared or not. */
 export async function assemble(name, source, shared) {
   if (!source.includes(SHARED_IMPORT)) throw new Error(`${name}: expected the memory import ${SHARED_IMPORT}`);
-  const text = shared ? source : source.replace(SHARED_IMPORT, '(memory 1 65536)');
+  const text = inlineHelpers(shared ? source : source.replace(SHARED_IMPORT, '(memory 1 65536)'));
   const wabt = await wabtInit();
   const module = wabt.parseWat(name, text, { simd: true, threads: true });
   try {

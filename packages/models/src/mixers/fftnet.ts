@@ -37,6 +37,7 @@ import { dense, type Dense } from '../nn/dense.js';
 import { dropout } from '../nn/dropout.js';
 import { constant, ones, xavierUniform, zeros } from '../nn/initializers.js';
 import { layerNorm, type LayerNorm } from '../nn/layer-norm.js';
+import { filteredModRelu } from '../nn/modrelu.js';
 import { irfft, rfft, type ComplexTensors } from '../spectral/index.js';
 import { fitToLength, zeroPadding } from './fftnet-padding.js';
 import { frequencyBins } from './gfnet.js';
@@ -186,9 +187,15 @@ function createFftnet(args: MixerArgs, options: FftnetOptions): Mixer {
     const split = [batch, bins, heads, headDim];
     let z: ComplexTensors = { re: tf.reshape(spectrum.re, split), im: tf.reshape(spectrum.im, split) };
     const { scale, shift } = filterOf(context(x, mask));
-    if (scale) z = { re: tf.mul(z.re, scale), im: tf.mul(z.im, scale) };
-    if (shift) z = { re: tf.add(z.re, shift), im: z.im };
-    z = activate(z);
+    if (scale && !shift && activation === 'modrelu') {
+      // The filter and modReLU in one kernel each way (177799f's path; see nn/modrelu.ts).
+      const [re, im] = filteredModRelu(z.re, z.im, scale, perHeadBin(modreluBias!), { minMagnitude: MODRELU_MIN_MAGNITUDE, floor: MAGNITUDE_FLOOR });
+      z = { re: re!, im: im! };
+    } else {
+      if (scale) z = { re: tf.mul(z.re, scale), im: tf.mul(z.im, scale) };
+      if (shift) z = { re: tf.add(z.re, shift), im: z.im };
+      z = activate(z);
+    }
     if (passMask) {
       const pass = tf.tensor4d(passMask, [1, bins, 1, 1]);
       z = { re: tf.mul(z.re, pass), im: tf.mul(z.im, pass) };

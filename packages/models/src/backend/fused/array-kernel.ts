@@ -12,7 +12,9 @@ export interface ArrayKernel {
   inputs: readonly string[];
   /** Output shapes from input shapes (and attributes); throws on inputs it cannot take. */
   outputShapes(inputShapes: number[][], attrs: NamedAttrMap): number[][];
-  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap): void;
+  /** `scratch`: a work area of scratchFloats(...) floats, where that hook is given and the backend has one (wasm). */
+  compute(inputs: Float32Array[], inputShapes: number[][], outputs: Float32Array[], attrs: NamedAttrMap, scratch?: Float32Array): void;
+  scratchFloats?(inputShapes: number[][], attrs: NamedAttrMap): number;
   /** The backends to register it for, where it beats their own kernels; default all of ARRAY_KERNEL_BACKENDS. */
   backends?: readonly string[];
 }

@@ -92,16 +92,18 @@ export const layerNormGradKernel: ArrayKernel = {
     }
     return [x!, [d], [d]];
   },
-  compute([dy, x, scale, mean, rstd], [, shape], [dx, dscale, dbias]) {
+  // The SIMD column sums' float64 accumulators: two per column.
+  scratchFloats: ([x]) => 4 * x![x!.length - 1]!,
+  compute([dy, x, scale, mean, rstd], [, shape], [dx, dscale, dbias], _attrs, scratch) {
     const d = shape![shape!.length - 1]!;
-    if (splitLayerNormGrad(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!)) return;
-    const simd = gradSimdOver([dy!, x!, scale!, mean!, rstd!, dx!, dscale!, dbias!], d);
+    if (splitLayerNormGrad(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!, scratch)) return;
+    const simd = scratch === undefined ? null : gradSimdOver([dy!, x!, scale!, mean!, rstd!, dx!, dscale!, dbias!, scratch], d);
     if (simd === null) {
       layerNormGradRows(dy!, x!, scale!, mean!, rstd!, d, dx!, dscale!, dbias!);
       return;
     }
     simd.layerNorm.layerNormGradDx(dy!.byteOffset, x!.byteOffset, scale!.byteOffset, mean!.byteOffset, rstd!.byteOffset, dx!.byteOffset, mean!.length, d);
-    simd.sums.layerNormColumnSums(dy!.byteOffset, x!.byteOffset, mean!.byteOffset, rstd!.byteOffset, mean!.length, 4 * d, d, dscale!.byteOffset, dbias!.byteOffset);
+    simd.sums.layerNormColumnSums(dy!.byteOffset, x!.byteOffset, mean!.byteOffset, rstd!.byteOffset, mean!.length, 4 * d, d, dscale!.byteOffset, dbias!.byteOffset, scratch!.byteOffset);
   },
 };
 

@@ -5,6 +5,7 @@ import { arrayKernelConfigs, type ArrayKernel } from './array-kernel.js';
 import { attentionDropoutBlockGradient, attentionDropoutBlockKernel, attentionDropoutBlockPairKernel } from './attention-dropout-block.js';
 import { geluGradGradient, geluGradient, geluGradKernel, geluKernel } from './gelu.js';
 import { layerNormGradGradient, layerNormGradient, layerNormGradKernel, layerNormKernel } from './layer-norm.js';
+import { modReluGradient, modReluGradKernel, modReluKernel } from './modrelu.js';
 import { seededDropoutGradient, seededDropoutKernel } from './seeded-dropout.js';
 import { softmaxGradGradient, softmaxGradient, softmaxGradKernel } from './softmax-grad.js';
 
@@ -12,11 +13,13 @@ const FUSED_KERNELS: readonly ArrayKernel[] = [
   seededDropoutKernel, softmaxGradKernel, geluKernel, geluGradKernel, layerNormKernel, layerNormGradKernel,
   // Blocked attention's dropout (the pair only inside blockedAttention's own gradient).
   attentionDropoutBlockKernel, attentionDropoutBlockPairKernel,
+  // FFTNet's filter and modReLU (its gradient kernel runs only in unrecorded backward passes).
+  modReluKernel, modReluGradKernel,
 ];
 // The gradient kernels have gradients too, so everything through them can be differentiated twice.
 const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
   seededDropoutGradient, softmaxGradient, softmaxGradGradient, geluGradient, geluGradGradient,
-  layerNormGradient, layerNormGradGradient, attentionDropoutBlockGradient,
+  layerNormGradient, layerNormGradGradient, attentionDropoutBlockGradient, modReluGradient,
 ];
 
 /** Names of the fused kernels, registered for cpu and wasm. */

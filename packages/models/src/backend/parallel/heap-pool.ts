@@ -8,7 +8,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
 import { columnSumsSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
-import { CONTROL, JOB_LENGTH, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
+import { productUnits, type ProductBatch } from '../wasm/simd-product-slices.js';
+import type { ModReluLayout } from '../fused/modrelu-rows.js';
+import { CONTROL, JOB_LENGTH, modReluJobTail, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
   memory: { readonly buffer: ArrayBufferLike };
@@ -186,15 +188,16 @@ export function splitFnetMix(x: Float32Array, batch: number, N: number, D: numbe
  */
 export function splitLayerNormGrad(
   dy: Float32Array, x: Float32Array, scale: Float32Array, mean: Float32Array, rstd: Float32Array, d: number,
-  dx: Float32Array, dscale: Float32Array, dbias: Float32Array,
+  dx: Float32Array, dscale: Float32Array, dbias: Float32Array, scratch?: Float32Array,
 ): boolean {
   const active = poolFor([dy, x, scale, mean, rstd, dx], x.length);
   if (active === undefined || mean.length < 2 || d > MAX_SUMS_WIDTH) return false;
-  // With the SIMD kernels each slice writes its own columns of dscale and dbias (-1: partial sums).
-  const simd = dscale.buffer === dx.buffer && dbias.buffer === dx.buffer &&
+  // With the SIMD kernels each slice writes its own columns of dscale and dbias, its float64 sums
+  // in its own columns of `scratch` (4 d floats); -1: partial sums in the pool's scratch.
+  const simd = dscale.buffer === dx.buffer && dbias.buffer === dx.buffer && scratch?.buffer === dx.buffer && scratch.length >= 4 * d &&
     layerNormSimdFor(active.memory, d) !== null && columnSumsSimdFor(active.memory) !== null;
   active.job.set([TASK.layerNormGrad, dy.byteOffset, x.byteOffset, scale.byteOffset, mean.byteOffset, rstd.byteOffset, dx.byteOffset, mean.length, d,
-    simd ? dscale.byteOffset : -1, simd ? dbias.byteOffset : -1]);
+    simd ? dscale.byteOffset : -1, simd ? dbias.byteOffset : -1, simd ? scratch.byteOffset : -1]);
   runJob(active);
   if (!simd) addPartialSums(active.scratch, active.parts, d, dscale, dbias);
   return true;
@@ -219,10 +222,10 @@ export function addPartialSums(scratch: Float64Array, parts: number, d: number, 
  * outputs: each output is summed by one thread in the same order, so any count gives the same
  * bits. `from` and `to` are float offsets into `heap`; false where it does not apply.
  */
-export function splitReduce(heap: Float32Array, from: number, to: number, outer: number, reduced: number, inner: number, divisor: number): boolean {
+export function splitReduce(heap: Float32Array, from: number, to: number, outer: number, reduced: number, inner: number, divisor: number, scratch: number): boolean {
   const active = poolFor([heap], outer * reduced * inner);
   if (active === undefined || (outer < 2 && inner < 32)) return false;
-  active.job.set([TASK.reduce, heap.byteOffset + 4 * from, heap.byteOffset + 4 * to, outer, reduced, inner, divisor]);
+  active.job.set([TASK.reduce, heap.byteOffset + 4 * from, heap.byteOffset + 4 * to, outer, reduced, inner, divisor, scratch]);
   runJob(active);
   return true;
 }
@@ -241,13 +244,38 @@ export function splitGelu(inputs: readonly Float32Array[], out: Float32Array): b
 }
 
 /**
- * C = A^T B (A [k, m], B [k, n]; byte offsets into `heap`) with the SIMD product over the pool's
- * threads, by columns of C; false where it does not apply.
+ * A batch of SIMD products (see ../wasm/simd-product-slices.ts) over the pool's threads, by
+ * whole tiles of rows or columns of each product; false where it does not apply.
  */
-export function splitGemmTN(heap: Float32Array, a: number, b: number, c: number, k: number, m: number, n: number): boolean {
-  const active = poolFor([heap], k * (m + n));
-  if (active === undefined || n < 16) return false;
-  active.job.set([TASK.gemmTN, a, b, c, k, m, n]);
+export function splitProducts(heap: Float32Array, p: ProductBatch): boolean {
+  // Multiply-adds over 16: one job's hand-over costs about as much as 2^20 of them.
+  const active = poolFor([heap], (p.batch * p.m * p.k * p.n) / 16);
+  if (active === undefined || productUnits(p.batch, p.m, p.n, p.transposeA) < 2) return false;
+  active.job.set([TASK.gemm, p.aAt, p.bAt, p.cAt, p.m, p.k, p.n, p.batch, p.aStride, p.bStride, p.transposeA ? 1 : 0]);
+  runJob(active);
+  return true;
+}
+
+/**
+ * FFTNet's filtered modReLU over the pool's threads by rows (arrays: re, im, scale, bias, yRe,
+ * yIm); false where it does not apply.
+ */
+export function splitModRelu(arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
+  const active = poolFor(arrays, rows * layout.width);
+  if (active === undefined || rows < 2) return false;
+  active.job.set([TASK.modRelu, ...arrays.map((a) => a.byteOffset), rows, ...modReluJobTail(layout)]);
+  runJob(active);
+  return true;
+}
+
+/**
+ * Its gradient over the pool's threads by rows (arrays: dRe, dIm, re, im, scale, bias, dre, dim,
+ * and the per-row sums: 2 rows floats); false where it does not apply.
+ */
+export function splitModReluGrad(arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
+  const active = poolFor(arrays, rows * layout.width);
+  if (active === undefined || rows < 2) return false;
+  active.job.set([TASK.modReluGrad, ...arrays.map((a) => a.byteOffset), rows, ...modReluJobTail(layout)]);
   runJob(active);
   return true;
 }

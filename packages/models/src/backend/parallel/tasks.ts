@@ -4,19 +4,21 @@
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
+import { modReluGradRows, modReluRows, type ModReluLayout } from '../fused/modrelu-rows.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { fftRowsSimd, fnetMixSimd } from '../simd/complex-fft-rows.js';
 import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
 import { columnSumsSimdFor, dropoutSimdFor, gemmSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
+import { productUnits, runProductSlice } from '../wasm/simd-product-slices.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemmTN: 12 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemm: 12, modRelu: 13, modReluGrad: 14 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
-export const JOB_LENGTH = 12;
+export const JOB_LENGTH = 16;
 
 const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length: number) => new Float32Array(heap, byteOffset + 4 * first, length);
 
@@ -171,7 +173,7 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.layerNormGrad: {
-      const [, dyAt, xAt, scaleAt, meanAt, rstdAt, dxAt, rows, d, dscaleAt, dbiasAt] = job as unknown as number[];
+      const [, dyAt, xAt, scaleAt, meanAt, rstdAt, dxAt, rows, d, dscaleAt, dbiasAt, sumsAt] = job as unknown as number[];
       const simd = memory === undefined ? null : layerNormSimdFor(memory, d!);
       const sums = memory === undefined ? null : columnSumsSimdFor(memory);
       if (dscaleAt! >= 0 && simd !== null && sums !== null) {
@@ -180,7 +182,7 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
         const [first, last] = partRange(rows!, parts, part);
         if (last > first) simd.layerNormGradDx(dyAt! + 4 * first * d!, xAt! + 4 * first * d!, scaleAt!, meanAt! + 4 * first, rstdAt! + 4 * first, dxAt! + 4 * first * d!, last - first, d!);
         const [c0, c1] = partRange(d!, parts, part, 8);
-        if (c1 > c0) sums.layerNormColumnSums(dyAt! + 4 * c0, xAt! + 4 * c0, meanAt!, rstdAt!, rows!, 4 * d!, c1 - c0, dscaleAt! + 4 * c0, dbiasAt! + 4 * c0);
+        if (c1 > c0) sums.layerNormColumnSums(dyAt! + 4 * c0, xAt! + 4 * c0, meanAt!, rstdAt!, rows!, 4 * d!, c1 - c0, dscaleAt! + 4 * c0, dbiasAt! + 4 * c0, sumsAt! + 16 * c0);
         return;
       }
       if (scratch === undefined || 2 * d! * parts > scratch.length) throw new Error('layer norm gradient: no room for the partial sums');
@@ -198,12 +200,13 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.reduce: {
-      const [, fromAt, toAt, outer, reduced, inner, divisor] = job as unknown as number[];
+      const [, fromAt, toAt, outer, reduced, inner, divisor, scratchAt] = job as unknown as number[];
       const range = reduceSlice(outer!, inner!, part, parts, partRange);
       if (range.outerLast <= range.outerFirst || range.innerLast <= range.innerFirst) return;
       const sums = memory === undefined || inner! % 4 !== 0 ? null : columnSumsSimdFor(memory);
       if (sums !== null) {
-        sumColumnBlocks(sums, fromAt!, toAt!, reduced!, inner!, divisor!, range);
+        // Each slice's float64 sums in its own part of the scratch (columnSumsScratchFloats).
+        sumColumnBlocks(sums, fromAt!, toAt!, reduced!, inner!, divisor!, range, scratchAt! + 8 * inner! * part);
         return;
       }
       // Offsets from the heap's start: the input and output lie apart, anywhere on it.
@@ -224,16 +227,45 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       else simd.geluGrad(at(aAt!), at(bAt!), at(outAt!), end - start);
       return;
     }
-    case TASK.gemmTN: {
-      const [, aAt, bAt, cAt, k, m, n] = job as unknown as number[];
+    case TASK.gemm: {
+      const [, aAt, bAt, cAt, m, k, n, batch, aStride, bStride, transposeA] = job as unknown as number[];
       const simd = memory === undefined ? null : gemmSimdFor(memory);
-      if (simd === null) throw new Error('the A^T B task needs the SIMD product over the heap memory');
-      // Columns of C in runs of 8: every element is one thread's sum over k in order.
-      const [first, last] = partRange(n! / 8, parts, part);
-      if (last > first) simd.gemmTN(aAt!, bAt!, cAt!, k!, m!, n!, 8 * first, 8 * last);
+      if (simd === null) throw new Error('the product task needs the SIMD products over the heap memory');
+      runProductSlice(simd, { aAt: aAt!, bAt: bAt!, cAt: cAt!, m: m!, k: k!, n: n!, batch: batch!, aStride: aStride!, bStride: bStride!, transposeA: transposeA === 1 }, partRange(productUnits(batch!, m!, n!, transposeA === 1), parts, part));
+      return;
+    }
+    case TASK.modRelu: {
+      const [, reAt, imAt, scaleAt, biasAt, yReAt, yImAt, rows, ...rest] = job as unknown as number[];
+      const layout = modReluLayout(rest);
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const [spectrum, scaleRows] = [rows! * layout.width, layout.scalePerExample ? rows! : layout.rowsPerExample];
+      modReluRows(floats(heap, reAt!, 0, spectrum), floats(heap, imAt!, 0, spectrum), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
+        layout, floats(heap, yReAt!, 0, spectrum), floats(heap, yImAt!, 0, spectrum), first, last);
+      return;
+    }
+    case TASK.modReluGrad: {
+      const [, dReAt, dImAt, reAt, imAt, scaleAt, biasAt, dreAt, dimAt, sumsAt, rows, ...rest] = job as unknown as number[];
+      const layout = modReluLayout(rest);
+      const [first, last] = partRange(rows!, parts, part);
+      if (last <= first) return;
+      const [spectrum, scaleRows] = [rows! * layout.width, layout.scalePerExample ? rows! : layout.rowsPerExample];
+      const at = (offset: number) => floats(heap, offset, 0, spectrum);
+      modReluGradRows(at(dReAt!), at(dImAt!), at(reAt!), at(imAt!), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
+        layout, at(dreAt!), at(dimAt!), floats(heap, sumsAt!, 0, rows!), floats(heap, sumsAt!, rows!, rows!), first, last);
       return;
     }
     default:
       throw new Error(`unknown heap task ${job[0]}`);
   }
+}
+
+/** A modReLU job's layout from its last five numbers (see modReluJobTail). */
+function modReluLayout([width, rowsPerExample, scalePerExample, minMagnitude, floor]: number[]): ModReluLayout {
+  return { width: width!, rowsPerExample: rowsPerExample!, scalePerExample: scalePerExample === 1, minMagnitude: minMagnitude!, floor: floor! };
+}
+
+/** The numbers that carry a modReLU layout in a job, after the rows. */
+export function modReluJobTail(layout: ModReluLayout): number[] {
+  return [layout.width, layout.rowsPerExample, layout.scalePerExample ? 1 : 0, layout.minMagnitude, layout.floor];
 }

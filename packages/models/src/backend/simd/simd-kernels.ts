@@ -3,7 +3,7 @@
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
 import * as columnSumsWasm from './column-sums-wasm.js';
-import * as gemmWasm from './gemm-tn-wasm.js';
+import * as gemmWasm from './gemm-wasm.js';
 import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
 import * as realFftWasm from './real-fft-wasm.js';
@@ -37,10 +37,12 @@ export interface LayerNormSimd {
   layerNormGradDx(dy: number, x: number, scale: number, mean: number, rstd: number, dx: number, rows: number, d: number): void;
 }
 
-/** column-sums.wat's exports: widths are multiples of 4; byte offsets. */
+/** column-sums.wat's exports: widths are multiples of 4; byte offsets; scratch for the float64 sums. */
 export interface ColumnSumsSimd {
-  sumColumns(x: number, rows: number, rowBytes: number, width: number, out: number, divisor: number): void;
-  layerNormColumnSums(dy: number, x: number, mean: number, rstd: number, rows: number, rowBytes: number, width: number, dscale: number, dbias: number): void;
+  /** scratch: 8 x width bytes. */
+  sumColumns(x: number, rows: number, rowBytes: number, width: number, out: number, divisor: number, scratch: number): void;
+  /** scratch: 16 x width bytes. */
+  layerNormColumnSums(dy: number, x: number, mean: number, rstd: number, rows: number, rowBytes: number, width: number, dscale: number, dbias: number, scratch: number): void;
 }
 
 /** real-fft.wat's exports: eight rows per call; byte offsets and steps (see the .wat). */
@@ -64,9 +66,12 @@ export interface SoftmaxGradSimd {
   softmaxGrad(dy: number, y: number, dx: number, rows: number, n: number): void;
 }
 
-/** gemm-tn.wat's export: C = A^T B, A [k, m], B [k, n], m a multiple of 4, n of 8; columns [first, last). */
+/** gemm.wat's exports: byte offsets; m a multiple of 4, n of 8. */
 export interface GemmSimd {
+  /** C = A^T B, A [k, m], B [k, n]; columns [first, last) of C (multiples of 8). */
   gemmTN(a: number, b: number, c: number, k: number, m: number, n: number, first: number, last: number): void;
+  /** C = A B, A [m, k], B [k, n]; rows [first, last) of C (multiples of 4). */
+  gemmNN(a: number, b: number, c: number, m: number, k: number, n: number, first: number, last: number): void;
 }
 
 interface Assembly {
@@ -148,7 +153,7 @@ export function softmaxGradSimdFor(memory: object, n: number): SoftmaxGradSimd |
   return n % 4 === 0 ? (instanceFor(softmaxGradWasm, memory) as SoftmaxGradSimd | null) : null;
 }
 
-/** gemm-tn.wat over `memory`, or null. */
+/** gemm.wat over `memory`, or null. */
 export function gemmSimdFor(memory: object): GemmSimd | null {
   return instanceFor(gemmWasm, memory) as GemmSimd | null;
 }

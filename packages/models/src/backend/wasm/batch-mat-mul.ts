@@ -4,20 +4,19 @@ import {
   allocateFloats, asWasmBackend, byteOffsetOf, heapFloat32, heapIdOf, heapMemory, release,
 } from './heap.js';
 import type { WasmBackend } from './heap.js';
-import { splitGemmTN } from '../parallel/heap-pool.js';
+import { splitProducts } from '../parallel/heap-pool.js';
 import { gemmSimdFor } from '../simd/simd-kernels.js';
 import { multiplyBatchInOneCall, multiplyOnHeap } from './multiply-on-heap.js';
+import { productUnits, runProductSlice, type ProductBatch } from './simd-product-slices.js';
 import { transposeOnHeap } from './transpose-matrix.js';
 
 // Multiply-adds per matrix below which one call of the backend's loop over the whole batch is
 // faster than XNNPACK matrix by matrix (measured crossover: about 16 x 16 x 16).
 const SMALL_PRODUCT = 4096;
 
-// A^T B with an inner dimension at least this long (a weight gradient over the tokens of a
-// batch) goes to the project's SIMD product (../simd/gemm-tn.wat): XNNPACK would transpose A and
-// pack B on one thread first. [32768, 64]^T [32768, 128]: 40-84 ms through XNNPACK, 17.5 ms on
-// one thread, split by columns over threads (2026-12-07, 2-core AMD EPYC).
-const LONG_INNER = 1024;
+// B stored transposed is copied into [k, n] matrices before the SIMD product: about 1.5 ns an
+// element against 0.04-0.08 ns a multiply-add, so only where A has at least this many rows.
+const MIN_ROWS_TO_TRANSPOSE_B = 32;
 
 /** For each element of a batch of shape `outShape`, the flat index of the element of a batch of
  *  shape `inShape` that broadcasts to it (numpy rules, shapes aligned on the right). */
@@ -43,12 +42,13 @@ function broadcastSources(outShape: number[], inShape: number[]): Int32Array {
 
 /**
  * Batched matrix product on the wasm heap, with tfjs's BatchMatMul semantics (transpose flags,
- * broadcasting batch dimensions). Products run on XNNPACK one matrix at a time (or as one tall
- * matrix when b is shared), in the orientation that packs the smaller operand, transposed
- * operands first copied untransposed into scratch space:
- * the backend's C++ kernel takes its naive loop for any batch or transpose flag (attention's
- * Q K^T, 16 channels per head, ran at 1.7 GFLOP/s that way). Only batches of tiny matrices,
- * where XNNPACK's per-call cost dominates, still go to that loop, in one call.
+ * broadcasting batch dimensions). Products whose shapes the project's SIMD kernels take (m a
+ * multiple of 4, n of 8: every product of the LRA models) run there, split over the heap's
+ * threads. The others run on XNNPACK one matrix at a time (or as one tall matrix when b is
+ * shared), in the orientation that packs the smaller operand, transposed operands first copied
+ * untransposed into scratch space: the backend's C++ kernel takes its naive loop for any batch or
+ * transpose flag (attention's Q K^T, 16 channels per head, ran at 1.7 GFLOP/s that way). Only
+ * batches of tiny matrices, where XNNPACK's per-call cost dominates, still go to that loop.
  */
 export function batchMatMulOnHeap(
   backend: WasmBackend, a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean,
@@ -85,20 +85,11 @@ export function batchMatMulOnHeap(
   const aOffset = byteOffsetOf(backend, a);
   const bOffset = byteOffsetOf(backend, b);
   const outOffset = byteOffsetOf(backend, out);
+  if (multiplyWithSimd(backend, { aOffset, bOffset, outOffset, m, k, n, transposeA, transposeB, aCount, bCount, outCount })) return out;
   if (!transposeA && !transposeB && bCount === 1 && aCount === outCount) {
     // One weight matrix for the whole batch: stack a's matrices into one tall product.
     multiplyOnHeap(backend, aOffset, bOffset, outOffset, outCount * m, k, n);
     return out;
-  }
-
-  if (transposeA && !transposeB && outCount === 1 && aCount === 1 && bCount === 1 && k >= LONG_INNER && m % 4 === 0 && n % 8 === 0) {
-    // A weight gradient (x^T dy over many tokens): the project's SIMD product, split by columns.
-    const memory = heapMemory(backend);
-    const simd = memory === undefined ? null : gemmSimdFor(memory);
-    if (simd !== null) {
-      if (!splitGemmTN(heapFloat32(backend), aOffset, bOffset, outOffset, k, m, n)) simd.gemmTN(aOffset, bOffset, outOffset, k, m, n, 0, n);
-      return out;
-    }
   }
 
   if (m * k * n < SMALL_PRODUCT && aCount === outCount && bCount === outCount) {
@@ -122,6 +113,55 @@ export function batchMatMulOnHeap(
     multiplyDirect(backend, slices);
   }
   return out;
+}
+
+interface BatchProducts {
+  aOffset: number;
+  bOffset: number;
+  outOffset: number;
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  aCount: number;
+  bCount: number;
+  outCount: number;
+}
+
+/**
+ * The products on the project's SIMD kernels (../simd/gemm.wat), split over the heap's threads:
+ * where m is a multiple of 4 and n of 8, and each operand holds one matrix or one per output.
+ * A stored transposed is read as stored (gemmTN); B stored transposed is first copied into
+ * [k, n] matrices (in attention it is the small side: the values, or the keys). False (nothing
+ * done) where it does not apply; XNNPACK takes those.
+ */
+function multiplyWithSimd(backend: WasmBackend, p: BatchProducts): boolean {
+  const { m, k, n, outCount } = p;
+  if (m % 4 !== 0 || n % 8 !== 0) return false;
+  if ((p.aCount !== 1 && p.aCount !== outCount) || (p.bCount !== 1 && p.bCount !== outCount)) return false;
+  if (p.transposeB && m < MIN_ROWS_TO_TRANSPOSE_B) return false;
+  const memory = heapMemory(backend);
+  const simd = memory === undefined ? null : gemmSimdFor(memory);
+  if (simd === null) return false;
+  const bTransposed = p.transposeB ? allocateFloats(backend, p.bCount * k * n) : -1;
+  try {
+    if (p.transposeB) {
+      const heap = heapFloat32(backend);
+      for (let s = 0; s < p.bCount; s++) transposeOnHeap(memory, heap, p.bOffset / 4 + s * k * n, bTransposed / 4 + s * k * n, n, k);
+    }
+    // One matrix of B for a whole batch of A (a dense layer): one tall product of the stacked A.
+    const tall = !p.transposeA && p.bCount === 1 && p.aCount === outCount;
+    const batch: ProductBatch = {
+      aAt: p.aOffset, bAt: p.transposeB ? bTransposed : p.bOffset, cAt: p.outOffset,
+      m: tall ? outCount * m : m, k, n, batch: tall ? 1 : outCount,
+      aStride: p.aCount === 1 ? 0 : 4 * m * k, bStride: p.bCount === 1 ? 0 : 4 * k * n, transposeA: p.transposeA,
+    };
+    if (!splitProducts(heapFloat32(backend), batch)) runProductSlice(simd, batch, [0, productUnits(batch.batch, batch.m, batch.n, batch.transposeA)]);
+  } finally {
+    if (p.transposeB) release(backend, bTransposed);
+  }
+  return true;
 }
 
 /** One product per output matrix: where each operand's matrices are, and which to take. */

@@ -45,15 +45,21 @@ export function reduceBlocks(
 
 /**
  * The outputs in `range` with the SIMD column sums (the same bits as reduceBlocks: float32 values
- * added in float64 in row order); inner a multiple of 4, from and to byte offsets.
+ * added in float64 in row order); inner a multiple of 4; from, to and scratch byte offsets, with
+ * 8 bytes of scratch per column of the range.
  */
 export function sumColumnBlocks(
-  simd: ColumnSumsSimd, from: number, to: number, reduced: number, inner: number, divisor: number, range: ReduceRange,
+  simd: ColumnSumsSimd, from: number, to: number, reduced: number, inner: number, divisor: number, range: ReduceRange, scratch: number,
 ): void {
   const width = range.innerLast - range.innerFirst;
   for (let o = range.outerFirst; o < range.outerLast; o++) {
-    simd.sumColumns(from + 4 * (o * reduced * inner + range.innerFirst), reduced, 4 * inner, width, to + 4 * (o * inner + range.innerFirst), divisor);
+    simd.sumColumns(from + 4 * (o * reduced * inner + range.innerFirst), reduced, 4 * inner, width, to + 4 * (o * inner + range.innerFirst), divisor, scratch);
   }
+}
+
+/** Floats of scratch the SIMD column sums of a reduction need, for `parts` threads (each its own). */
+export function columnSumsScratchFloats(inner: number, parts: number): number {
+  return 2 * inner * parts;
 }
 
 /**

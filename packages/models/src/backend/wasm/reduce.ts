@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { runBackendKernel } from './backend-own.js';
-import { splitReduce } from '../parallel/heap-pool.js';
+import { heapThreads, splitReduce } from '../parallel/heap-pool.js';
 import { columnSumsSimdFor } from '../simd/simd-kernels.js';
-import { asWasmBackend, byteOffsetOf, heapFloat32, heapMemory } from './heap.js';
-import { reduceBlocks, sumColumnBlocks } from './reduce-blocks.js';
+import { allocateFloats, asWasmBackend, byteOffsetOf, heapFloat32, heapMemory, release } from './heap.js';
+import { columnSumsScratchFloats, reduceBlocks, sumColumnBlocks } from './reduce-blocks.js';
 
 /**
  * The reduction as [outer, reduced, inner] when the reduced axes are adjacent once size-1 axes
@@ -40,20 +40,26 @@ function reduction(kernelName: string, mean: boolean): KernelFunc {
     const size = tf.util.sizeFromShape(outShape);
     if (size === 0) return out;
     const to = byteOffsetOf(backend, out) / 4;
-    const heap = heapFloat32(backend);
     if (blocks.reduced === 0) {
-      heap.fill(mean ? Number.NaN : 0, to, to + size);
+      heapFloat32(backend).fill(mean ? Number.NaN : 0, to, to + size);
       return out;
     }
     const divisor = mean ? blocks.reduced : 1;
     const from = byteOffsetOf(backend, x) / 4;
-    // Outputs split over the heap's threads where there are some: each output is still one thread's sum.
-    if (splitReduce(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor)) return out;
-    // Column sums in SIMD lanes where the kept inner width allows (the same bits).
-    const memory = blocks.inner % 4 === 0 ? heapMemory(backend) : undefined;
-    const simd = memory === undefined ? null : columnSumsSimdFor(memory);
-    if (simd === null) reduceBlocks(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
-    else sumColumnBlocks(simd, 4 * from, 4 * to, blocks.reduced, blocks.inner, divisor, { outerFirst: 0, outerLast: blocks.outer, innerFirst: 0, innerLast: blocks.inner });
+    // Allocated before the heap's view is taken: an allocation may grow the heap.
+    const scratch = allocateFloats(backend, columnSumsScratchFloats(blocks.inner, heapThreads()));
+    try {
+      const heap = heapFloat32(backend);
+      // Outputs split over the heap's threads where there are some: each output is still one thread's sum.
+      if (splitReduce(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor, scratch)) return out;
+      // Column sums in SIMD lanes where the kept inner width allows (the same bits).
+      const memory = blocks.inner % 4 === 0 ? heapMemory(backend) : undefined;
+      const simd = memory === undefined ? null : columnSumsSimdFor(memory);
+      if (simd === null) reduceBlocks(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
+      else sumColumnBlocks(simd, 4 * from, 4 * to, blocks.reduced, blocks.inner, divisor, { outerFirst: 0, outerLast: blocks.outer, innerFirst: 0, innerLast: blocks.inner }, scratch);
+    } finally {
+      release(backend, scratch);
+    }
     return out;
   };
 }

@@ -27,10 +27,39 @@ describe('BatchMatMul on wasm', () => {
   });
 
   it('takes a weight gradient over many tokens (A^T B, long inner dimension) through the SIMD product, as cpu computes it', async () => {
-    // [tokens, in]^T [tokens, out]: the project's gemm-tn.wat (inner >= 1024, in % 4, out % 8).
-    // Sums over 1300-2048 products in float32, in another order than cpu's: 1e-5.
+    // [tokens, in]^T [tokens, out]: the project's gemmTN (in % 4, out % 8). Sums over 1300-2048
+    // products in float32, in another order than cpu's: 1e-5.
     await compareProduct([1300, 12], [1300, 24], true, false, 1e-5);
     await compareProduct([2048, 8], [2048, 16], true, false, 1e-5);
+  });
+
+  for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    it(`takes batches of SIMD-shaped products (m % 4, n % 8) as cpu computes them, tA=${transposeA} tB=${transposeB}`, async () => {
+      // k 300: a block of 256 and a partial one; m 36 (>= 32: B stored transposed is copied).
+      const aShape = transposeA ? [2, 3, 300, 36] : [2, 3, 36, 300];
+      const bShape = transposeB ? [2, 3, 40, 300] : [2, 3, 300, 40];
+      await compareProduct(aShape, bShape, transposeA, transposeB, 1e-5);
+    });
+  }
+
+  it('shares one matrix of either operand over a batch in the SIMD products', async () => {
+    const cases: Array<[number[], number[], boolean, boolean]> = [
+      [[4, 36, 20], [20, 16], false, false], // a dense layer: one tall product
+      [[36, 20], [4, 20, 16], false, false],
+      [[20, 36], [4, 20, 16], true, false],
+      [[4, 36, 20], [16, 20], false, true], // the input gradient of a dense layer
+      [[4, 8, 20], [4, 16, 20], false, true], // m 8 < 32: XNNPACK takes B stored transposed
+    ];
+    for (const [aShape, bShape, transposeA, transposeB] of cases) {
+      const batch = [4];
+      const [expected] = await valuesOn('cpu', () => tf.matMul(
+        tf.broadcastTo(operand('a', aShape), [...batch, ...aShape.slice(-2)]),
+        tf.broadcastTo(operand('b', bShape), [...batch, ...bShape.slice(-2)]),
+        transposeA, transposeB,
+      ));
+      const [actual] = await valuesOn('wasm', () => tf.matMul(operand('a', aShape), operand('b', bShape), transposeA, transposeB));
+      expectClose(actual, expected, 1e-6, `[${aShape}] x [${bShape}] tA=${transposeA} tB=${transposeB}`);
+    }
   });
 
   for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
