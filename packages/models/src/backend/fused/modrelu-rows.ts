@@ -1,8 +1,10 @@
 // FFTNet's filtered modReLU over rows of a spectrum, forward and backward, in JavaScript over
 // float32 arrays: z = (re + i im) s, |z| = sqrt(zr^2 + zi^2 + floor), out = z relu(|z| + b) / max(|z|, c).
 // Rows are the [B, F, H] positions of a [B, F, H, d] spectrum; s is one factor per row (or per
-// [F, H] position, shared by the batch), b one per [F, H] position. No tfjs import: the heap
+// [F, H] position, shared by the batch), b one per [F, H] position. On the wasm heap, with d a
+// multiple of 4, ../simd/modrelu.wat computes the same in float32 lanes. No tfjs import: the heap
 // pool's workers run these on their slices of rows.
+import type { ModReluSimd } from '../simd/simd-kernels.js';
 
 /** Where a spectrum's rows find their scale and bias. */
 export interface ModReluLayout {
@@ -108,4 +110,30 @@ export function reduceModReluSums(
     if (!scalePerExample) dscale[position] = scaleTotal;
     dbias[position] = biasTotal;
   }
+}
+
+/** Rows [first, last) of the forward pass: SIMD where `simd` is given (arrays on its heap), else JavaScript. */
+export function modReluSlice(
+  simd: ModReluSimd | null, re: Float32Array, im: Float32Array, scale: Float32Array, bias: Float32Array, layout: ModReluLayout,
+  yRe: Float32Array, yIm: Float32Array, first: number, last: number,
+): void {
+  if (simd === null) {
+    modReluRows(re, im, scale, bias, layout, yRe, yIm, first, last);
+    return;
+  }
+  simd.modRelu(re.byteOffset, im.byteOffset, scale.byteOffset, bias.byteOffset, yRe.byteOffset, yIm.byteOffset,
+    first, last, layout.width, layout.rowsPerExample, layout.scalePerExample ? 1 : 0, layout.minMagnitude, layout.floor);
+}
+
+/** Rows [first, last) of the gradient, as modReluSlice chooses. */
+export function modReluGradSlice(
+  simd: ModReluSimd | null, dRe: Float32Array, dIm: Float32Array, re: Float32Array, im: Float32Array, scale: Float32Array, bias: Float32Array, layout: ModReluLayout,
+  dre: Float32Array, dim: Float32Array, scaleSums: Float32Array, biasSums: Float32Array, first: number, last: number,
+): void {
+  if (simd === null) {
+    modReluGradRows(dRe, dIm, re, im, scale, bias, layout, dre, dim, scaleSums, biasSums, first, last);
+    return;
+  }
+  simd.modReluGrad(dRe.byteOffset, dIm.byteOffset, re.byteOffset, im.byteOffset, scale.byteOffset, bias.byteOffset, dre.byteOffset, dim.byteOffset,
+    scaleSums.byteOffset, biasSums.byteOffset, first, last, layout.width, layout.rowsPerExample, layout.scalePerExample ? 1 : 0, layout.minMagnitude, layout.floor);
 }

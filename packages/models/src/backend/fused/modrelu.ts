@@ -2,16 +2,19 @@
 // filter and the activation are about 140 small kernels a training step (products, a square
 // root, a maximum, a ReLU, casts and comparisons in the gradient, sums for the broadcast
 // parameters), 60-75 ms of FFTNet's step at N 4096 on wasm and mostly on one thread; here they
-// are one pass over the spectrum forward and one backward, split over the heap's threads by rows.
-// The gradient's parameter sums are taken per row and added over the batch in order afterwards,
-// so no thread count changes them.
+// are one pass over the spectrum forward and one backward (on wasm the SIMD module
+// ../simd/modrelu.wat: [8, 2049, 4, 16] forward 0.9 ms, backward 2.7 ms on one thread), split
+// over the heap's threads by rows. The gradient's parameter sums are taken per row and added over
+// the batch in order afterwards, so no thread count changes them.
 // A gradient that is itself differentiated runs the same formula in tfjs ops (see higher-order.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import { splitModRelu, splitModReluGrad } from '../parallel/heap-pool.js';
 import type { ArrayKernel } from './array-kernel.js';
 import { gradientIsRecorded } from './higher-order.js';
-import { modReluGradRows, modReluRows, reduceModReluSums, type ModReluLayout } from './modrelu-rows.js';
+import { heapMemoryOf } from '../simd/heap-simd.js';
+import { modReluSimdFor, type ModReluSimd } from '../simd/simd-kernels.js';
+import { modReluGradSlice, modReluSlice, reduceModReluSums, type ModReluLayout } from './modrelu-rows.js';
 
 export const MODRELU_KERNEL = 'LraFilteredModRelu';
 export const MODRELU_GRAD_KERNEL = 'LraFilteredModReluGrad';
@@ -40,6 +43,12 @@ function sameShapes(kernelName: string, shapes: number[][]): void {
 
 const rowsOf = (spectrum: number[]): number => spectrum[0]! * spectrum[1]! * spectrum[2]!;
 
+/** The SIMD module where the arrays lie on the wasm heap and rows are in fours; else null (JavaScript). */
+function simdOver(arrays: readonly Float32Array[], layout: ModReluLayout): ModReluSimd | null {
+  const memory = heapMemoryOf(arrays);
+  return memory === undefined ? null : modReluSimdFor(memory, layout.width);
+}
+
 export const modReluKernel: ArrayKernel = {
   kernelName: MODRELU_KERNEL,
   inputs: ['re', 'im', 'scale', 'bias'],
@@ -51,7 +60,7 @@ export const modReluKernel: ArrayKernel = {
   compute([re, im, scale, bias], [shape, , scaleShape, biasShape], [yRe, yIm], attrs) {
     const layout = layoutOf(MODRELU_KERNEL, shape!, scaleShape!, biasShape!, attrs);
     const rows = rowsOf(shape!);
-    if (!splitModRelu([re!, im!, scale!, bias!, yRe!, yIm!], rows, layout)) modReluRows(re!, im!, scale!, bias!, layout, yRe!, yIm!, 0, rows);
+    if (!splitModRelu([re!, im!, scale!, bias!, yRe!, yIm!], rows, layout)) modReluSlice(simdOver([re!, im!, scale!, bias!, yRe!, yIm!], layout), re!, im!, scale!, bias!, layout, yRe!, yIm!, 0, rows);
   },
 };
 
@@ -71,7 +80,7 @@ export const modReluGradKernel: ArrayKernel = {
     const sums = scratch ?? new Float32Array(2 * rows);
     const [scaleSums, biasSums] = [sums.subarray(0, rows), sums.subarray(rows, 2 * rows)];
     if (!splitModReluGrad([dRe!, dIm!, re!, im!, scale!, bias!, dre!, dim!, sums], rows, layout)) {
-      modReluGradRows(dRe!, dIm!, re!, im!, scale!, bias!, layout, dre!, dim!, scaleSums, biasSums, 0, rows);
+      modReluGradSlice(simdOver([dRe!, dIm!, re!, im!, scale!, bias!, dre!, dim!, sums], layout), dRe!, dIm!, re!, im!, scale!, bias!, layout, dre!, dim!, scaleSums, biasSums, 0, rows);
     }
     reduceModReluSums(scaleSums, biasSums, rows, layout, dscale!, dbias!);
   },

@@ -4,13 +4,13 @@
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
-import { modReluGradRows, modReluRows, type ModReluLayout } from '../fused/modrelu-rows.js';
+import { modReluGradSlice, modReluSlice, type ModReluLayout } from '../fused/modrelu-rows.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { fftRowsSimd, fnetMixSimd } from '../simd/complex-fft-rows.js';
 import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
-import { columnSumsSimdFor, dropoutSimdFor, gemmSimdFor, geluSimdFor, layerNormSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
+import { columnSumsSimdFor, dropoutSimdFor, gemmSimdFor, geluSimdFor, layerNormSimdFor, modReluSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
 import { productUnits, runProductSlice } from '../wasm/simd-product-slices.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
@@ -240,7 +240,7 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const [first, last] = partRange(rows!, parts, part);
       if (last <= first) return;
       const [spectrum, scaleRows] = [rows! * layout.width, layout.scalePerExample ? rows! : layout.rowsPerExample];
-      modReluRows(floats(heap, reAt!, 0, spectrum), floats(heap, imAt!, 0, spectrum), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
+      modReluSlice(memory === undefined ? null : modReluSimdFor(memory, layout.width), floats(heap, reAt!, 0, spectrum), floats(heap, imAt!, 0, spectrum), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
         layout, floats(heap, yReAt!, 0, spectrum), floats(heap, yImAt!, 0, spectrum), first, last);
       return;
     }
@@ -251,7 +251,7 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       if (last <= first) return;
       const [spectrum, scaleRows] = [rows! * layout.width, layout.scalePerExample ? rows! : layout.rowsPerExample];
       const at = (offset: number) => floats(heap, offset, 0, spectrum);
-      modReluGradRows(at(dReAt!), at(dImAt!), at(reAt!), at(imAt!), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
+      modReluGradSlice(memory === undefined ? null : modReluSimdFor(memory, layout.width), at(dReAt!), at(dImAt!), at(reAt!), at(imAt!), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
         layout, at(dreAt!), at(dimAt!), floats(heap, sumsAt!, 0, rows!), floats(heap, sumsAt!, rows!, rows!), first, last);
       return;
     }

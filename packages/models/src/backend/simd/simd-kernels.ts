@@ -6,6 +6,7 @@ import * as columnSumsWasm from './column-sums-wasm.js';
 import * as gemmWasm from './gemm-wasm.js';
 import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
+import * as modReluWasm from './modrelu-wasm.js';
 import * as realFftWasm from './real-fft-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
 import * as softmaxGradWasm from './softmax-grad-wasm.js';
@@ -54,6 +55,14 @@ export interface RealFftSimd {
   cfft4(re: number, im: number, laneStep: number, sampleStep: number, n: number, inverse: number, scale: number,
     outRe: number, outIm: number, outLaneStep: number, outSampleStep: number, lanes: number,
     mirror: number, mirrorLaneStep: number, mirrorLanes: number, work: number, twiddles: number): void;
+}
+
+/** modrelu.wat's exports: byte offsets of whole tensors, rows [first, last) of `width` (a multiple of 4). */
+export interface ModReluSimd {
+  modRelu(re: number, im: number, scale: number, bias: number, yRe: number, yIm: number,
+    first: number, last: number, width: number, rowsPerExample: number, scalePerExample: number, minMagnitude: number, floor: number): void;
+  modReluGrad(dRe: number, dIm: number, re: number, im: number, scale: number, bias: number, dre: number, dim: number, scaleSums: number, biasSums: number,
+    first: number, last: number, width: number, rowsPerExample: number, scalePerExample: number, minMagnitude: number, floor: number): void;
 }
 
 /** transpose.wat's export: rows and cols multiples of 4; byte offsets; rows [first, last). */
@@ -151,6 +160,11 @@ export function transposeSimdFor(memory: object): TransposeSimd | null {
 /** softmax-grad.wat over `memory`, or null; only for rows whose length is a multiple of 4. */
 export function softmaxGradSimdFor(memory: object, n: number): SoftmaxGradSimd | null {
   return n % 4 === 0 ? (instanceFor(softmaxGradWasm, memory) as SoftmaxGradSimd | null) : null;
+}
+
+/** modrelu.wat over `memory`, or null; only for rows whose width is a multiple of 4. */
+export function modReluSimdFor(memory: object, width: number): ModReluSimd | null {
+  return width % 4 === 0 ? (instanceFor(modReluWasm, memory) as ModReluSimd | null) : null;
 }
 
 /** gemm.wat over `memory`, or null. */

@@ -1,7 +1,8 @@
 // FFTNet's fused filter and modReLU (src/backend/fused/modrelu.ts): values and gradients against
 // the tfjs ops they replace (tfjs's own autodiff of the composition), with magnitudes on both
-// sides of the floor c and of the ReLU's kink, scales per example or shared; second derivatives;
-// and the same bits for any slicing of rows over threads.
+// sides of the floor c and of the ReLU's kink, scales per example or shared (cpu: the JavaScript
+// rows; wasm: the SIMD module, d a multiple of 4); second derivatives; and the same bits for any
+// slicing of rows over threads, SIMD rows and JavaScript ones.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { MODRELU_KERNEL, modReluGradKernel, modReluKernel } from '../../../src/backend/fused/modrelu.js';
@@ -17,7 +18,7 @@ import { withoutKernel } from './without-kernel.js';
 registerFusedKernels();
 
 const ATTRS = { minMagnitude: 1e-3, floor: 1e-20 };
-const [B, F, H, D] = [3, 5, 2, 6];
+const [B, F, H, D] = [3, 5, 2, 8];
 const spectrum = [B, F, H, D];
 const re = normalArray('re', B * F * H * D);
 const im = normalArray('im', B * F * H * D);
@@ -89,31 +90,44 @@ describe('fused filter and modReLU', () => {
     expect(fused.some((v) => v !== 0)).toBe(true);
   });
 
-  it('gives the bits of one pass when rows are sliced over threads, forward and backward', () => {
-    const rows = B * F * H;
-    const layout: ModReluLayout = { width: D, rowsPerExample: F * H, scalePerExample: false, ...ATTRS };
-    const n = rows * D;
-    const { memory, arrays } = heapOf(true, [n, n, F * H, F * H, n, n, n, n, n, n, 2 * rows]);
-    const [xr, xi, scale, bias, yRe, yIm, gr, gi, dre, dim, sums] = arrays as Float32Array[];
-    xr!.set(re);
-    xi!.set(im);
-    scale!.set(scaleValues(F * H));
-    bias!.set(biasValues);
-    gr!.set(wRe);
-    gi!.set(wIm);
-    const forward = Float64Array.from([TASK.modRelu, ...[xr, xi, scale, bias, yRe, yIm].map((a) => a!.byteOffset), rows, ...modReluJobTail(layout)]);
-    const backward = Float64Array.from([TASK.modReluGrad, ...[gr, gi, xr, xi, scale, bias, dre, dim, sums].map((a) => a!.byteOffset), rows, ...modReluJobTail(layout)]);
-    const run = (parts: number): Float32Array[] => {
-      for (const a of [yRe, yIm, dre, dim, sums]) a!.fill(Number.NaN);
-      for (let part = 0; part < parts; part++) runPart(memory.buffer, forward, part, parts, undefined, memory);
-      for (let part = 0; part < parts; part++) runPart(memory.buffer, backward, part, parts, undefined, memory);
-      const [dscale, dbias] = [new Float32Array(F * H), new Float32Array(F * H)];
-      reduceModReluSums(sums!.subarray(0, rows), sums!.subarray(rows), rows, layout, dscale, dbias);
-      return [yRe!.slice(), yIm!.slice(), dre!.slice(), dim!.slice(), dscale, dbias];
+  for (const width of [D, 6]) {
+    it(`gives the bits of one pass when rows of ${width} are sliced over threads, forward and backward (${width % 4 === 0 ? 'SIMD' : 'JavaScript'})`, () => {
+      const rows = B * F * H;
+      const layout: ModReluLayout = { width, rowsPerExample: F * H, scalePerExample: false, ...ATTRS };
+      const n = rows * width;
+      const { memory, arrays } = heapOf(true, [n, n, F * H, F * H, n, n, n, n, n, n, 2 * rows]);
+      const [xr, xi, scale, bias, yRe, yIm, gr, gi, dre, dim, sums] = arrays as Float32Array[];
+      xr!.set(re.subarray(0, n));
+      xi!.set(im.subarray(0, n));
+      scale!.set(scaleValues(F * H));
+      bias!.set(biasValues);
+      gr!.set(wRe.subarray(0, n));
+      gi!.set(wIm.subarray(0, n));
+      const forward = Float64Array.from([TASK.modRelu, ...[xr, xi, scale, bias, yRe, yIm].map((a) => a!.byteOffset), rows, ...modReluJobTail(layout)]);
+      const backward = Float64Array.from([TASK.modReluGrad, ...[gr, gi, xr, xi, scale, bias, dre, dim, sums].map((a) => a!.byteOffset), rows, ...modReluJobTail(layout)]);
+      const run = (parts: number): Float32Array[] => {
+        for (const a of [yRe, yIm, dre, dim, sums]) a!.fill(Number.NaN);
+        for (let part = 0; part < parts; part++) runPart(memory.buffer, forward, part, parts, undefined, memory);
+        for (let part = 0; part < parts; part++) runPart(memory.buffer, backward, part, parts, undefined, memory);
+        const [dscale, dbias] = [new Float32Array(F * H), new Float32Array(F * H)];
+        reduceModReluSums(sums!.subarray(0, rows), sums!.subarray(rows), rows, layout, dscale, dbias);
+        return [yRe!.slice(), yIm!.slice(), dre!.slice(), dim!.slice(), dscale, dbias];
+      };
+      const one = run(1);
+      expect(one.every((a) => a.every(Number.isFinite))).toBe(true);
+      for (const parts of [2, 3, 7]) expect(run(parts)).toEqual(one);
+    });
+  }
+
+  it('runs on wasm through the SIMD module, within float32 rounding of the JavaScript rows', async () => {
+    const onBackend = async (backend: 'cpu' | 'wasm') => {
+      await useBackend(backend);
+      return valuesAndGradients(filteredModRelu, B);
     };
-    const one = run(1);
-    expect(one.every((a) => a.every(Number.isFinite))).toBe(true);
-    for (const parts of [2, 3, 7]) expect(run(parts)).toEqual(one);
+    const simd = await onBackend('wasm');
+    const javascript = await onBackend('cpu');
+    ['yRe', 'yIm', 'dre', 'dim', 'dscale', 'dbias'].forEach((name, i) => expectClose(simd[i]!, javascript[i]!, 2e-6, name));
+    expect(simd.some((values, i) => values.some((v, j) => v !== javascript[i]![j]))).toBe(true);
   });
 
   it('names the shapes it cannot take', () => {
