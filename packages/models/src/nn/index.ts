@@ -11,3 +11,4 @@ export * from './feed-forward.js';
 export * from './positions.js';
 export * from './rotary.js';
 export * from './batch-norm.js';
+export * from './adamw.js';

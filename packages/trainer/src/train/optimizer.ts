@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamW } from '@lra/models';
 
 export interface OptimizedParam {
   name: string;
@@ -58,14 +59,25 @@ export class AdamW {
         // One tidy per parameter: the update's temporaries never outlive it, so the step's
         // peak memory grows by a few copies of the largest parameter, not of all of them.
         tf.tidy(() => {
-          if (scale) g = tf.mul(g!, scale);
           const m = this.m.get(p.name)!;
           const v = this.v.get(p.name)!;
+          const rate = p.lr === undefined ? lr : p.lr * scheduleFactor;
+          // One kernel for the whole update where the backend has it (cpu, wasm).
+          const fused = fusedAdamW(p.variable, g!, m, v, scale, {
+            beta1, beta2, correction1: c1, correction2: c2, eps, rate, weightDecay: weightDecay > 0 && p.decay ? weightDecay : 0,
+          });
+          if (fused) {
+            const [param, mNext, vNext] = fused;
+            m.assign(mNext);
+            v.assign(vNext);
+            p.variable.assign(param);
+            return;
+          }
+          if (scale) g = tf.mul(g!, scale);
           m.assign(tf.add(tf.mul(m, beta1), tf.mul(g!, 1 - beta1)));
           v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g!), 1 - beta2)));
           let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
           if (weightDecay > 0 && p.decay) update = tf.add(update, tf.mul(p.variable, weightDecay));
-          const rate = p.lr === undefined ? lr : p.lr * scheduleFactor;
           p.variable.assign(tf.sub(p.variable, tf.mul(update, rate)));
         });
       }

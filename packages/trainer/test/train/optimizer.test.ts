@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '@lra/models';
 import { AdamW } from '../../src/train/optimizer.js';
 
 /** Flax-style Adam with decoupled weight decay, in float64, as the independent reference. */
@@ -114,4 +115,47 @@ describe('AdamW', () => {
     own.forEach((x, i) => expect(x).toBeCloseTo(direct[i]!, 7));
     expect(own[0]).not.toBeCloseTo((await run({}, 0.0125, 0.25))[0]!, 4);
   });
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`updates each parameter in one fused kernel on ${backend}, as the tfjs composition does`, async () => {
+      await selectBackend(backend);
+      // Decay on one parameter, clipping on (global norm above the limit), four steps.
+      const steps = (): Float32Array[] => {
+        const a = tf.tidy(() => tf.variable(tf.tensor2d([[0.5, -1.25, 2], [0.1, 0.2, -0.3]])));
+        const b = tf.tidy(() => tf.variable(tf.tensor1d([1, -1])));
+        const opt = new AdamW([{ name: 'a', variable: a, decay: true }, { name: 'b', variable: b, decay: false }],
+          { beta1: 0.9, beta2: 0.98, eps: 1e-9, weightDecay: 0.1, gradClipNorm: 0.5 });
+        for (let t = 0; t < 4; t++) {
+          const grads = new Map<string, tf.Tensor>([['a', tf.tensor2d([[0.3, -0.2, 0.1 * t], [0.5, 0.1, -0.4]])], ['b', tf.tensor1d([0.2 - 0.1 * t, 0.7])]]);
+          const before = tf.engine().state.numTensors;
+          opt.apply(grads, 0.01 * (t + 1));
+          expect(tf.engine().state.numTensors).toBe(before);
+          grads.forEach((g) => g.dispose());
+        }
+        const values = [a, b].map((w) => Float32Array.from(w.dataSync()));
+        opt.dispose();
+        [a, b].forEach((w) => w.dispose());
+        return values;
+      };
+      const fused = steps();
+      const config = tf.getKernel('LraAdamW', backend);
+      expect(config).toBeDefined();
+      tf.unregisterKernel('LraAdamW', backend);
+      let composed: Float32Array[];
+      try {
+        composed = steps();
+      } finally {
+        tf.registerKernel(config!);
+      }
+      fused.forEach((values, i) => values.forEach((x, j) => expect(Math.abs(x - composed[i]![j]!)).toBeLessThanOrEqual(2e-7 * Math.max(1, Math.abs(composed[i]![j]!)))));
+      // One kernel per parameter (and the clipping's norm): not a dozen.
+      const w = tf.tidy(() => tf.variable(tf.tensor1d([1, 2, 3])));
+      const opt = new AdamW([{ name: 'w', variable: w, decay: true }], { beta1: 0.9, beta2: 0.98, eps: 1e-9, weightDecay: 0.1, gradClipNorm: null });
+      const g = tf.tensor1d([0.1, 0.2, 0.3]);
+      const info = await tf.profile(() => opt.apply(new Map([['w', g]]), 0.1));
+      expect(info.kernelNames.filter((name) => name !== 'Identity')).toEqual(['LraAdamW']);
+      opt.dispose();
+      [w, g].forEach((t) => t.dispose());
+    });
+  }
 });

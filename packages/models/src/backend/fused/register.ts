@@ -2,6 +2,7 @@
 // (cpu, wasm), and the gradients that use them. Elsewhere the same ops fall back to tfjs ops.
 import * as tf from '@tensorflow/tfjs';
 import { arrayKernelConfigs, type ArrayKernel } from './array-kernel.js';
+import { adamWKernel } from './adamw.js';
 import { attentionDropoutBlockGradient, attentionDropoutBlockKernel, attentionDropoutBlockPairKernel } from './attention-dropout-block.js';
 import { geluGradGradient, geluGradient, geluGradKernel, geluKernel } from './gelu.js';
 import { layerNormGradGradient, layerNormGradient, layerNormGradKernel, layerNormKernel } from './layer-norm.js';
@@ -15,6 +16,8 @@ const FUSED_KERNELS: readonly ArrayKernel[] = [
   attentionDropoutBlockKernel, attentionDropoutBlockPairKernel,
   // FFTNet's filter and modReLU (its gradient kernel runs only in unrecorded backward passes).
   modReluKernel, modReluGradKernel,
+  // The optimizer's update (no gradient).
+  adamWKernel,
 ];
 // The gradient kernels have gradients too, so everything through them can be differentiated twice.
 const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
