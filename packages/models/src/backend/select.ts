@@ -27,17 +27,14 @@ export interface BackendChoice {
   /** The device it computes on, where known. */
   device?: string;
   /**
-   * Threads the backend computes on, as it reports them after start-up (wasm: the project's
-   * kernels' pool or XNNPACK's, whichever has more; cpu: 1); absent where the backend does not
-   * say (tensorflow, webgpu).
+   * Threads the backend computes on, as it reports them after start-up (wasm: XNNPACK's pool;
+   * cpu: 1); absent where the backend does not say (tensorflow, webgpu).
    */
   threads?: number;
   /** Why `threads` differs from the threads asked for. */
   threadsNote?: string;
   /** Threads the project's JavaScript kernels split over on the shared wasm heap (1: not split). */
   kernelThreads?: number;
-  /** Threads in XNNPACK's pool (wasm): 1 where the project's kernels split over the threads. */
-  xnnpackThreads?: number;
 }
 
 export interface SelectBackendOptions {
@@ -262,7 +259,6 @@ export async function selectBackend(
     if (candidate.name === 'wasm' && pool !== undefined) {
       choice.threads = pool.threads;
       choice.kernelThreads = pool.kernelThreads;
-      choice.xnnpackThreads = pool.xnnpackThreads;
       if (pool.note !== undefined) choice.threadsNote = pool.note;
     }
     // One short line (every command logs it); why each better backend did not load is in the

@@ -48,7 +48,7 @@ export interface ModelBenchRow {
    */
   rssPeakBytes: number;
   tokensPerSec: number;
-  /** Threads the backend computed on, as it reported them after start-up (wasm: the project's kernels' pool or XNNPACK's, whichever has more). */
+  /** Threads the backend computed on, as it reported them after start-up (wasm: XNNPACK's pool). */
   threads?: number;
   /** The threads asked for (`lra bench --threads`), where they may differ from `threads`. */
   requestedThreads?: number;

@@ -8,20 +8,10 @@ import { MAX_WASM_THREADS, addTfjsWrappers, loadThreadedModule, unrefWorkers } f
 // thread the factory is replaced, before the backend first initialises, by one that starts the
 // threaded SIMD build and checks the pool it got. One process has one wasm module: the first
 // start decides its threads for good.
-//
-// Where the project's kernels split over the threads themselves (the heap pool starts), XNNPACK's
-// pool is left at one thread: its pthreads spin for a while after every operator before they
-// sleep, so beside the heap pool's workers they made a third runnable thread on two cores and
-// slowed everything, the main thread's own kernels included (FFTNet N 4096, one step profiled at
-// 2 threads: 286 ms with XNNPACK's pool at 2, 206 ms at 1; attention N 1024 alike, 346 and 355
-// ms). The products, the FFTs and every fused kernel run on the heap pool; what stays on XNNPACK
-// (softmax, element-wise operators) runs on one thread. Without the heap pool XNNPACK gets them all.
 
 export interface WasmThreads {
-  /** Threads the step computes on: the heap pool's or XNNPACK's, whichever has more. */
-  threads: number;
   /** Threads in XNNPACK's pool, as the module itself reports them after start-up. */
-  xnnpackThreads: number;
+  threads: number;
   /** What was asked for. */
   requested: number;
   /** Why fewer threads than asked for run (capped, or the threaded build failed and fell back). */
@@ -65,18 +55,8 @@ function threadedFactory(
     try {
       const module = await load(threads);
       addTfjsWrappers(module);
-      // The JavaScript kernels' own threads, on the same shared heap; without them the backend
-      // still runs, with those kernels on the main thread only and XNNPACK on every thread.
-      let kernelThreads = 1;
-      if (module.wasmMemory !== undefined) {
-        kernelThreads = await startHeapPool(module.wasmMemory, threads).catch((error: unknown) => {
-          log?.(`wasm threads: JavaScript kernels stay on one thread (${message(error)})`);
-          return 1;
-        });
-      }
-      const xnnpackThreads = kernelThreads >= threads ? 1 : threads;
       // BackendWasm's constructor creates the pool from this count, after the workers have loaded.
-      setThreadsCount(xnnpackThreads);
+      setThreadsCount(threads);
       let backend: BackendWasm;
       try {
         backend = new BackendWasm(module as unknown as ConstructorParameters<typeof BackendWasm>[0]);
@@ -86,9 +66,14 @@ function threadedFactory(
       }
       unrefWorkers(module);
       const actual = poolThreads();
-      if (actual !== xnnpackThreads) {
+      if (actual !== threads) {
         module.PThread.terminateAllThreads();
-        throw new Error(`XNNPACK's pool has ${actual} thread(s), not ${xnnpackThreads}`);
+        throw new Error(`XNNPACK's pool has ${actual} thread(s), not ${threads}`);
+      }
+      // The JavaScript kernels' own threads, on the same shared heap; without them the backend
+      // still runs, with those kernels on the main thread only.
+      if (module.wasmMemory !== undefined) {
+        await startHeapPool(module.wasmMemory, threads).catch((error: unknown) => log?.(`wasm threads: JavaScript kernels stay on one thread (${message(error)})`));
       }
       return backend;
     } catch (error) {
@@ -128,7 +113,7 @@ export async function startWasm(threads: number, log?: (msg: string) => void, lo
       failure = message(error);
     }
     if (ok) {
-      started = { threads: Math.max(poolThreads(), heapThreads()), xnnpackThreads: poolThreads(), requested: threads, kernelThreads: heapThreads(), ...(capped ? { note: capped } : {}) };
+      started = { threads: poolThreads(), requested: threads, kernelThreads: heapThreads(), ...(capped ? { note: capped } : {}) };
       if (capped) log?.(`wasm threads: ${capped}`);
       return true;
     }
@@ -137,10 +122,10 @@ export async function startWasm(threads: number, log?: (msg: string) => void, lo
     const note = `the threaded build did not start (${failure}); running single-threaded`;
     log?.(`wasm threads: ${note}`);
     const fallback = await tf.setBackend('wasm');
-    if (fallback) started = { threads: poolThreads(), xnnpackThreads: poolThreads(), requested: threads, kernelThreads: 1, note };
+    if (fallback) started = { threads: poolThreads(), requested: threads, kernelThreads: 1, note };
     return fallback;
   }
   const ok = await tf.setBackend('wasm');
-  if (ok) started = { threads: poolThreads(), xnnpackThreads: poolThreads(), requested: threads, kernelThreads: 1 };
+  if (ok) started = { threads: poolThreads(), requested: threads, kernelThreads: 1 };
   return ok;
 }
