@@ -20,16 +20,20 @@ export interface ModReluLayout {
   floor: number;
 }
 
+/** Row `row`'s filter value s and modReLU bias b. */
+function rowParameters(scale: Float32Array, bias: Float32Array, layout: ModReluLayout, row: number): [number, number] {
+  const position = row % layout.rowsPerExample;
+  return [scale[layout.scalePerExample ? row : position]!, bias[position]!];
+}
+
 /** Rows [first, last): yRe + i yIm = z relu(|z| + b) / max(|z|, c). */
 export function modReluRows(
   re: Float32Array, im: Float32Array, scale: Float32Array, bias: Float32Array, layout: ModReluLayout,
   yRe: Float32Array, yIm: Float32Array, first: number, last: number,
 ): void {
-  const { width, rowsPerExample, scalePerExample, minMagnitude, floor } = layout;
+  const { width, minMagnitude, floor } = layout;
   for (let row = first; row < last; row++) {
-    const position = row % rowsPerExample;
-    const s = scale[scalePerExample ? row : position]!;
-    const b = bias[position]!;
+    const [s, b] = rowParameters(scale, bias, layout, row);
     for (let i = row * width, end = i + width; i < end; i++) {
       const zr = re[i]! * s;
       const zi = im[i]! * s;
@@ -51,11 +55,9 @@ export function modReluGradRows(
   dRe: Float32Array, dIm: Float32Array, re: Float32Array, im: Float32Array, scale: Float32Array, bias: Float32Array, layout: ModReluLayout,
   dre: Float32Array, dim: Float32Array, scaleSums: Float32Array, biasSums: Float32Array, first: number, last: number,
 ): void {
-  const { width, rowsPerExample, scalePerExample, minMagnitude, floor } = layout;
+  const { width, minMagnitude, floor } = layout;
   for (let row = first; row < last; row++) {
-    const position = row % rowsPerExample;
-    const s = scale[scalePerExample ? row : position]!;
-    const b = bias[position]!;
+    const [s, b] = rowParameters(scale, bias, layout, row);
     let scaleSum = 0;
     let biasSum = 0;
     for (let i = row * width, end = i + width; i < end; i++) {

@@ -115,7 +115,8 @@ export function batchMatMulOnHeap(
   return out;
 }
 
-interface BatchProducts {
+/** A product's operands on the heap (byte offsets), its sizes and transpose flags. */
+interface ProductOperands {
   aOffset: number;
   bOffset: number;
   outOffset: number;
@@ -124,6 +125,10 @@ interface BatchProducts {
   n: number;
   transposeA: boolean;
   transposeB: boolean;
+}
+
+/** A batch of products: how many matrices each operand and the output hold. */
+interface BatchProducts extends ProductOperands {
   aCount: number;
   bCount: number;
   outCount: number;
@@ -165,15 +170,7 @@ function multiplyWithSimd(backend: WasmBackend, p: BatchProducts): boolean {
 }
 
 /** One product per output matrix: where each operand's matrices are, and which to take. */
-interface SliceProducts {
-  aOffset: number;
-  bOffset: number;
-  outOffset: number;
-  m: number;
-  k: number;
-  n: number;
-  transposeA: boolean;
-  transposeB: boolean;
+interface SliceProducts extends ProductOperands {
   aSources: Int32Array;
   bSources: Int32Array;
 }
