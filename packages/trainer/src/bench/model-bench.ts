@@ -52,6 +52,8 @@ export interface ModelBenchRow {
   threads?: number;
   /** The threads asked for (`lra bench --threads`), where they may differ from `threads`. */
   requestedThreads?: number;
+  /** `lra bench --rounds R`: each round's step (the row's timings are the rounds' medians). */
+  roundStepMs?: number[];
   /** Untimed and timed runs of each measurement. */
   warmup: number;
   repeats: number;

@@ -3,6 +3,7 @@ import { cellArguments } from '../../src/bench/isolated-cell.js';
 import type { ModelBenchRow } from '../../src/bench/model-bench.js';
 import { comparePeer, peerGoals, peerMarkdown } from '../../src/bench/peer-compare.js';
 import type { PeerRow } from '../../src/bench/peer.js';
+import { medianOfRounds } from '../../src/bench/round-median.js';
 import { scalingLines, threadScaling } from '../../src/bench/thread-scaling.js';
 import { threadCountsFlag, threadsFlag } from '../../src/cli/threads.js';
 
@@ -34,6 +35,22 @@ describe('lra bench --threads', () => {
       'attention @ 1024: step 1 thread 1200.0 ms; 2 threads 700.0 ms (1.71x)',
       'fftnet @ 4096: step 1 thread 800.0 ms; 8 threads 500.0 ms (1.60x)',
     ]);
+  });
+
+  it('takes each count\'s medians over --rounds rounds, keeping every round\'s step, and the speed-up from them', () => {
+    const ones = [row('fftnet', 4096, 1, 300), row('fftnet', 4096, 1, 420), row('fftnet', 4096, 1, 310)];
+    const twos = [row('fftnet', 4096, 2, 190), row('fftnet', 4096, 2, 260), { ...row('fftnet', 4096, 2, Number.NaN), error: 'killed' }];
+    const one = medianOfRounds(ones);
+    const two = medianOfRounds(twos);
+    expect([one.stepMs, one.forwardMs, one.roundStepMs]).toEqual([310, 155, [300, 420, 310]]);
+    // A round that did not time is kept in the list and left out of the median.
+    expect(two.stepMs).toBe(225);
+    expect(two.roundStepMs).toEqual([190, 260, Number.NaN]);
+    expect(threadScaling([one, two], [1, 2])[0]!.cells[1]!.stepSpeedup).toBeCloseTo(310 / 225, 12);
+    // One round: the row as measured; no round timed: the first row, with its error.
+    expect(medianOfRounds([ones[0]!])).toBe(ones[0]);
+    expect(medianOfRounds([twos[2]!]).error).toBe('killed');
+    expect(() => medianOfRounds([])).toThrow('no rounds');
   });
 
   it('leaves out cells that did not run', () => {

@@ -20,6 +20,23 @@ describe('the lra program', () => {
     if (!existsSync(join(root, 'packages/trainer/dist/cli/main.js'))) spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
   }, 180_000);
 
+  it('bench --rounds alternates the thread counts of a cell and reports each count\'s medians, every round kept', () => {
+    const bad = lra(['bench', '--mixers', 'fnet', '--rounds', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--rounds must be a whole number >= 1/);
+    expect(lra(['bench', '--ops', 'rfft', '--rounds', '2']).stderr).toMatch(/--rounds goes with --mixers/);
+    const run = lra(['bench', '--mixers', 'fnet', '--lengths', '16', '--threads', '1,2', '--rounds', '2', '--warmup', '0', '--repeats', '1',
+      '--batch', '1', '--d-model', '8', '--heads', '2', '--mlp-dim', '8', '--backend', 'wasm', '--json']);
+    expect(run.code).toBe(0);
+    const out = JSON.parse(run.stdout) as { results: Array<{ requestedThreads: number; stepMs: number; roundStepMs: number[] }>; scaling: unknown[] };
+    expect(out.results.map((r) => r.requestedThreads)).toEqual([1, 2]);
+    for (const r of out.results) {
+      expect(r.roundStepMs).toHaveLength(2);
+      expect(r.stepMs).toBeCloseTo((r.roundStepMs[0]! + r.roundStepMs[1]!) / 2, 9);
+    }
+    expect(out.scaling).toHaveLength(1);
+  }, 60_000);
+
   it('rejects an unknown task, mixer and config key in one line each, exit code 1', () => {
     const task = lra(['train', '--task', 'sudoku', '--mixer', 'attention']);
     expect(task.code).toBe(1);

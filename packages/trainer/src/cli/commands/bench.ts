@@ -11,6 +11,7 @@ import { compareSpectralOps, runTorchFft, spectralPeerMarkdown } from '../../ben
 import { speedCellText, memoryCellText } from '../../bench/speed-markdown.js';
 import { DEFAULT_TABLE_LENGTHS, DEFAULT_TABLE_MIXERS, runSpeedTable } from '../../bench/speed-run.js';
 import type { SpeedTable } from '../../bench/speed-table.js';
+import { medianOfRounds } from '../../bench/round-median.js';
 import { scalingLines, threadScaling } from '../../bench/thread-scaling.js';
 import { createLogger } from '../../util/logger.js';
 import { DEFAULT_THREADS, threadCountsFlag } from '../threads.js';
@@ -81,6 +82,10 @@ export function benchCommand(y: Argv): Argv {
           type: 'string',
           describe: `threads of the wasm backend (default: every core, ${DEFAULT_THREADS} here; at most 8); several, e.g. 1,2: every cell at each count in a process of its own, with the speed-ups`,
         })
+        .option('rounds', {
+          type: 'number', default: 1,
+          describe: 'with several --threads: the counts of each cell in this many alternating rounds (1, 2, 1, 2, ...), each a process of its own, each count\'s figures the medians of its rounds (a load that drifts then weighs on every count alike)',
+        })
         .option('json', { type: 'boolean', default: false, describe: 'print the results as JSON on stdout' })
         .option('isolate', { type: 'boolean', default: true, describe: 'run every (mixer, length) cell in a process of its own (--no-isolate: all in this one)' })
         .option('table', { type: 'boolean', default: false, describe: 'the LRA speed table: ratios to attention, LRA beside, files in --out' })
@@ -100,6 +105,8 @@ export function benchCommand(y: Argv): Argv {
           }
           if (args.repeats !== undefined && !(Number.isInteger(args.repeats) && args.repeats >= 1)) throw new Error('--repeats must be a whole number >= 1');
           if (args['long-repeats'] < 1) throw new Error('--long-repeats must be >= 1');
+          if (!(Number.isInteger(args.rounds) && args.rounds >= 1)) throw new Error('--rounds must be a whole number >= 1');
+          if (args.rounds > 1 && (args.ops || args.table || args.peer || !args.isolate)) throw new Error('--rounds goes with --mixers, a process per cell');
           if (threadCountsFlag(args.threads).length > 1) {
             // One wasm module per process, and its threads are fixed when it starts.
             if (!args.isolate) throw new Error('--threads with several counts needs a process per cell: drop --no-isolate');
@@ -168,7 +175,7 @@ export function benchCommand(y: Argv): Argv {
       const cellCount = (args.mixers ? list(args.mixers).length : 0) * ints(args.lengths ?? DEFAULT_LENGTHS).length;
       // Cells in processes of their own start their own backends with the threads asked for; this
       // one only dispatches them and needs no pool of its own.
-      const dispatchOnly = args.isolate && (args.table || (!args.ops && (several || cellCount > 1)));
+      const dispatchOnly = args.isolate && (args.table || (!args.ops && (several || cellCount > 1 || args.rounds > 1)));
       const backend = await selectBackend(args.backend as 'auto', {
         log: (msg, fields) => log.info(fields ?? {}, msg),
         threads: dispatchOnly ? 1 : threadCounts[0]!,
@@ -243,14 +250,19 @@ export function benchCommand(y: Argv): Argv {
       let results: ModelBenchRow[];
       if (dispatchOnly) {
         results = [];
-        // Thread counts innermost: the counts of one cell are measured back to back, under the same load.
+        // Thread counts innermost: the counts of one cell are measured back to back, under the same
+        // load, in --rounds alternating rounds; each count's row holds its rounds' medians.
         for (const mixer of mixers) {
           for (const length of lengths) {
-            for (const threads of threadCounts) {
-              const row = await runIsolatedCell({ ...shape, ...counts, mixer, length, backend: backend.name, threads });
-              results.push(row);
-              onRow(row);
+            const byCount = threadCounts.map(() => [] as ModelBenchRow[]);
+            for (let round = 0; round < args.rounds; round++) {
+              for (const [i, threads] of threadCounts.entries()) {
+                const row = await runIsolatedCell({ ...shape, ...counts, mixer, length, backend: backend.name, threads });
+                byCount[i]!.push(row);
+                onRow(row);
+              }
             }
+            results.push(...byCount.map(medianOfRounds));
           }
         }
       } else {
