@@ -134,4 +134,3 @@ export const modReluGradient: tf.GradConfig = {
   },
 };
 
-export { composedModReluGrad };

@@ -256,26 +256,24 @@ export function splitProducts(heap: Float32Array, p: ProductBatch): boolean {
   return true;
 }
 
-/**
- * FFTNet's filtered modReLU over the pool's threads by rows (arrays: re, im, scale, bias, yRe,
- * yIm); false where it does not apply.
- */
-export function splitModRelu(arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
+/** A modReLU task over the pool's threads by rows of the spectrum; false where it does not apply. */
+function splitSpectrumRows(task: number, arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
   const active = poolFor(arrays, rows * layout.width);
   if (active === undefined || rows < 2) return false;
-  active.job.set([TASK.modRelu, ...arrays.map((a) => a.byteOffset), rows, ...modReluJobTail(layout)]);
+  active.job.set([task, ...arrays.map((a) => a.byteOffset), rows, ...modReluJobTail(layout)]);
   runJob(active);
   return true;
 }
 
+/** FFTNet's filtered modReLU over the pool's threads (arrays: re, im, scale, bias, yRe, yIm). */
+export function splitModRelu(arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
+  return splitSpectrumRows(TASK.modRelu, arrays, rows, layout);
+}
+
 /**
- * Its gradient over the pool's threads by rows (arrays: dRe, dIm, re, im, scale, bias, dre, dim,
- * and the per-row sums: 2 rows floats); false where it does not apply.
+ * Its gradient over the pool's threads (arrays: dRe, dIm, re, im, scale, bias, dre, dim, and the
+ * per-row sums: 2 rows floats).
  */
 export function splitModReluGrad(arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
-  const active = poolFor(arrays, rows * layout.width);
-  if (active === undefined || rows < 2) return false;
-  active.job.set([TASK.modReluGrad, ...arrays.map((a) => a.byteOffset), rows, ...modReluJobTail(layout)]);
-  runJob(active);
-  return true;
+  return splitSpectrumRows(TASK.modReluGrad, arrays, rows, layout);
 }

@@ -46,8 +46,9 @@ function reduction(kernelName: string, mean: boolean): KernelFunc {
     }
     const divisor = mean ? blocks.reduced : 1;
     const from = byteOffsetOf(backend, x) / 4;
-    // Allocated before the heap's view is taken: an allocation may grow the heap.
-    const scratch = allocateFloats(backend, columnSumsScratchFloats(blocks.inner, heapThreads()));
+    // The SIMD column sums' work area (only widths in fours take them), allocated before the
+    // heap's view is taken: an allocation may grow the heap.
+    const scratch = blocks.inner % 4 === 0 ? allocateFloats(backend, columnSumsScratchFloats(blocks.inner, heapThreads())) : -1;
     try {
       const heap = heapFloat32(backend);
       // Outputs split over the heap's threads where there are some: each output is still one thread's sum.
@@ -58,7 +59,7 @@ function reduction(kernelName: string, mean: boolean): KernelFunc {
       if (simd === null) reduceBlocks(heap, from, to, blocks.outer, blocks.reduced, blocks.inner, divisor);
       else sumColumnBlocks(simd, 4 * from, 4 * to, blocks.reduced, blocks.inner, divisor, { outerFirst: 0, outerLast: blocks.outer, innerFirst: 0, innerLast: blocks.inner }, scratch);
     } finally {
-      release(backend, scratch);
+      if (scratch >= 0) release(backend, scratch);
     }
     return out;
   };
