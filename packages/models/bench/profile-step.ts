@@ -20,6 +20,7 @@ import { quietTfjs } from '../src/backend/quiet-tfjs.js';
 import { startWasm, wasmThreads } from '../src/backend/wasm-threads/start-wasm.js';
 import { createClassifier, type Classifier } from '../src/encoder/classifier.js';
 import type { ClassifierConfig } from '../src/encoder/config.js';
+import { fusedAdamW } from '../src/nn/adamw.js';
 import { trainingContext } from '../src/nn/context.js';
 import type { MixerName } from '../src/mixers/registry.js';
 
@@ -136,7 +137,10 @@ function classifierConfig(mixer: string, length: number): ClassifierConfig {
   };
 }
 
-/** Adam as the trainer's AdamW applies it (no weight decay), the same kernels per parameter. */
+/**
+ * Adam as the trainer's AdamW applies it (no weight decay), the same kernels per parameter: the
+ * fused update where the backend has it, else the composed one.
+ */
 function adamStep(model: Classifier, moments: Map<string, [tf.Variable, tf.Variable]>, grads: tf.NamedTensorMap, step: number): void {
   const [beta1, beta2, eps, lr] = [0.9, 0.98, 1e-9, 1e-4];
   const c1 = 1 - beta1 ** step;
@@ -151,6 +155,13 @@ function adamStep(model: Classifier, moments: Map<string, [tf.Variable, tf.Varia
         moments.set(variable.name, pair);
       }
       const [m, v] = pair;
+      const fused = fusedAdamW(variable, g, m, v, null, { beta1, beta2, correction1: c1, correction2: c2, eps, rate: lr, weightDecay: 0 });
+      if (fused !== null) {
+        variable.assign(fused[0]);
+        m.assign(fused[1]);
+        v.assign(fused[2]);
+        continue;
+      }
       m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
       v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
       const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
