@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig } from '@tensorflow/tfjs';
 import { registerFusedKernels } from './fused/register.js';
 import { batchMatMulConfig } from './wasm/batch-mat-mul.js';
+import { addConfig, multiplyConfig, realDivConfig, subConfig } from './wasm/binary.js';
 import { conv2DBackpropFilterConfig } from './wasm/conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm/depthwise-conv2d-backprop-input.js';
@@ -31,6 +32,10 @@ const PROJECT_KERNELS: Readonly<Record<string, readonly KernelConfig[]>> = {
     gatherV2Config,
     sumConfig,
     meanConfig,
+    addConfig,
+    subConfig,
+    multiplyConfig,
+    realDivConfig,
   ],
 };
 

@@ -5,42 +5,12 @@
 // differentiated.
 import type { NamedAttrMap } from '@tensorflow/tfjs';
 import type { ArrayKernel } from './array-kernel.js';
+import { splitAdamW } from '../parallel/heap-pool.js';
+import { adamWValues, type AdamWAttrs } from './adamw-values.js';
+
+export type { AdamWAttrs } from './adamw-values.js';
 
 export const ADAMW_KERNEL = 'LraAdamW';
-
-export interface AdamWAttrs {
-  beta1: number;
-  beta2: number;
-  /** Bias corrections 1 - beta1^t and 1 - beta2^t. */
-  correction1: number;
-  correction2: number;
-  eps: number;
-  /** The step's rate for this parameter. */
-  rate: number;
-  /** Decoupled weight decay (0: none), scaled by the rate as the rest of the update. */
-  weightDecay: number;
-}
-
-/**
- * p, m, v <- the update of p with gradient g scale: m = beta1 m + (1 - beta1) g, v = beta2 v +
- * (1 - beta2) g^2, p = p - rate ((m / c1) / (sqrt(v / c2) + eps) + wd p), in float64 per element.
- */
-export function adamWValues(
-  param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, scale: number, attrs: AdamWAttrs,
-  outParam: Float32Array, outM: Float32Array, outV: Float32Array,
-): void {
-  const { beta1, beta2, correction1, correction2, eps, rate, weightDecay } = attrs;
-  for (let i = 0; i < param.length; i++) {
-    const g = grad[i]! * scale;
-    const mi = beta1 * m[i]! + (1 - beta1) * g;
-    const vi = beta2 * v[i]! + (1 - beta2) * g * g;
-    const p = param[i]!;
-    const update = mi / correction1 / (Math.sqrt(vi / correction2) + eps) + weightDecay * p;
-    outParam[i] = p - rate * update;
-    outM[i] = mi;
-    outV[i] = vi;
-  }
-}
 
 export const adamWKernel: ArrayKernel = {
   kernelName: ADAMW_KERNEL,
@@ -54,6 +24,8 @@ export const adamWKernel: ArrayKernel = {
     return [param!, param!, param!];
   },
   compute([param, grad, m, v, scale], _shapes, [outParam, outM, outV], attrs: NamedAttrMap) {
-    adamWValues(param!, grad!, m!, v!, scale![0]!, attrs as unknown as AdamWAttrs, outParam!, outM!, outV!);
+    const arrays = [param!, grad!, m!, v!, outParam!, outM!, outV!];
+    // Element by element: any split over the heap's threads gives the bits of one pass.
+    if (!splitAdamW(arrays, scale![0]!, attrs as unknown as AdamWAttrs)) adamWValues(param!, grad!, m!, v!, scale![0]!, attrs as unknown as AdamWAttrs, outParam!, outM!, outV!);
   },
 };

@@ -10,6 +10,8 @@ import type { SeededDropoutAttrs } from '../fused/seeded-dropout-mask.js';
 import { columnSumsSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
 import { productUnits, type ProductBatch } from '../wasm/simd-product-slices.js';
 import type { ModReluLayout } from '../fused/modrelu-rows.js';
+import type { BinaryLayout } from '../wasm/binary-layout.js';
+import type { AdamWAttrs } from '../fused/adamw-values.js';
 import { CONTROL, JOB_LENGTH, modReluJobTail, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
@@ -93,7 +95,7 @@ function runJob(active: HeapPool): void {
 }
 
 /** The pool, where these arrays lie on its heap and are large enough to split. */
-function poolFor(arrays: readonly Float32Array[], elements: number): HeapPool | undefined {
+function poolFor(arrays: readonly (Float32Array | Int32Array)[], elements: number): HeapPool | undefined {
   if (pool === undefined || elements < MIN_SPLIT_ELEMENTS) return undefined;
   return arrays.every((a) => a.buffer instanceof SharedArrayBuffer) ? pool : undefined;
 }
@@ -276,4 +278,48 @@ export function splitModRelu(arrays: readonly Float32Array[], rows: number, layo
  */
 export function splitModReluGrad(arrays: readonly Float32Array[], rows: number, layout: ModReluLayout): boolean {
   return splitSpectrumRows(TASK.modReluGrad, arrays, rows, layout);
+}
+
+/**
+ * An element-wise operation (../simd/binary.wat, byte offsets x full, y broadcast) over the pool's
+ * threads, by rows or columns; false where it does not apply.
+ */
+export function splitBinary(heap: Float32Array, layout: BinaryLayout, xAt: number, yAt: number, outAt: number): boolean {
+  const active = poolFor([heap], layout.rows * layout.width);
+  if (active === undefined) return false;
+  active.job.set([TASK.binary, layout.op, xAt, yAt, outAt, layout.rows, layout.width, layout.q, layout.strideP, layout.strideQ, layout.splat ? 1 : 0]);
+  runJob(active);
+  return true;
+}
+
+/** Rows ids[j] of x into out[j] (rows of `width` 4-byte values, byte offsets) over the pool's threads, by indices; false where it does not apply. */
+export function splitGatherRows(heap: Float32Array | Int32Array, xAt: number, idsAt: number, outAt: number, width: number, count: number): boolean {
+  const active = poolFor([heap], width * count);
+  if (active === undefined || count < 2) return false;
+  active.job.set([TASK.gatherRows, xAt, idsAt, outAt, width, count]);
+  runJob(active);
+  return true;
+}
+
+/** The rows of x [count, width] summed into out [segments, width] by ids, over the pool's threads by columns; false where it does not apply. */
+export function splitSegmentSum(heap: Float32Array, xAt: number, idsAt: number, outAt: number, count: number, width: number, segments: number): boolean {
+  const active = poolFor([heap], width * count);
+  if (active === undefined || width < 8) return false;
+  active.job.set([TASK.segmentSum, xAt, idsAt, outAt, count, width, segments]);
+  runJob(active);
+  return true;
+}
+
+/**
+ * One AdamW update (arrays: param, grad, m, v, and the three outputs) over the pool's threads,
+ * element by element; false where it does not apply.
+ */
+export function splitAdamW(arrays: readonly Float32Array[], scale: number, attrs: AdamWAttrs): boolean {
+  // A few float64 divisions and a square root per element: worth a hand-over from 2^14 up.
+  const active = poolFor(arrays, 4 * arrays[0]!.length);
+  if (active === undefined) return false;
+  const { beta1, beta2, correction1, correction2, eps, rate, weightDecay } = attrs;
+  active.job.set([TASK.adamW, ...arrays.map((a) => a.byteOffset), arrays[0]!.length, scale, beta1, beta2, correction1, correction2, eps, rate, weightDecay]);
+  runJob(active);
+  return true;
 }

@@ -3,6 +3,7 @@
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
+import { adamWValues } from '../fused/adamw-values.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { modReluGradSlice, modReluSlice, type ModReluLayout } from '../fused/modrelu-rows.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
@@ -10,15 +11,15 @@ import { fftRows } from '../../spectral/plan/complex-rows.js';
 import { fnetMixRows } from '../../spectral/plan/fnet-mix-rows.js';
 import { fftRowsSimd, fnetMixSimd } from '../simd/complex-fft-rows.js';
 import { irfftRowsSimd, rfftRowsSimd } from '../simd/real-fft-rows.js';
-import { columnSumsSimdFor, dropoutSimdFor, gemmSimdFor, geluSimdFor, layerNormSimdFor, modReluSimdFor, realFftSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
+import { binarySimdFor, columnSumsSimdFor, dropoutSimdFor, gemmSimdFor, geluSimdFor, layerNormSimdFor, modReluSimdFor, realFftSimdFor, rowsSimdFor, softmaxGradSimdFor, type RealFftSimd } from '../simd/simd-kernels.js';
 import { productUnits, runProductSlice } from '../wasm/simd-product-slices.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemm: 12, modRelu: 13, modReluGrad: 14 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemm: 12, modRelu: 13, modReluGrad: 14, binary: 15, gatherRows: 16, segmentSum: 17, adamW: 18 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
-export const JOB_LENGTH = 16;
+export const JOB_LENGTH = 20;
 
 const floats = (heap: ArrayBufferLike, byteOffset: number, first: number, length: number) => new Float32Array(heap, byteOffset + 4 * first, length);
 
@@ -58,6 +59,15 @@ export function claimSlice(control: Int32Array, part: number, generation: number
 export function partRange(count: number, parts: number, part: number, align = 1): [number, number] {
   const at = (k: number) => (k >= parts ? count : Math.min(count, Math.floor((count * k) / parts / align) * align));
   return [at(part), at(part + 1)];
+}
+
+/**
+ * Rows [first, last) and columns [c0, c1) of slice `part` of an element-wise job (binary.wat):
+ * by rows where there are enough, else by columns in fours.
+ */
+export function binarySlice(rows: number, width: number, part: number, parts: number): [number, number, number, number] {
+  if (rows >= 4 * parts) return [...partRange(rows, parts, part), 0, width];
+  return [0, rows, ...partRange(width, parts, part, 4)];
 }
 
 /** The real-FFT SIMD module over the heap, which a job that asks for it must have. */
@@ -253,6 +263,40 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const at = (offset: number) => floats(heap, offset, 0, spectrum);
       modReluGradSlice(memory === undefined ? null : modReluSimdFor(memory, layout.width), at(dReAt!), at(dImAt!), at(reAt!), at(imAt!), floats(heap, scaleAt!, 0, scaleRows), floats(heap, biasAt!, 0, layout.rowsPerExample),
         layout, at(dreAt!), at(dimAt!), floats(heap, sumsAt!, 0, rows!), floats(heap, sumsAt!, rows!, rows!), first, last);
+      return;
+    }
+    case TASK.binary: {
+      const [, op, xAt, yAt, outAt, rows, width, q, strideP, strideQ, splat] = job as unknown as number[];
+      const simd = memory === undefined ? null : binarySimdFor(memory);
+      if (simd === null) throw new Error('the element-wise task needs the SIMD kernels over the heap memory');
+      const [first, last, c0, c1] = binarySlice(rows!, width!, part, parts);
+      if (last > first && c1 > c0) simd.binary(op!, xAt!, yAt!, outAt!, q!, width!, strideP!, strideQ!, splat!, first, last, c0, c1);
+      return;
+    }
+    case TASK.gatherRows:
+    case TASK.segmentSum: {
+      const simd = memory === undefined ? null : rowsSimdFor(memory);
+      if (simd === null) throw new Error('the row tasks need the SIMD kernels over the heap memory');
+      if (job[0] === TASK.gatherRows) {
+        // Slices of the indices: each row a copy.
+        const [, xAt, idsAt, outAt, width, count] = job as unknown as number[];
+        const [first, last] = partRange(count!, parts, part);
+        if (last > first) simd.gatherRows(xAt!, idsAt!, outAt!, width!, first, last);
+        return;
+      }
+      // Slices of the columns: each sum over all rows, in order, by one thread.
+      const [, xAt, idsAt, outAt, count, width, segments] = job as unknown as number[];
+      const [c0, c1] = partRange(width!, parts, part, 4);
+      if (c1 > c0) simd.segmentSum(xAt!, idsAt!, outAt!, count!, width!, segments!, c0, c1);
+      return;
+    }
+    case TASK.adamW: {
+      const [, pAt, gAt, mAt, vAt, outPAt, outMAt, outVAt, size, scale, beta1, beta2, correction1, correction2, eps, rate, weightDecay] = job as unknown as number[];
+      const [start, end] = partRange(size!, parts, part);
+      if (end <= start) return;
+      const at = (offset: number) => floats(heap, offset, start, end - start);
+      adamWValues(at(pAt!), at(gAt!), at(mAt!), at(vAt!), scale!, { beta1: beta1!, beta2: beta2!, correction1: correction1!, correction2: correction2!, eps: eps!, rate: rate!, weightDecay: weightDecay! },
+        at(outPAt!), at(outMAt!), at(outVAt!));
       return;
     }
     default:

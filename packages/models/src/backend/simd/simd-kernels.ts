@@ -2,12 +2,14 @@
 // the wasm backend's own heap: each thread instantiates a kernel module once, importing that
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
+import * as binaryWasm from './binary-wasm.js';
 import * as columnSumsWasm from './column-sums-wasm.js';
 import * as gemmWasm from './gemm-wasm.js';
 import * as geluWasm from './gelu-wasm.js';
 import * as layerNormWasm from './layer-norm-wasm.js';
 import * as modReluWasm from './modrelu-wasm.js';
 import * as realFftWasm from './real-fft-wasm.js';
+import * as rowsWasm from './rows-wasm.js';
 import * as dropoutWasm from './seeded-dropout-wasm.js';
 import * as softmaxGradWasm from './softmax-grad-wasm.js';
 import * as transposeWasm from './transpose-wasm.js';
@@ -73,6 +75,20 @@ export interface TransposeSimd {
 /** softmax-grad.wat's export: rows of n (a multiple of 4); byte offsets. */
 export interface SoftmaxGradSimd {
   softmaxGrad(dy: number, y: number, dx: number, rows: number, n: number): void;
+}
+
+/** binary.wat's export (see ../wasm/binary-layout.ts): byte offsets; rows [first, last), columns [c0, c1). */
+export interface BinarySimd {
+  binary(op: number, x: number, y: number, out: number, q: number, width: number, strideP: number, strideQ: number, splat: number,
+    first: number, last: number, c0: number, c1: number): void;
+}
+
+/** rows.wat's exports: byte offsets; rows of `width` 4-byte values. */
+export interface RowsSimd {
+  /** out[j] = x[ids[j]] for j in [first, last). */
+  gatherRows(x: number, ids: number, out: number, width: number, first: number, last: number): void;
+  /** Columns [c0, c1) of out [segments, width]: the rows of x [count, width] summed by ids (float32). */
+  segmentSum(x: number, ids: number, out: number, count: number, width: number, segments: number, c0: number, c1: number): void;
 }
 
 /** gemm.wat's exports: byte offsets; m a multiple of 4, n of 8. */
@@ -170,4 +186,14 @@ export function modReluSimdFor(memory: object, width: number): ModReluSimd | nul
 /** gemm.wat over `memory`, or null. */
 export function gemmSimdFor(memory: object): GemmSimd | null {
   return instanceFor(gemmWasm, memory) as GemmSimd | null;
+}
+
+/** binary.wat over `memory`, or null. */
+export function binarySimdFor(memory: object): BinarySimd | null {
+  return instanceFor(binaryWasm, memory) as BinarySimd | null;
+}
+
+/** rows.wat over `memory`, or null. */
+export function rowsSimdFor(memory: object): RowsSimd | null {
+  return instanceFor(rowsWasm, memory) as RowsSimd | null;
 }

@@ -43,8 +43,8 @@ function broadcastSources(outShape: number[], inShape: number[]): Int32Array {
 /**
  * Batched matrix product on the wasm heap, with tfjs's BatchMatMul semantics (transpose flags,
  * broadcasting batch dimensions). Products whose shapes the project's SIMD kernels take (m a
- * multiple of 4, n of 8: every product of the LRA models) run there, split over the heap's
- * threads. The others run on XNNPACK one matrix at a time (or as one tall matrix when b is
+ * multiple of 4, n of 8 or padded to it: every product of the LRA models) run there, split over
+ * the heap's threads. The others run on XNNPACK one matrix at a time (or as one tall matrix when b is
  * shared), in the orientation that packs the smaller operand, transposed operands first copied
  * untransposed into scratch space: the backend's C++ kernel takes its naive loop for any batch or
  * transpose flag (attention's Q K^T, 16 channels per head, ran at 1.7 GFLOP/s that way). Only
@@ -136,37 +136,60 @@ interface BatchProducts extends ProductOperands {
 
 /**
  * The products on the project's SIMD kernels (../simd/gemm.wat), split over the heap's threads:
- * where m is a multiple of 4 and n of 8, and each operand holds one matrix or one per output.
- * A stored transposed is read as stored (gemmTN); B stored transposed is first copied into
- * [k, n] matrices (in attention it is the small side: the values, or the keys). False (nothing
- * done) where it does not apply; XNNPACK takes those.
+ * where m is a multiple of 4, and each operand holds one matrix or one per output. A stored
+ * transposed is read as stored (gemmTN); B stored transposed is first copied into [k, n]
+ * matrices (in attention it is the small side: the values, or the keys). Where n is not a
+ * multiple of 8 (FFTNet's filter of 2049 x 4 bins, a classifier's 10 classes), B is copied
+ * into columns padded with zeros and C's padded rows are copied back: O(k n + m n) against the
+ * product's m k n. False (nothing done) where it does not apply; XNNPACK takes those.
  */
 function multiplyWithSimd(backend: WasmBackend, p: BatchProducts): boolean {
   const { m, k, n, outCount } = p;
-  if (m % 4 !== 0 || n % 8 !== 0) return false;
+  const width = Math.ceil(n / 8) * 8;
+  const padded = width !== n;
+  if (m % 4 !== 0 || (padded && p.transposeB)) return false;
   if ((p.aCount !== 1 && p.aCount !== outCount) || (p.bCount !== 1 && p.bCount !== outCount)) return false;
   if (p.transposeB && m < MIN_ROWS_TO_TRANSPOSE_B) return false;
   const memory = heapMemory(backend);
   const simd = memory === undefined ? null : gemmSimdFor(memory);
   if (simd === null) return false;
-  const bTransposed = p.transposeB ? allocateFloats(backend, p.bCount * k * n) : -1;
+  // B as the kernels read it ([k, width] matrices), C as they write it, where either is a copy.
+  const bCopy = p.transposeB || padded ? allocateFloats(backend, p.bCount * k * width) : -1;
+  const cCopy = padded ? allocateFloats(backend, outCount * m * width) : -1;
   try {
+    const heap = heapFloat32(backend);
     if (p.transposeB) {
-      const heap = heapFloat32(backend);
-      for (let s = 0; s < p.bCount; s++) transposeOnHeap(memory, heap, p.bOffset / 4 + s * k * n, bTransposed / 4 + s * k * n, n, k);
+      for (let s = 0; s < p.bCount; s++) transposeOnHeap(memory, heap, p.bOffset / 4 + s * k * n, bCopy / 4 + s * k * n, n, k);
+    } else if (padded) {
+      copyRows(heap, p.bOffset / 4, n, bCopy / 4, width, p.bCount * k);
     }
     // One matrix of B for a whole batch of A (a dense layer): one tall product of the stacked A.
     const tall = !p.transposeA && p.bCount === 1 && p.aCount === outCount;
     const batch: ProductBatch = {
-      aAt: p.aOffset, bAt: p.transposeB ? bTransposed : p.bOffset, cAt: p.outOffset,
-      m: tall ? outCount * m : m, k, n, batch: tall ? 1 : outCount,
-      aStride: p.aCount === 1 ? 0 : 4 * m * k, bStride: p.bCount === 1 ? 0 : 4 * k * n, transposeA: p.transposeA,
+      aAt: p.aOffset, bAt: bCopy >= 0 ? bCopy : p.bOffset, cAt: padded ? cCopy : p.outOffset,
+      m: tall ? outCount * m : m, k, n: width, batch: tall ? 1 : outCount,
+      aStride: p.aCount === 1 ? 0 : 4 * m * k, bStride: p.bCount === 1 ? 0 : 4 * k * width, transposeA: p.transposeA,
     };
-    if (!splitProducts(heapFloat32(backend), batch)) runProductSlice(simd, batch, [0, productUnits(batch.batch, batch.m, batch.n, batch.transposeA)]);
+    if (!splitProducts(heap, batch)) runProductSlice(simd, batch, [0, productUnits(batch.batch, batch.m, batch.n, batch.transposeA)]);
+    if (padded) copyRows(heapFloat32(backend), cCopy / 4, width, p.outOffset / 4, n, outCount * m);
   } finally {
-    if (p.transposeB) release(backend, bTransposed);
+    if (bCopy >= 0) release(backend, bCopy);
+    if (cCopy >= 0) release(backend, cCopy);
   }
   return true;
+}
+
+/**
+ * Copies `rows` rows from a matrix of row length `fromWidth` at element `from` into one of row
+ * length `toWidth` at `to`: the first min(fromWidth, toWidth) elements of each, zeros after them.
+ */
+function copyRows(heap: Float32Array, from: number, fromWidth: number, to: number, toWidth: number, rows: number): void {
+  const width = Math.min(fromWidth, toWidth);
+  for (let r = 0; r < rows; r++) {
+    const [source, target] = [from + r * fromWidth, to + r * toWidth];
+    heap.copyWithin(target, source, source + width);
+    if (toWidth > width) heap.fill(0, target + width, target + toWidth);
+  }
 }
 
 /** One product per output matrix: where each operand's matrices are, and which to take. */

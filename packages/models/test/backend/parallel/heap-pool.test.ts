@@ -13,6 +13,7 @@ import { SCRATCH_LENGTH, TASK, partRange, runPart } from '../../../src/backend/p
 import { addPartialSums } from '../../../src/backend/parallel/heap-pool.js';
 import { layerNormGradRows } from '../../../src/backend/fused/layer-norm.js';
 import { reduceBlocks } from '../../../src/backend/wasm/reduce-blocks.js';
+import { adamWValues } from '../../../src/backend/fused/adamw-values.js';
 
 const root = resolve(__dirname, '../../../../..');
 
@@ -61,6 +62,23 @@ describe('the heap tasks, slice by slice', () => {
       const job = Float64Array.from([TASK.softmaxGrad, 0, 4 * rows * n, 8 * rows * n, rows, n, 0, 0]);
       for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
       expect(view(2)).toEqual(want);
+    }
+  });
+
+  it('give the AdamW update of one pass, element by element', () => {
+    const size = 1001;
+    const { buffer } = sharedHeap(7 * size);
+    const view = (k: number) => new Float32Array(buffer, 4 * k * size, size);
+    view(3).set(view(3).map((x) => x * x)); // v >= 0
+    const attrs = { beta1: 0.9, beta2: 0.98, correction1: 0.271, correction2: 0.0776, eps: 1e-9, rate: 1e-3, weightDecay: 0.01 };
+    const want = [new Float32Array(size), new Float32Array(size), new Float32Array(size)] as const;
+    adamWValues(view(0), view(1), view(2), view(3), 0.5, attrs, ...want);
+    const { beta1, beta2, correction1, correction2, eps, rate, weightDecay } = attrs;
+    for (const parts of [2, 3, 7]) {
+      for (const k of [4, 5, 6]) view(k).fill(Number.NaN);
+      const job = Float64Array.from([TASK.adamW, ...[0, 1, 2, 3, 4, 5, 6].map((k) => 4 * k * size), size, 0.5, beta1, beta2, correction1, correction2, eps, rate, weightDecay]);
+      for (let part = 0; part < parts; part++) runPart(buffer, job, part, parts);
+      expect([view(4), view(5), view(6)], `${parts} slices`).toEqual([...want]);
     }
   });
 

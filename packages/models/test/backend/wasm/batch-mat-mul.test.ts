@@ -62,6 +62,17 @@ describe('BatchMatMul on wasm', () => {
     }
   });
 
+  it('pads B to columns in eights where n is not a multiple of 8, and copies C back unpadded', async () => {
+    const cases: Array<[number[], number[], boolean]> = [
+      [[8, 64], [64, 1028], false], // FFTNet's filter: 4 bins past a multiple of 8
+      [[3, 8, 20], [20, 10], false], // a classifier's 10 classes: one tall product
+      [[2, 12, 30], [2, 30, 13], false], // one B per product
+      [[20, 12], [20, 13], true], // A stored transposed (a weight gradient)
+      [[2, 300, 4], [2, 300, 3], true], // two blocks of k; one column of three
+    ];
+    for (const [aShape, bShape, transposeA] of cases) await compareProduct(aShape, bShape, transposeA, false, 1e-5);
+  });
+
   for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
     it(`matches cpu on batched products with transposeA=${transposeA} transposeB=${transposeB}`, async () => {
       // 37 and 19 are not multiples of the transpose's tiles, so its edges are exercised.

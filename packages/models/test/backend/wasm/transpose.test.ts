@@ -64,4 +64,20 @@ describe('Transpose on wasm', () => {
     expect(tf.transpose(flags).arraySync()).toEqual([[1, 1], [0, 1], [0, 0]]);
     expect(tf.transpose(tf.zeros([2, 0, 3]), [2, 1, 0]).shape).toEqual([3, 0, 2]);
   });
+
+  it('shares the data where the permutation keeps every element in place, and frees it once both are gone', async () => {
+    await useBackend('wasm');
+    const before = tf.memory();
+    const x = tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3]);
+    const same = tf.transpose(x, [0, 1, 2]);
+    const moved = tf.transpose(x, [1, 0, 2]); // a size-1 axis moved: still the same order
+    expect(moved.shape).toEqual([2, 1, 3]);
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(moved.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers + 1); // one buffer for both
+    tf.dispose([same, moved]);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+  });
 });
