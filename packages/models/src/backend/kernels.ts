@@ -11,6 +11,7 @@ import { gatherV2Config } from './wasm/gather.js';
 import { identityConfig } from './wasm/identity.js';
 import { meanConfig, sumConfig } from './wasm/reduce.js';
 import { rememberBackendKernel } from './wasm/backend-own.js';
+import { tileConfig } from './wasm/tile.js';
 import { transposeConfig } from './wasm/transpose.js';
 import { unsortedSegmentSumConfig } from './wasm/unsorted-segment-sum.js';
 
@@ -36,6 +37,7 @@ const PROJECT_KERNELS: Readonly<Record<string, readonly KernelConfig[]>> = {
     subConfig,
     multiplyConfig,
     realDivConfig,
+    tileConfig,
   ],
 };
 

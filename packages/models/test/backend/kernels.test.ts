@@ -9,7 +9,7 @@ describe('registerProjectKernels', () => {
     expect(projectKernelNames('wasm').sort()).toEqual([
       tf.BatchMatMul, tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter,
       tf.DepthwiseConv2dNativeBackpropInput, tf.Identity, tf.Transpose, tf.UnsortedSegmentSum,
-      tf._FusedMatMul, tf.GatherV2, tf.Sum, tf.Mean, tf.Add, tf.Sub, tf.Multiply, tf.RealDiv,
+      tf._FusedMatMul, tf.GatherV2, tf.Sum, tf.Mean, tf.Add, tf.Sub, tf.Multiply, tf.RealDiv, tf.Tile,
     ].sort());
   });
 

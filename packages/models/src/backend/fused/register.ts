@@ -7,6 +7,7 @@ import { attentionDropoutBlockGradient, attentionDropoutBlockKernel, attentionDr
 import { geluGradGradient, geluGradient, geluGradKernel, geluKernel } from './gelu.js';
 import { layerNormGradGradient, layerNormGradient, layerNormGradKernel, layerNormKernel } from './layer-norm.js';
 import { modReluGradient, modReluGradKernel, modReluKernel } from './modrelu.js';
+import { meanGradient, sumGradient, tileGradient } from './reduce-gradients.js';
 import { seededDropoutGradient, seededDropoutKernel } from './seeded-dropout.js';
 import { softmaxGradGradient, softmaxGradient, softmaxGradKernel } from './softmax-grad.js';
 
@@ -23,6 +24,9 @@ const FUSED_KERNELS: readonly ArrayKernel[] = [
 const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
   seededDropoutGradient, softmaxGradient, softmaxGradGradient, geluGradient, geluGradGradient,
   layerNormGradient, layerNormGradGradient, attentionDropoutBlockGradient, modReluGradient,
+  // In place of tfjs-core's own, on every backend: tiles of dy, not products with a tensor of
+  // ones; a tile's as one sum, not a kernel call per repetition.
+  sumGradient, meanGradient, tileGradient,
 ];
 
 /** Names of the fused kernels, registered for cpu and wasm. */
@@ -39,7 +43,7 @@ export function registerFusedKernels(): void {
       if (tf.getKernel(config.kernelName, config.backendName) === undefined) tf.registerKernel(config);
     }
   }
-  // Softmax's replaces tfjs-core's own, the same formula in fewer passes.
+  // Softmax's replaces tfjs-core's own, the same formula in fewer passes; Sum's and Mean's too.
   for (const config of FUSED_GRADIENTS) tf.registerGradient(config);
 }
 

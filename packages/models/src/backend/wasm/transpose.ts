@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo, TransposeAttrs } from '@tensorflow/tfjs';
-import { splitGatherRows } from '../parallel/heap-pool.js';
-import { rowsSimdFor } from '../simd/simd-kernels.js';
-import { allocateFloats, asWasmBackend, byteOffsetOf, heapBuffer, heapInt32, heapMemory, release } from './heap.js';
+import { gatherRowsOnHeap } from './gather-rows.js';
+import { asWasmBackend, byteOffsetOf, heapBuffer, heapMemory } from './heap.js';
 import type { WasmBackend } from './heap.js';
 import { transposeOnHeap } from './transpose-matrix.js';
 import type { HeapView } from './transpose-matrix.js';
@@ -87,10 +86,7 @@ function permute(memory: object | undefined, heap: HeapView, from: number, to: n
  */
 function permuteRows(backend: WasmBackend, x: TensorInfo, out: TensorInfo, shape: number[], perm: number[]): boolean {
   const rank = shape.length;
-  if (rank < 2 || perm[rank - 1] !== rank - 1 || (x.dtype !== 'float32' && x.dtype !== 'int32')) return false;
-  const memory = heapMemory(backend);
-  const simd = memory === undefined ? null : rowsSimdFor(memory);
-  if (simd === null) return false;
+  if (rank < 2 || perm[rank - 1] !== rank - 1) return false;
   const rowLength = shape[rank - 1]!;
   const rows = shape.reduce((a, b) => a * b, 1) / rowLength;
   // In rows of the input: the strides of the leading axes, in the output's order.
@@ -99,9 +95,7 @@ function permuteRows(backend: WasmBackend, x: TensorInfo, out: TensorInfo, shape
   for (let axis = rank - 3; axis >= 0; axis--) rowStrides[axis] = rowStrides[axis + 1]! * shape[axis + 1]!;
   const outShape = perm.slice(0, -1).map((axis) => shape[axis]!);
   const strides = perm.slice(0, -1).map((axis) => rowStrides[axis]!);
-  const sourcesAt = allocateFloats(backend, rows);
-  try {
-    const sources = heapInt32(backend).subarray(sourcesAt / 4, sourcesAt / 4 + rows);
+  return gatherRowsOnHeap(backend, x, out, rowLength, rows, (sources) => {
     const index = new Array<number>(rank - 1).fill(0);
     let source = 0;
     for (let row = 0; row < rows; row++) {
@@ -113,12 +107,7 @@ function permuteRows(backend: WasmBackend, x: TensorInfo, out: TensorInfo, shape
         index[axis] = 0;
       }
     }
-    const [from, to] = [byteOffsetOf(backend, x), byteOffsetOf(backend, out)];
-    if (!splitGatherRows(heapInt32(backend), from, sourcesAt, to, rowLength, rows)) simd.gatherRows(from, sourcesAt, to, rowLength, 0, rows);
-  } finally {
-    release(backend, sourcesAt);
-  }
-  return true;
+  });
 }
 
 // The backend's Transpose walks rank-5 permutations element by element through a generic index
