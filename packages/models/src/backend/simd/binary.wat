@@ -36,6 +36,17 @@
               (then (f32.div (local.get $x) (local.get $y)))
               (else (f32.div (local.get $y) (local.get $x)))))))))))))
 
+  ;; Columns c .. c + 3 of one row (see $rows).
+  (func $vector (param $op i32) (param $splat i32) (param $x i32) (param $out i32) (param $rowAt i32) (param $yAt i32) (param $yLanes v128) (param $c i32)
+    (local $at i32)
+    (local.set $at (i32.add (local.get $rowAt) (i32.shl (local.get $c) (i32.const 2))))
+    (v128.store align=4 (i32.add (local.get $out) (local.get $at))
+      (call $lanes (local.get $op)
+        (v128.load align=4 (i32.add (local.get $x) (local.get $at)))
+        (if (result v128) (local.get $splat)
+          (then (local.get $yLanes))
+          (else (v128.load align=4 (i32.add (local.get $yAt) (i32.shl (local.get $c) (i32.const 2)))))))))
+
   ;; out and x are [rows, width] (byte offsets); rows [first, last), columns [c0, c1) of each.
   ;; Row i = p q + s (p = i / q, s = i mod q) takes its y from y + 4 (p strideP + s strideQ):
   ;; element c of it, or with splat = 1 its first element for every column. Called with constant
@@ -57,15 +68,20 @@
           (i32.const 2))))
         (local.set $yLanes (v128.load32_splat align=4 (local.get $yAt)))
         (local.set $c (local.get $c0))
+        ;; Sixteen columns a pass where there are as many, then four.
+        (block $blocksDone
+          (loop $blocks
+            (br_if $blocksDone (i32.gt_u (i32.add (local.get $c) (i32.const 16)) (local.get $c1)))
+            (call $vector (local.get $op) (local.get $splat) (local.get $x) (local.get $out) (local.get $rowAt) (local.get $yAt) (local.get $yLanes) (local.get $c))
+            (call $vector (local.get $op) (local.get $splat) (local.get $x) (local.get $out) (local.get $rowAt) (local.get $yAt) (local.get $yLanes) (i32.add (local.get $c) (i32.const 4)))
+            (call $vector (local.get $op) (local.get $splat) (local.get $x) (local.get $out) (local.get $rowAt) (local.get $yAt) (local.get $yLanes) (i32.add (local.get $c) (i32.const 8)))
+            (call $vector (local.get $op) (local.get $splat) (local.get $x) (local.get $out) (local.get $rowAt) (local.get $yAt) (local.get $yLanes) (i32.add (local.get $c) (i32.const 12)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $blocks)))
         (block $lanesDone
           (loop $columns
             (br_if $lanesDone (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $c1)))
-            (v128.store align=4 (i32.add (local.get $out) (i32.add (local.get $rowAt) (i32.shl (local.get $c) (i32.const 2))))
-              (call $lanes (local.get $op)
-                (v128.load align=4 (i32.add (local.get $x) (i32.add (local.get $rowAt) (i32.shl (local.get $c) (i32.const 2)))))
-                (if (result v128) (local.get $splat)
-                  (then (local.get $yLanes))
-                  (else (v128.load align=4 (i32.add (local.get $yAt) (i32.shl (local.get $c) (i32.const 2))))))))
+            (call $vector (local.get $op) (local.get $splat) (local.get $x) (local.get $out) (local.get $rowAt) (local.get $yAt) (local.get $yLanes) (local.get $c))
             (local.set $c (i32.add (local.get $c) (i32.const 4)))
             (br $columns)))
         (block $tailDone
