@@ -18,27 +18,23 @@ function tiledBack(dy: tf.Tensor, xShape: number[], axis: number | number[], sca
   return tf.tile(scale ? scale(expanded) : expanded, xShape.map((size, d) => (axes.includes(d) ? size : 1)));
 }
 
-export const sumGradient: tf.GradConfig = {
-  kernelName: tf.Sum,
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as tf.Tensor[];
-    const { axis } = attrs as unknown as SumAttrs;
-    return { x: () => tiledBack(dy as tf.Tensor, x!.shape, axis) };
-  },
-};
+/** A reduction's gradient: dy tiled back over the reduced axes, divided by their size first for a mean. */
+function reductionGradient(kernelName: string, mean: boolean): tf.GradConfig {
+  return {
+    kernelName,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as tf.Tensor[];
+      const { axis } = attrs as unknown as SumAttrs | MeanAttrs;
+      const axes = tf.util.parseAxisParam(axis, x!.shape);
+      const reduceSize = axes.reduce((n, d) => n * x!.shape[d]!, 1);
+      return { x: () => tiledBack(dy as tf.Tensor, x!.shape, axis, mean ? (t) => tf.div(t, reduceSize) : undefined) };
+    },
+  };
+}
 
-export const meanGradient: tf.GradConfig = {
-  kernelName: tf.Mean,
-  inputsToSave: ['x'],
-  gradFunc: (dy, saved, attrs) => {
-    const [x] = saved as tf.Tensor[];
-    const { axis } = attrs as unknown as MeanAttrs;
-    const axes = tf.util.parseAxisParam(axis, x!.shape);
-    const reduceSize = axes.reduce((n, d) => n * x!.shape[d]!, 1);
-    return { x: () => tiledBack(dy as tf.Tensor, x!.shape, axis, (t) => tf.div(t, reduceSize)) };
-  },
-};
+export const sumGradient = reductionGradient(tf.Sum, false);
+export const meanGradient = reductionGradient(tf.Mean, true);
 
 export const tileGradient: tf.GradConfig = {
   kernelName: tf.Tile,
