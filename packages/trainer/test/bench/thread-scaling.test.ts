@@ -6,12 +6,20 @@ import type { PeerRow } from '../../src/bench/peer.js';
 import { medianOfRounds } from '../../src/bench/round-median.js';
 import { scalingLines, threadScaling } from '../../src/bench/thread-scaling.js';
 import { threadCountsFlag, threadsFlag } from '../../src/cli/threads.js';
+import { benchCounts } from '../../src/cli/commands/bench.js';
 
 function row(mixer: string, length: number, threads: number, stepMs: number, requestedThreads = threads): ModelBenchRow {
   return { mixer, length, params: 1, forwardMs: stepMs / 2, stepMs, peakBytes: 0, rssPeakBytes: 0, tokensPerSec: 1, warmup: 0, repeats: 1, threads, requestedThreads };
 }
 
 describe('lra bench --threads', () => {
+  it('times several thread counts after five warm-up steps unless told otherwise (a 2-thread process settles late)', () => {
+    expect(benchCounts({ many: false, severalThreads: true }, {})).toEqual({ warmup: 5, repeats: 5 });
+    expect(benchCounts({ many: false, severalThreads: false }, {})).toEqual({ warmup: 2, repeats: 5 });
+    expect(benchCounts({ many: true, severalThreads: true }, {})).toEqual({ warmup: 1, repeats: 3 });
+    expect(benchCounts({ many: false, severalThreads: true }, { warmup: 1, repeats: undefined })).toEqual({ warmup: 1, repeats: 5 });
+  });
+
   it('reads one count or several, each a whole number >= 1', () => {
     expect(threadsFlag('3')).toBe(3);
     expect(threadCountsFlag('1,2, 2')).toEqual([1, 2]);

@@ -34,7 +34,15 @@ function parseMixerOptions(text: string): Record<string, unknown> {
 
 const DEFAULT_LENGTHS = '1024,2048,4096';
 /** Counts of the plain benchmark, and of the table and the peer (fewer: they measure many cells). */
-const COUNTS = { plain: { warmup: 2, repeats: 5 }, table: { warmup: 1, repeats: 3 } };
+// Several thread counts: a 2-thread process reaches its steady pace after 5-6 steps (the first
+// ones grow the heap), so speed-ups are timed after 5 (docs/performance.md, "Warm-up").
+const COUNTS = { plain: { warmup: 2, repeats: 5 }, table: { warmup: 1, repeats: 3 }, threads: { warmup: 5, repeats: 5 } };
+
+/** The warm-up and timed runs a bench takes where the flags leave them out. */
+export function benchCounts(mode: { many: boolean; severalThreads: boolean }, given: { warmup?: number | undefined; repeats?: number | undefined }): { warmup: number; repeats: number } {
+  const defaults = mode.many ? COUNTS.table : mode.severalThreads ? COUNTS.threads : COUNTS.plain;
+  return { warmup: given.warmup ?? defaults.warmup, repeats: given.repeats ?? defaults.repeats };
+}
 
 function rowLine(r: ModelBenchRow | PeerRow, side = ''): string {
   if (r.error !== undefined) return `${side}${r.mixer} @ ${r.length}: failed: ${r.error}`;
@@ -75,7 +83,7 @@ export function benchCommand(y: Argv): Argv {
         .option('mlp-dim', { type: 'number', default: 128, describe: "width of each block's feed-forward" })
         .option('mixer-options', { type: 'string', describe: 'JSON options for every mixer benchmarked, e.g. \'{"implementation":"blocked"}\' (attention)' })
         .option('reversible', { type: 'boolean', default: false, describe: 'reversible blocks (classifier config reversible: true)' })
-        .option('warmup', { type: 'number', describe: `untimed runs (default ${COUNTS.plain.warmup}; --table and --peer ${COUNTS.table.warmup})` })
+        .option('warmup', { type: 'number', describe: `untimed runs (default ${COUNTS.plain.warmup}; --table and --peer ${COUNTS.table.warmup}; --mixers with several --threads ${COUNTS.threads.warmup})` })
         .option('repeats', { type: 'number', describe: `timed runs, median reported (default ${COUNTS.plain.repeats}; --table and --peer ${COUNTS.table.repeats})` })
         .option('backend', { type: 'string', choices: backendChoices, default: 'auto', describe: 'tfjs backend; auto picks the best that loads' })
         .option('threads', {
@@ -119,10 +127,7 @@ export function benchCommand(y: Argv): Argv {
       const many = args.table || args.peer;
       const threadCounts = threadCountsFlag(args.threads);
       const several = threadCounts.length > 1;
-      const counts = {
-        warmup: args.warmup ?? (many ? COUNTS.table : COUNTS.plain).warmup,
-        repeats: args.repeats ?? (many ? COUNTS.table : COUNTS.plain).repeats,
-      };
+      const counts = benchCounts({ many: Boolean(many), severalThreads: several }, { warmup: args.warmup, repeats: args.repeats });
       const shape: BenchShape = {
         batch: args.batch,
         dModel: args['d-model'],
