@@ -14,6 +14,9 @@ export interface AdamWAttrs {
   weightDecay: number;
 }
 
+/** The attributes in the order a heap job carries them (../parallel/heap-pool.ts writes, tasks.ts reads). */
+export const ADAMW_ATTR_ORDER = ['beta1', 'beta2', 'correction1', 'correction2', 'eps', 'rate', 'weightDecay'] as const satisfies readonly (keyof AdamWAttrs)[];
+
 /**
  * p, m, v <- the update of p with gradient g scale: m = beta1 m + (1 - beta1) g, v = beta2 v +
  * (1 - beta2) g^2, p = p - rate ((m / c1) / (sqrt(v / c2) + eps) + wd p), in float64 per element.

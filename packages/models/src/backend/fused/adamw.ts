@@ -24,8 +24,9 @@ export const adamWKernel: ArrayKernel = {
     return [param!, param!, param!];
   },
   compute([param, grad, m, v, scale], _shapes, [outParam, outM, outV], attrs: NamedAttrMap) {
-    const arrays = [param!, grad!, m!, v!, outParam!, outM!, outV!];
+    const [factor, update] = [scale![0]!, attrs as unknown as AdamWAttrs];
     // Element by element: any split over the heap's threads gives the bits of one pass.
-    if (!splitAdamW(arrays, scale![0]!, attrs as unknown as AdamWAttrs)) adamWValues(param!, grad!, m!, v!, scale![0]!, attrs as unknown as AdamWAttrs, outParam!, outM!, outV!);
+    if (splitAdamW([param!, grad!, m!, v!, outParam!, outM!, outV!], factor, update)) return;
+    adamWValues(param!, grad!, m!, v!, factor, update, outParam!, outM!, outV!);
   },
 };

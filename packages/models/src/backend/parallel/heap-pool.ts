@@ -11,7 +11,7 @@ import { columnSumsSimdFor, layerNormSimdFor } from '../simd/simd-kernels.js';
 import { productUnits, type ProductBatch } from '../wasm/simd-product-slices.js';
 import type { ModReluLayout } from '../fused/modrelu-rows.js';
 import type { BinaryLayout } from '../wasm/binary-layout.js';
-import type { AdamWAttrs } from '../fused/adamw-values.js';
+import { ADAMW_ATTR_ORDER, type AdamWAttrs } from '../fused/adamw-values.js';
 import { CONTROL, JOB_LENGTH, modReluJobTail, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
@@ -318,8 +318,7 @@ export function splitAdamW(arrays: readonly Float32Array[], scale: number, attrs
   // A few float64 divisions and a square root per element: worth a hand-over from 2^14 up.
   const active = poolFor(arrays, 4 * arrays[0]!.length);
   if (active === undefined) return false;
-  const { beta1, beta2, correction1, correction2, eps, rate, weightDecay } = attrs;
-  active.job.set([TASK.adamW, ...arrays.map((a) => a.byteOffset), arrays[0]!.length, scale, beta1, beta2, correction1, correction2, eps, rate, weightDecay]);
+  active.job.set([TASK.adamW, ...arrays.map((a) => a.byteOffset), arrays[0]!.length, scale, ...ADAMW_ATTR_ORDER.map((key) => attrs[key])]);
   runJob(active);
   return true;
 }

@@ -3,7 +3,7 @@
 // main thread. A job is described by numbers in a shared Float64Array, so that no message (and
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
-import { adamWValues } from '../fused/adamw-values.js';
+import { ADAMW_ATTR_ORDER, adamWValues, type AdamWAttrs } from '../fused/adamw-values.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { modReluGradSlice, modReluSlice, type ModReluLayout } from '../fused/modrelu-rows.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
@@ -291,12 +291,12 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       return;
     }
     case TASK.adamW: {
-      const [, pAt, gAt, mAt, vAt, outPAt, outMAt, outVAt, size, scale, beta1, beta2, correction1, correction2, eps, rate, weightDecay] = job as unknown as number[];
+      const [, pAt, gAt, mAt, vAt, outPAt, outMAt, outVAt, size, scale, ...values] = job as unknown as number[];
       const [start, end] = partRange(size!, parts, part);
       if (end <= start) return;
       const at = (offset: number) => floats(heap, offset, start, end - start);
-      adamWValues(at(pAt!), at(gAt!), at(mAt!), at(vAt!), scale!, { beta1: beta1!, beta2: beta2!, correction1: correction1!, correction2: correction2!, eps: eps!, rate: rate!, weightDecay: weightDecay! },
-        at(outPAt!), at(outMAt!), at(outVAt!));
+      const attrs = Object.fromEntries(ADAMW_ATTR_ORDER.map((key, i) => [key, values[i]!])) as unknown as AdamWAttrs;
+      adamWValues(at(pAt!), at(gAt!), at(mAt!), at(vAt!), scale!, attrs, at(outPAt!), at(outMAt!), at(outVAt!));
       return;
     }
     default:

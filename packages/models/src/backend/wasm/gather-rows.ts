@@ -1,8 +1,22 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { splitGatherRows } from '../parallel/heap-pool.js';
-import { rowsSimdFor } from '../simd/simd-kernels.js';
+import { rowsSimdFor, type RowsSimd } from '../simd/simd-kernels.js';
 import { allocateFloats, byteOffsetOf, heapInt32, heapMemory, release } from './heap.js';
 import type { WasmBackend } from './heap.js';
+
+/** The SIMD row module over the backend's heap, or null where it cannot run. */
+export function rowsSimdOf(backend: WasmBackend): RowsSimd | null {
+  const memory = heapMemory(backend);
+  return memory === undefined ? null : rowsSimdFor(memory);
+}
+
+/**
+ * Rows ids[j] (4-byte indices at byte offset idsAt) of x into row j of out, rows of `width` 4-byte
+ * elements, byte offsets: split over the heap's threads by indices where it pays, else here.
+ */
+export function copyRowsByIndex(backend: WasmBackend, simd: RowsSimd, xAt: number, idsAt: number, outAt: number, width: number, count: number): void {
+  if (!splitGatherRows(heapInt32(backend), xAt, idsAt, outAt, width, count)) simd.gatherRows(xAt, idsAt, outAt, width, 0, count);
+}
 
 /**
  * Writes `out` as `rows` rows of `rowLength` 4-byte elements, row r a copy of row sources[r] of
@@ -15,14 +29,12 @@ export function gatherRowsOnHeap(
   listSources: (sources: Int32Array) => void,
 ): boolean {
   if (x.dtype !== 'float32' && x.dtype !== 'int32') return false;
-  const memory = heapMemory(backend);
-  const simd = memory === undefined ? null : rowsSimdFor(memory);
+  const simd = rowsSimdOf(backend);
   if (simd === null) return false;
   const sourcesAt = allocateFloats(backend, rows);
   try {
     listSources(heapInt32(backend).subarray(sourcesAt / 4, sourcesAt / 4 + rows));
-    const [from, to] = [byteOffsetOf(backend, x), byteOffsetOf(backend, out)];
-    if (!splitGatherRows(heapInt32(backend), from, sourcesAt, to, rowLength, rows)) simd.gatherRows(from, sourcesAt, to, rowLength, 0, rows);
+    copyRowsByIndex(backend, simd, byteOffsetOf(backend, x), sourcesAt, byteOffsetOf(backend, out), rowLength, rows);
   } finally {
     release(backend, sourcesAt);
   }

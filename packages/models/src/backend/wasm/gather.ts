@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GatherV2Attrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { runBackendKernel } from './backend-own.js';
-import { splitGatherRows } from '../parallel/heap-pool.js';
-import { rowsSimdFor } from '../simd/simd-kernels.js';
-import { asWasmBackend, byteOffsetOf, heapInt32, heapMemory } from './heap.js';
+import { copyRowsByIndex, rowsSimdOf } from './gather-rows.js';
+import { asWasmBackend, byteOffsetOf, heapInt32 } from './heap.js';
 
 // The backend's Gather moves one element at a time through a strided index computation: an
 // embedding lookup of [8, 4096] ids from [256, 64] took 70-90 ms. Gathering whole rows (the
@@ -38,13 +37,12 @@ const gatherV2: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
   if (outer * count * inner === 0) return out;
   const from = byteOffsetOf(backend, x) / 4;
   const to = byteOffsetOf(backend, out) / 4;
-  const memory = heapMemory(backend);
-  const simd = memory === undefined ? null : rowsSimdFor(memory);
+  const simd = rowsSimdOf(backend);
   for (let o = 0; o < outer; o++) {
     const block = from + o * axisSize * inner;
     const target = to + o * count * inner;
     if (simd !== null) {
-      if (!splitGatherRows(heap, 4 * block, 4 * indexStart, 4 * target, inner, count)) simd.gatherRows(4 * block, 4 * indexStart, 4 * target, inner, 0, count);
+      copyRowsByIndex(backend, simd, 4 * block, 4 * indexStart, 4 * target, inner, count);
       continue;
     }
     for (let j = 0; j < count; j++) {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo, UnsortedSegmentSumAttrs } from '@tensorflow/tfjs';
 import { splitSegmentSum } from '../parallel/heap-pool.js';
-import { rowsSimdFor } from '../simd/simd-kernels.js';
-import { asWasmBackend, elementIndexOf, heapFloat32, heapInt32, heapMemory } from './heap.js';
+import { rowsSimdOf } from './gather-rows.js';
+import { asWasmBackend, elementIndexOf, heapFloat32, heapInt32 } from './heap.js';
 
 // Missing from the wasm backend (tfjs issue #8082), and the gradient of gather (an embedding
 // lookup) is made of it. TensorFlow's semantics: out[s, ...] = sum of x[i, ...] over every
@@ -35,8 +35,7 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend: backendLike, attrs })
   const xStart = elementIndexOf(backend, x);
   const idsStart = elementIndexOf(backend, segmentIds);
   const outStart = elementIndexOf(backend, out);
-  const memory = x.dtype === 'float32' ? heapMemory(backend) : undefined;
-  const simd = memory === undefined ? null : rowsSimdFor(memory);
+  const simd = x.dtype === 'float32' ? rowsSimdOf(backend) : null;
   if (simd !== null) {
     const [xAt, idsAt, outAt] = [4 * xStart, 4 * idsStart, 4 * outStart];
     if (!splitSegmentSum(heapFloat32(backend), xAt, idsAt, outAt, count, rowSize, numSegments)) simd.segmentSum(xAt, idsAt, outAt, count, rowSize, numSegments, 0, rowSize);
