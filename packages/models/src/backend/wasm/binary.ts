@@ -7,7 +7,7 @@ import { binaryLayout, type BinaryOp } from './binary-layout.js';
 import { asWasmBackend, byteOffsetOf, heapFloat32, heapMemory } from './heap.js';
 
 // The backend's Add, Sub, Multiply and RealDiv go to XNNPACK, whose element-wise operators ran
-// slower on two threads than on one here (its pool wakes for each call): the residual adds, bias
+// slower on two threads than on one in a profiled step here: the residual adds, bias
 // adds, masks over channels and attention's mask over heads were about a tenth of a training
 // step on two threads, none of it split. These run the same IEEE operations in SIMD lanes on the
 // project's pool (../simd/binary.wat), so the bits are the backend's, for any thread count.

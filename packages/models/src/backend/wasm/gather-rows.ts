@@ -10,6 +10,11 @@ export function rowsSimdOf(backend: WasmBackend): RowsSimd | null {
   return memory === undefined ? null : rowsSimdFor(memory);
 }
 
+/** Whether gatherRowsOnHeap runs for tensors of `dtype` on this backend. */
+export function rowGathersRun(backend: WasmBackend, dtype: string): boolean {
+  return (dtype === 'float32' || dtype === 'int32') && rowsSimdOf(backend) !== null;
+}
+
 /**
  * Rows ids[j] (4-byte indices at byte offset idsAt) of x into row j of out, rows of `width` 4-byte
  * elements, byte offsets: split over the heap's threads by indices where it pays, else here.
@@ -28,9 +33,8 @@ export function gatherRowsOnHeap(
   backend: WasmBackend, x: TensorInfo, out: TensorInfo, rowLength: number, rows: number,
   listSources: (sources: Int32Array) => void,
 ): boolean {
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') return false;
-  const simd = rowsSimdOf(backend);
-  if (simd === null) return false;
+  if (!rowGathersRun(backend, x.dtype)) return false;
+  const simd = rowsSimdOf(backend)!;
   const sourcesAt = allocateFloats(backend, rows);
   try {
     listSources(heapInt32(backend).subarray(sourcesAt / 4, sourcesAt / 4 + rows));

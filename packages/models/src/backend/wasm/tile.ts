@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo, TileAttrs } from '@tensorflow/tfjs';
 import { runBackendKernel } from './backend-own.js';
-import { gatherRowsOnHeap } from './gather-rows.js';
+import { gatherRowsOnHeap, rowGathersRun } from './gather-rows.js';
 import { asWasmBackend } from './heap.js';
 
 // The backend's Tile computes every output element's source through a generic index loop:
@@ -12,6 +12,7 @@ const tile: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
   const x = inputs['x'] as TensorInfo;
   const { reps } = attrs as unknown as TileAttrs;
   const backend = asWasmBackend(backendLike);
+  if (!rowGathersRun(backend, x.dtype)) return runBackendKernel(tf.Tile, inputs, backendLike, attrs as unknown as tf.NamedAttrMap);
   const rank = x.shape.length;
   const outShape = x.shape.map((size, axis) => size * reps[axis]!);
   // The trailing axes that are not tiled: one contiguous row in x and in out.
@@ -27,7 +28,7 @@ const tile: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
     strides[axis] = stride;
     stride *= x.shape[axis]!;
   }
-  const done = gatherRowsOnHeap(backend, x, out, rowLength, rows, (sources) => {
+  gatherRowsOnHeap(backend, x, out, rowLength, rows, (sources) => {
     // Output rows in order: each axis's counter wraps x's size back to 0 in the source.
     const index = new Array<number>(kept).fill(0);
     let source = 0;
@@ -44,9 +45,7 @@ const tile: KernelFunc = ({ inputs, backend: backendLike, attrs }) => {
       }
     }
   });
-  if (done) return out;
-  backend.disposeData(out.dataId);
-  return runBackendKernel(tf.Tile, inputs, backendLike, attrs as unknown as tf.NamedAttrMap);
+  return out;
 };
 
 export const tileConfig: KernelConfig = { kernelName: tf.Tile, backendName: 'wasm', kernelFunc: tile };
