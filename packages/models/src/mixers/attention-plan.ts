@@ -1,7 +1,8 @@
-// Which softmax attention to run for a batch: the dense [B*H, N, N] weights (fastest while they
-// fit comfortably) or blocked attention (nn/flash-attention.ts), and its block sizes.
+// Which softmax attention to run for a batch: the fused wasm kernels (nn/fused-attention.ts: no
+// weights tensor, every length), the dense [B*H, N, N] weights (fastest elsewhere while they fit
+// comfortably) or blocked attention (nn/flash-attention.ts), and its block sizes.
 
-export type AttentionImplementation = 'auto' | 'dense' | 'blocked';
+export type AttentionImplementation = 'auto' | 'dense' | 'blocked' | 'fused';
 
 export interface AttentionPlanOptions {
   implementation: AttentionImplementation;
@@ -11,7 +12,7 @@ export interface AttentionPlanOptions {
   keyBlockSize: number | null;
 }
 
-export type AttentionPlan = { kind: 'dense' } | { kind: 'blocked'; queryBlock: number; keyBlock: number };
+export type AttentionPlan = { kind: 'dense' } | { kind: 'fused' } | { kind: 'blocked'; queryBlock: number; keyBlock: number };
 
 /**
  * 'auto' goes blocked above this size of one example's [H, N, N] float32 weights. The dense step
@@ -46,13 +47,20 @@ function roundUp(value: number, multiple: number): number {
 
 /**
  * The plan for each example's H rows of `length` queries and keys (the same for any batch). `nested`: the forward runs
- * inside a gradient of a gradient, which the blocked path's own gradient cannot take (its saved
- * tensors are constants to a further derivative): 'auto' stays dense there, 'blocked' refuses.
+ * inside a gradient of a gradient, which neither the blocked nor the fused path's gradient can
+ * take (their saved tensors are constants to a further derivative): 'auto' stays dense there,
+ * 'blocked' and 'fused' refuse. `fusedProblem`: why the fused kernels cannot run this call (the
+ * backend, the shapes), null where they can; 'auto' takes them wherever they can.
  */
-export function planAttention(heads: number, length: number, options: AttentionPlanOptions, nested = false): AttentionPlan {
-  if (nested && options.implementation === 'blocked') {
-    throw new Error(`attention: implementation 'blocked' cannot be differentiated twice; use 'auto' or 'dense'`);
+export function planAttention(heads: number, length: number, options: AttentionPlanOptions, nested = false, fusedProblem: string | null = 'not offered'): AttentionPlan {
+  if (nested && (options.implementation === 'blocked' || options.implementation === 'fused')) {
+    throw new Error(`attention: implementation '${options.implementation}' cannot be differentiated twice; use 'auto' or 'dense'`);
   }
+  if (options.implementation === 'fused') {
+    if (fusedProblem !== null) throw new Error(`attention: implementation 'fused' cannot run here: ${fusedProblem}; use 'auto'`);
+    return { kind: 'fused' };
+  }
+  if (options.implementation === 'auto' && !nested && fusedProblem === null) return { kind: 'fused' };
   const blocked =
     options.implementation === 'blocked' ||
     (options.implementation === 'auto' && !nested && heads * length * length * 4 > DENSE_WEIGHTS_PER_EXAMPLE_BYTES);

@@ -6,6 +6,8 @@ import { dense, type Dense } from '../nn/dense.js';
 import { forwardIsNested } from '../backend/fused/higher-order.js';
 import { dropout } from '../nn/dropout.js';
 import { blockedAttention } from '../nn/flash-attention.js';
+import { fusedAttention } from '../nn/fused-attention.js';
+import { fusedAttentionUnavailable } from '../backend/fused/fused-attention.js';
 import { normal, xavierUniform } from '../nn/initializers.js';
 import { applyRotary, rotaryTables, type RotaryTables } from '../nn/rotary.js';
 import type { MixerInspection } from '../analysis/inspection.js';
@@ -25,8 +27,10 @@ export interface AttentionOptions {
   bias: boolean;
   /**
    * 'dense' holds the [B*H, N, N] weights; 'blocked' never does (FlashAttention's blocks and
-   * online softmax, same values and gradients); 'auto' goes blocked when the weights would be
-   * large (attention-plan.ts). inspect() is always dense.
+   * online softmax, same values and gradients); 'fused' never does either, in two wasm kernels
+   * (nn/fused-attention.ts; wasm only); 'auto' takes fused on wasm, elsewhere goes blocked when
+   * the weights would be large (attention-plan.ts).
+   * inspect() is always dense.
    */
   implementation: AttentionImplementation;
   /** Queries and keys per block of the blocked path; null: sized from the batch and length. */
@@ -117,23 +121,30 @@ function createAttention(args: MixerArgs, options: AttentionOptions): Mixer {
     return { weights: tf.softmax(scores) as tf.Tensor3D, v3 };
   };
 
+  /** The weights' dropout of a pass, its seed drawn exactly where the dense path's dropout() draws it, so later seeds agree. */
+  const weightsDropout = (ctx: ForwardContext): { rate: number; seed: number; exampleOffset: number } | null => {
+    const rate = args.attentionDropout;
+    return ctx.training && rate > 0 ? { rate, seed: ctx.nextSeed(), exampleOffset: ctx.examples?.offset ?? 0 } : null;
+  };
+
   /** Attention of every head [B*H, N, d], blocked: its weights are never whole. Call inside tf.tidy. */
   const blockedMix = (of: Heads, ctx: ForwardContext, blocks: { queryBlock: number; keyBlock: number }): tf.Tensor3D => {
     const { q3, kT3, v3, keyBias } = of;
-    // The seed is drawn exactly where the dense path's dropout() draws it, so later seeds agree.
-    const rate = args.attentionDropout;
-    const drop = ctx.training && rate > 0 ? { rate, seed: ctx.nextSeed(), exampleOffset: ctx.examples?.offset ?? 0 } : null;
-    return blockedAttention(q3, kT3, v3, keyBias, { heads, ...blocks, dropout: drop });
+    return blockedAttention(q3, kT3, v3, keyBias, { heads, ...blocks, dropout: weightsDropout(ctx) });
   };
 
   return {
     apply(x: tf.Tensor3D, mask: tf.Tensor2D | null, ctx: ForwardContext): tf.Tensor3D {
       const [batch, length] = x.shape;
-      const plan = planAttention(heads, length, options, forwardIsNested());
+      const nested = forwardIsNested();
+      // Asked only where the fused path could be taken: 'auto' or 'fused', outside a second derivative.
+      const fusedProblem = options.implementation === 'auto' || options.implementation === 'fused' ? fusedAttentionUnavailable() : 'not asked';
+      const plan = planAttention(heads, length, options, nested, fusedProblem);
       return tf.tidy(() => {
         const of = headsOf(x, mask);
         let mixed: tf.Tensor3D;
         if (plan.kind === 'blocked') mixed = blockedMix(of, ctx, plan);
+        else if (plan.kind === 'fused') mixed = fusedAttention(of.q3, of.kT3, of.v3, of.keyBias, { heads, dropout: weightsDropout(ctx) });
         else {
           const { weights: probabilities, v3 } = weightsAndValues(x, mask, of);
           mixed = tf.matMul(dropout(probabilities, args.attentionDropout, ctx) as tf.Tensor3D, v3);
@@ -173,7 +184,7 @@ export const attention: MixerSpec<AttentionOptions> = {
   paper: 'Vaswani et al., "Attention Is All You Need", NeurIPS 2017',
   kind: 'attention',
   defaults: { qkvDim: null, positions: 'none', bias: false, implementation: 'auto', blockSize: null, keyBlockSize: null, impl: 'clean' },
-  choices: { positions: ['none', 'rope'], implementation: ['auto', 'dense', 'blocked'], impl: ['clean', 'lra'] },
+  choices: { positions: ['none', 'rope'], implementation: ['auto', 'dense', 'blocked', 'fused'], impl: ['clean', 'lra'] },
   block: 'pre-ln',
   rope: true,
   linearMemory: true,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { FUSED_KERNEL_NAMES } from '../../src/backend/fused/register.js';
+import { fusedKernelNames } from '../../src/backend/fused/register.js';
 import { projectKernelNames, registerProjectKernels } from '../../src/backend/kernels.js';
 
 describe('registerProjectKernels', () => {
@@ -27,7 +27,11 @@ describe('registerProjectKernels', () => {
     expect(projectKernelNames('cpu')).toEqual([]);
     registerProjectKernels('cpu');
     const names = tf.getKernelsForBackend('cpu').map((config) => config.kernelName);
-    for (const name of FUSED_KERNEL_NAMES) expect(names).toContain(name);
+    for (const name of fusedKernelNames('cpu')) expect(names).toContain(name);
+    // The fused attention kernels run on wasm's heap only.
+    expect(fusedKernelNames('cpu')).not.toContain('LraFusedAttention');
+    expect(fusedKernelNames('wasm')).toContain('LraFusedAttention');
+    expect(names).not.toContain('LraFusedAttention');
     const wasmNames = tf.getKernelsForBackend('wasm').map((config) => config.kernelName);
     expect(wasmNames).toContain('LraLayerNorm');
     const before = tf.getKernelsForBackend('cpu').map((config) => config.kernelFunc);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { arrayKernelConfigs, type ArrayKernel } from './array-kernel.js';
 import { adamWKernel } from './adamw.js';
 import { attentionDropoutBlockGradient, attentionDropoutBlockKernel, attentionDropoutBlockPairKernel } from './attention-dropout-block.js';
+import { fusedAttentionGradient, fusedAttentionGradKernel, fusedAttentionKernel } from './fused-attention.js';
 import { geluGradGradient, geluGradient, geluGradKernel, geluKernel } from './gelu.js';
 import { layerNormGradGradient, layerNormGradient, layerNormGradKernel, layerNormKernel } from './layer-norm.js';
 import { modReluGradient, modReluGradKernel, modReluKernel } from './modrelu.js';
@@ -19,18 +20,23 @@ const FUSED_KERNELS: readonly ArrayKernel[] = [
   modReluKernel, modReluGradKernel,
   // The optimizer's update (no gradient).
   adamWKernel,
+  // Softmax attention without its weights (wasm only; the gradient kernel has no gradient: the
+  // attention mixer takes the dense path inside a gradient of a gradient).
+  fusedAttentionKernel, fusedAttentionGradKernel,
 ];
 // The gradient kernels have gradients too, so everything through them can be differentiated twice.
 const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
   seededDropoutGradient, softmaxGradient, softmaxGradGradient, geluGradient, geluGradGradient,
-  layerNormGradient, layerNormGradGradient, attentionDropoutBlockGradient, modReluGradient,
+  layerNormGradient, layerNormGradGradient, attentionDropoutBlockGradient, modReluGradient, fusedAttentionGradient,
   // In place of tfjs-core's own, on every backend: tiles of dy, not products with a tensor of
   // ones; a tile's as one sum, not a kernel call per repetition.
   sumGradient, meanGradient, tileGradient,
 ];
 
-/** Names of the fused kernels, registered for cpu and wasm. */
-export const FUSED_KERNEL_NAMES: readonly string[] = FUSED_KERNELS.map((kernel) => kernel.kernelName);
+/** Names of the fused kernels registered for `backend` (cpu, wasm; some are wasm's only). */
+export function fusedKernelNames(backend: string): string[] {
+  return FUSED_KERNELS.filter((kernel) => kernel.backends === undefined || kernel.backends.includes(backend)).map((kernel) => kernel.kernelName);
+}
 
 let registered = false;
 

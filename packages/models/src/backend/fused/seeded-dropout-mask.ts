@@ -126,3 +126,23 @@ export function seededDropoutMask(size: number, attrs: SeededDropoutAttrs): Floa
   applySeededDropout(mask, mask, attrs);
   return mask;
 }
+
+/**
+ * applySeededDropout of x into out and, with the same mask, of y into outY (all of one length):
+ * fused attention's gradient drops the weights and their gradient alike. On the SIMD path, for
+ * whole groups of 4 pairs from an even offset, each hash is taken once for both (the hash is most
+ * of the work); otherwise the mask is simply applied twice (the same mask: it is a function of
+ * the index).
+ */
+export function applySeededDropoutPair(x: Float32Array, out: Float32Array, y: Float32Array, outY: Float32Array, attrs: SeededDropoutAttrs, simd: DropoutSimd | null = null): void {
+  if (out.length !== x.length || y.length !== x.length || outY.length !== x.length) throw new Error(`${SEEDED_DROPOUT_KERNEL}: a pair needs four arrays of one length`);
+  const offset = attrs.offset ?? 0;
+  if (simd === null || offset % 2 !== 0 || x.length % 8 !== 0 || (offset + x.length) / 2 > 2 ** 32) {
+    applySeededDropout(x, out, attrs, simd);
+    applySeededDropout(y, outY, attrs, simd);
+    return;
+  }
+  checkAttrs(attrs);
+  const [multiplier, key] = seedKeys(attrs.seed);
+  simd.dropoutPair(x.byteOffset, out.byteOffset, y.byteOffset, outY.byteOffset, x.length / 8, offset / 2, multiplier, key, dropThreshold(attrs.rate), Math.fround(1 / (1 - attrs.rate)));
+}

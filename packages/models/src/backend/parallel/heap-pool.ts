@@ -12,6 +12,7 @@ import { productUnits, type ProductBatch } from '../wasm/simd-product-slices.js'
 import type { ModReluLayout } from '../fused/modrelu-rows.js';
 import type { BinaryLayout } from '../wasm/binary-layout.js';
 import { ADAMW_ATTR_ORDER, type AdamWAttrs } from '../fused/adamw-values.js';
+import { BACKWARD_FIELDS, FORWARD_FIELDS, encodeJob, forwardUnits, type AttentionBackwardJob, type AttentionForwardJob } from '../fused/attention-rows.js';
 import { CONTROL, JOB_LENGTH, modReluJobTail, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
@@ -319,6 +320,28 @@ export function splitAdamW(arrays: readonly Float32Array[], scale: number, attrs
   const active = poolFor(arrays, 4 * arrays[0]!.length);
   if (active === undefined) return false;
   active.job.set([TASK.adamW, ...arrays.map((a) => a.byteOffset), arrays[0]!.length, scale, ...ADAMW_ATTR_ORDER.map((key) => attrs[key])]);
+  runJob(active);
+  return true;
+}
+
+/**
+ * The fused attention's forward pass (fused/attention-rows.ts) over the pool's threads, by blocks
+ * of query rows; false where it does not apply. `heap`: a view of the heap, to find the pool.
+ * The job's scratch holds one work area per thread (heapThreads()).
+ */
+export function splitAttention(heap: Float32Array, job: AttentionForwardJob): boolean {
+  const active = poolFor([heap], job.headsTotal * job.n * job.n);
+  if (active === undefined || forwardUnits(job) < 2) return false;
+  active.job.set([TASK.attention, ...encodeJob(job, FORWARD_FIELDS)]);
+  runJob(active);
+  return true;
+}
+
+/** The fused attention's backward pass over the pool's threads, by heads; false where it does not apply. */
+export function splitAttentionGrad(heap: Float32Array, job: AttentionBackwardJob): boolean {
+  const active = poolFor([heap], job.headsTotal * job.n * job.n);
+  if (active === undefined || job.headsTotal < 2) return false;
+  active.job.set([TASK.attentionGrad, ...encodeJob(job, BACKWARD_FIELDS)]);
   runJob(active);
   return true;
 }

@@ -4,6 +4,10 @@
 // no event loop) is needed to hand it over: tfjs kernels are synchronous.
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { ADAMW_ATTR_ORDER, adamWValues, type AdamWAttrs } from '../fused/adamw-values.js';
+import {
+  BACKWARD_FIELDS, FORWARD_FIELDS, attentionBackwardSlice, attentionForwardSlice, backwardScratchFloats, decodeJob, forwardScratchFloats, forwardUnits,
+  type AttentionBackwardJob, type AttentionForwardJob,
+} from '../fused/attention-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
 import { modReluGradSlice, modReluSlice, type ModReluLayout } from '../fused/modrelu-rows.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
@@ -16,7 +20,7 @@ import { productUnits, runProductSlice } from '../wasm/simd-product-slices.js';
 import { reduceBlocks, reduceSlice, sumColumnBlocks } from '../wasm/reduce-blocks.js';
 import { irfftRows, rfftBins, rfftRows } from '../../spectral/plan/real-rows.js';
 
-export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemm: 12, modRelu: 13, modReluGrad: 14, binary: 15, gatherRows: 16, segmentSum: 17, adamW: 18 } as const;
+export const TASK = { stop: 0, seededDropout: 1, softmaxGrad: 2, rfft: 3, irfft: 4, fnetMix: 5, layerNorm: 6, layerNormGrad: 7, reduce: 8, gelu: 9, geluGrad: 10, fft: 11, gemm: 12, modRelu: 13, modReluGrad: 14, binary: 15, gatherRows: 16, segmentSum: 17, adamW: 18, attention: 19, attentionGrad: 20 } as const;
 
 /** Doubles of a job: the task, then its arguments. */
 export const JOB_LENGTH = 20;
@@ -297,6 +301,24 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const at = (offset: number) => floats(heap, offset, start, end - start);
       const attrs = Object.fromEntries(ADAMW_ATTR_ORDER.map((key, i) => [key, values[i]!])) as unknown as AdamWAttrs;
       adamWValues(at(pAt!), at(gAt!), at(mAt!), at(vAt!), scale!, attrs, at(outPAt!), at(outMAt!), at(outVAt!));
+      return;
+    }
+    case TASK.attention:
+    case TASK.attentionGrad: {
+      if (memory === undefined) throw new Error('the fused attention needs the heap memory');
+      const heapMemory = memory as { readonly buffer: ArrayBufferLike };
+      const values = job.subarray(1);
+      if (job[0] === TASK.attention) {
+        // Blocks of query rows: each a whole softmax row and its outputs, one thread's.
+        const forward = decodeJob<AttentionForwardJob>(values, FORWARD_FIELDS);
+        const [first, last] = partRange(forwardUnits(forward), parts, part);
+        if (last > first) attentionForwardSlice(heapMemory, forward, [first, last], forward.scratchAt + 4 * part * forwardScratchFloats(forward));
+        return;
+      }
+      // Whole heads: a head's key and value gradients sum over all its queries.
+      const backward = decodeJob<AttentionBackwardJob>(values, BACKWARD_FIELDS);
+      const [first, last] = partRange(backward.headsTotal, parts, part);
+      if (last > first) attentionBackwardSlice(heapMemory, backward, [first, last], backward.scratchAt + 4 * part * backwardScratchFloats(backward));
       return;
     }
     default:

@@ -5,6 +5,8 @@
 ;; whole rows, columns or matrices of a batch. Each element of C is summed over k in order by one
 ;; call, so any thread count gives the same bits. Assembled by scripts/wasm/assemble.mjs into
 ;; gemm-wasm.ts.
+;; With accumulate 1 they add the product to C (C += A^T B, C += A B) instead of writing it:
+;; attention's fused gradient sums the keys' and values' gradients over blocks of queries.
 ;;   gemmTN: C = A^T B, A [K, M], B [K, N] (weight gradients over the tokens of a batch;
 ;;           attention's gradients of keys and values). M a multiple of 4, N of 8.
 ;;   gemmNN: C = A B, A [M, K], B [K, N] (dense layers; attention's scores and weighted values,
@@ -14,7 +16,7 @@
 
   ;; Columns [first, last) (multiples of 8) of C [M, N] at c; a, b, c byte offsets.
   (func (export "gemmTN")
-    (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $m i32) (param $n i32) (param $first i32) (param $last i32)
+    (param $a i32) (param $b i32) (param $c i32) (param $k i32) (param $m i32) (param $n i32) (param $first i32) (param $last i32) (param $accumulate i32)
     (local $k0 i32) (local $k1 i32) (local $kk i32) (local $i i32) (local $j i32)
     (local $aRow i32) (local $bRow i32) (local $cAt i32) (local $at i32) (local $bt i32)
     (local $v v128) (local $b0 v128) (local $b1 v128) (local $s v128)
@@ -37,7 +39,7 @@
               (loop $iLoop
                 (br_if $iDone (i32.ge_u (local.get $i) (local.get $m)))
                 (local.set $cAt (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
-                (if (i32.eqz (local.get $k0))
+                (if (i32.and (i32.eqz (local.get $k0)) (i32.eqz (local.get $accumulate)))
                   (then
                     (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
                     (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
@@ -95,7 +97,7 @@
 
   ;; Rows [first, last) (multiples of 4) of C [M, N] at c; a, b, c byte offsets.
   (func (export "gemmNN")
-    (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32) (param $first i32) (param $last i32)
+    (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32) (param $first i32) (param $last i32) (param $accumulate i32)
     (local $k0 i32) (local $k1 i32) (local $kk i32) (local $i i32) (local $j i32)
     (local $aRow i32) (local $bRow i32) (local $cAt i32) (local $at i32) (local $bt i32)
     (local $b0 v128) (local $b1 v128) (local $s v128)
@@ -118,7 +120,7 @@
               (loop $jLoop
                 (br_if $jDone (i32.ge_u (local.get $j) (local.get $n)))
                 (local.set $cAt (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
-                (if (i32.eqz (local.get $k0))
+                (if (i32.and (i32.eqz (local.get $k0)) (i32.eqz (local.get $accumulate)))
                   (then
                     (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
                     (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))

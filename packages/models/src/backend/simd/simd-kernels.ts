@@ -2,6 +2,7 @@
 // the wasm backend's own heap: each thread instantiates a kernel module once, importing that
 // heap's memory, and calls it with byte offsets of tensors. No tfjs import: the heap pool's
 // worker threads load this file too.
+import * as attentionSoftmaxWasm from './attention-softmax-wasm.js';
 import * as binaryWasm from './binary-wasm.js';
 import * as columnSumsWasm from './column-sums-wasm.js';
 import * as gemmWasm from './gemm-wasm.js';
@@ -29,9 +30,10 @@ export interface GeluSimd {
   geluGrad(dy: number, x: number, dx: number, n: number): void;
 }
 
-/** seeded-dropout.wat's export: `groups` runs of 8 elements (4 pairs) from byte offsets x and out. */
+/** seeded-dropout.wat's exports: `groups` runs of 8 elements (4 pairs) from byte offsets x and out (and y, outY: the same mask). */
 export interface DropoutSimd {
   dropout(x: number, out: number, groups: number, low: number, multiplier: number, key: number, threshold: number, scale: number): void;
+  dropoutPair(x: number, out: number, y: number, outY: number, groups: number, low: number, multiplier: number, key: number, threshold: number, scale: number): void;
 }
 
 /** layer-norm.wat's exports: rows of width d (a multiple of 4), byte offsets. */
@@ -91,12 +93,18 @@ export interface RowsSimd {
   segmentSum(x: number, ids: number, out: number, count: number, width: number, segments: number, c0: number, c1: number): void;
 }
 
-/** gemm.wat's exports: byte offsets; m a multiple of 4, n of 8. */
+/** attention-softmax.wat's exports: rows of n (a multiple of 4) in place; byte offsets; stats two floats a row. */
+export interface AttentionSoftmaxSimd {
+  softmaxRows(s: number, bias: number, stats: number, rows: number, n: number, biased: number): void;
+  softmaxRecompute(s: number, bias: number, stats: number, rows: number, n: number, biased: number): void;
+}
+
+/** gemm.wat's exports: byte offsets; m a multiple of 4, n of 8; accumulate 1 adds the product to C. */
 export interface GemmSimd {
   /** C = A^T B, A [k, m], B [k, n]; columns [first, last) of C (multiples of 8). */
-  gemmTN(a: number, b: number, c: number, k: number, m: number, n: number, first: number, last: number): void;
+  gemmTN(a: number, b: number, c: number, k: number, m: number, n: number, first: number, last: number, accumulate: number): void;
   /** C = A B, A [m, k], B [k, n]; rows [first, last) of C (multiples of 4). */
-  gemmNN(a: number, b: number, c: number, m: number, k: number, n: number, first: number, last: number): void;
+  gemmNN(a: number, b: number, c: number, m: number, k: number, n: number, first: number, last: number, accumulate: number): void;
 }
 
 interface Assembly {
@@ -196,4 +204,9 @@ export function binarySimdFor(memory: object): BinarySimd | null {
 /** rows.wat over `memory`, or null. */
 export function rowsSimdFor(memory: object): RowsSimd | null {
   return instanceFor(rowsWasm, memory) as RowsSimd | null;
+}
+
+/** attention-softmax.wat over `memory`, or null. */
+export function attentionSoftmaxSimdFor(memory: object): AttentionSoftmaxSimd | null {
+  return instanceFor(attentionSoftmaxWasm, memory) as AttentionSoftmaxSimd | null;
 }

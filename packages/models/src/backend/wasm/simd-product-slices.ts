@@ -37,8 +37,8 @@ export function runProductSlice(simd: GemmSimd, p: ProductBatch, [first, last]: 
     const end = Math.min(last, (s + 1) * perMatrix);
     const [from, to] = [(unit - s * perMatrix) * tile, (end - s * perMatrix) * tile];
     const [a, b, c] = [p.aAt + s * p.aStride, p.bAt + s * p.bStride, p.cAt + 4 * s * p.m * p.n];
-    if (p.transposeA) simd.gemmTN(a, b, c, p.k, p.m, p.n, from, to);
-    else simd.gemmNN(a, b, c, p.m, p.k, p.n, from, to);
+    if (p.transposeA) simd.gemmTN(a, b, c, p.k, p.m, p.n, from, to, 0);
+    else simd.gemmNN(a, b, c, p.m, p.k, p.n, from, to, 0);
     unit = end;
   }
 }

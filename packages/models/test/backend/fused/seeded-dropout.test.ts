@@ -6,6 +6,9 @@ import {
 } from '../../../src/backend/fused/seeded-dropout.js';
 import { dropout } from '../../../src/nn/dropout.js';
 import { trainingContext } from '../../../src/nn/context.js';
+import { dropoutSimdFor } from '../../../src/backend/simd/simd-kernels.js';
+import { applySeededDropoutPair } from '../../../src/backend/fused/seeded-dropout-mask.js';
+import { heapOf } from '../simd/memory.js';
 import { normalArray } from '../numeric.js';
 import { useBackend, valuesOn } from '../on-backends.js';
 
@@ -144,5 +147,34 @@ describe('dropout over micro-batches', () => {
 
   it('refuses a tensor that is not batch-major over the slice', () => {
     expect(() => dropout(tf.ones([5, 3]), 0.2, trainingContext(1, 1, { offset: 2, count: 2 }))).toThrow(/not batch-major over the pass's 2 examples/);
+  });
+});
+
+describe('one mask on two arrays (fused attention\'s gradient)', () => {
+  it('drops both as two calls would, taking each hash once on the SIMD path or falling back to two calls', () => {
+    const n = 64;
+    const { memory, arrays } = heapOf(true, [n, n, n, n, n, n]);
+    const [x, out, y, outY, wantX, wantY] = arrays as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    x.set(normalArray('pair-x', n));
+    y.set(normalArray('pair-y', n));
+    const simd = dropoutSimdFor(memory);
+    expect(simd).not.toBeNull();
+    // Even offset, whole groups: the pair kernel; odd offset or a tail: two calls; no SIMD: JavaScript.
+    for (const [offset, length, withSimd] of [[6, 64, true], [7, 64, true], [6, 60, true], [6, 64, false]] as const) {
+      const attrs = { rate: 0.3, seed: 77, offset };
+      const [xs, ys] = [x.subarray(0, length), y.subarray(0, length)];
+      applySeededDropout(xs, wantX.subarray(0, length), attrs);
+      applySeededDropout(ys, wantY.subarray(0, length), attrs);
+      out.fill(Number.NaN);
+      outY.fill(Number.NaN);
+      applySeededDropoutPair(xs, out.subarray(0, length), ys, outY.subarray(0, length), attrs, withSimd ? simd : null);
+      expect(out.subarray(0, length), `offset ${offset}, ${length}`).toEqual(wantX.subarray(0, length));
+      expect(outY.subarray(0, length), `offset ${offset}, ${length}`).toEqual(wantY.subarray(0, length));
+      // In place, as the attention's gradient drops dP.
+      const inPlace = ys.slice();
+      applySeededDropoutPair(xs, out.subarray(0, length), inPlace, inPlace, attrs);
+      expect(inPlace).toEqual(wantY.subarray(0, length));
+    }
+    expect(() => applySeededDropoutPair(x, out, y.subarray(1), outY.subarray(1), { rate: 0.1, seed: 1 })).toThrow('a pair needs four arrays of one length');
   });
 });

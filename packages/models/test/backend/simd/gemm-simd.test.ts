@@ -40,13 +40,34 @@ describe('the SIMD products', () => {
       fill(b, (i) => Math.cos(i * 0.11) - 0.2);
       const simd = gemmOver(memory);
       c.fill(Number.NaN);
-      simd.gemmTN(a.byteOffset, b.byteOffset, c.byteOffset, k, m, n, 0, n);
+      simd.gemmTN(a.byteOffset, b.byteOffset, c.byteOffset, k, m, n, 0, n, 0);
       expectProduct(c, m, n, k, (i, r) => a[r * m + i]!, (r, j) => b[r * n + j]!);
       c.fill(Number.NaN);
-      simd.gemmNN(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, 0, m);
+      simd.gemmNN(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, 0, m, 0);
       expectProduct(c, m, n, k, (i, r) => a[i * k + r]!, (r, j) => b[r * n + j]!);
     });
   }
+
+  it('with accumulate 1 they add the product to what C holds (K over several 256-blocks)', () => {
+    const [k, m, n] = [600, 8, 16];
+    const { memory, arrays } = heapOf(true, [k * m, k * n, m * n]);
+    const [a, b, c] = arrays as [Float32Array, Float32Array, Float32Array];
+    fill(a, (i) => Math.sin(i * 0.29));
+    fill(b, (i) => Math.cos(i * 0.13));
+    const simd = gemmOver(memory);
+    const start = Float32Array.from({ length: m * n }, (_, i) => (i % 9) - 4);
+    const written = new Float32Array(m * n);
+    for (const tn of [true, false]) {
+      if (tn) simd.gemmTN(a.byteOffset, b.byteOffset, c.byteOffset, k, m, n, 0, n, 0);
+      else simd.gemmNN(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, 0, m, 0);
+      written.set(c);
+      c.set(start);
+      if (tn) simd.gemmTN(a.byteOffset, b.byteOffset, c.byteOffset, k, m, n, 0, n, 1);
+      else simd.gemmNN(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, 0, m, 1);
+      // The start joins the first block's sums: within float32 rounding of start + product.
+      for (let i = 0; i < m * n; i++) expect(c[i]!, `${tn ? 'TN' : 'NN'} element ${i}`).toBeCloseTo(start[i]! + written[i]!, 3);
+    }
+  });
 
   it('gemmNN writes only the rows asked for, and gemmTN only the columns', () => {
     const [k, m, n] = [5, 12, 24];
@@ -56,10 +77,10 @@ describe('the SIMD products', () => {
     fill(b, (i) => (i % 5) - 2);
     const simd = gemmOver(memory);
     c.fill(Number.NaN);
-    simd.gemmNN(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, 4, 8);
+    simd.gemmNN(a.byteOffset, b.byteOffset, c.byteOffset, m, k, n, 4, 8, 0);
     for (let i = 0; i < m; i++) expect(Number.isNaN(c[i * n]!), `row ${i}`).toBe(i < 4 || i >= 8);
     c.fill(Number.NaN);
-    simd.gemmTN(a.byteOffset, b.byteOffset, c.byteOffset, k, m, n, 8, 16);
+    simd.gemmTN(a.byteOffset, b.byteOffset, c.byteOffset, k, m, n, 8, 16, 0);
     for (let j = 0; j < n; j++) expect(Number.isNaN(c[j]!), `column ${j}`).toBe(j < 8 || j >= 16);
   });
 

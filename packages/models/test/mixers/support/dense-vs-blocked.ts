@@ -85,10 +85,10 @@ export interface Case<O extends object> {
   ctx: () => ForwardContext;
 }
 
-/** The mixer with options.implementation 'blocked' gives what 'dense' gives. */
-export function compareImplementations<O extends { implementation: string }>(spec: MixerSpec<O>, c: Case<O>): void {
+/** The mixer with options.implementation `other` ('blocked', or attention's 'fused') gives what 'dense' gives. */
+export function compareImplementations<O extends { implementation: string }>(spec: MixerSpec<O>, c: Case<O>, other = 'blocked'): void {
   const dense = buildOn(spec, c.shape, { ...c.options, implementation: 'dense' }, c.dropout);
-  const blocked = buildOn(spec, c.shape, { ...c.options, implementation: 'blocked' }, c.dropout);
+  const blocked = buildOn(spec, c.shape, { ...c.options, implementation: other }, c.dropout);
   const expected = runMixer(dense.mixer, dense.store, c.shape, c.ctx, c.masked);
   const actual = runMixer(blocked.mixer, blocked.store, c.shape, c.ctx, c.masked);
   // Guards against comparing two runs that both ignore their input.
