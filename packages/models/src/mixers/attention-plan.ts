@@ -49,8 +49,8 @@ function roundUp(value: number, multiple: number): number {
  * The plan for each example's H rows of `length` queries and keys (the same for any batch). `nested`: the forward runs
  * inside a gradient of a gradient, which neither the blocked nor the fused path's gradient can
  * take (their saved tensors are constants to a further derivative): 'auto' stays dense there,
- * 'blocked' and 'fused' refuse. `fusedProblem`: why the fused kernels cannot run this call (the
- * backend, the shapes), null where they can; 'auto' takes them wherever they can.
+ * 'blocked' and 'fused' refuse. `fusedProblem`: why the fused kernels cannot run here (the
+ * backend has none), null where they can; 'auto' takes them wherever they can.
  */
 export function planAttention(heads: number, length: number, options: AttentionPlanOptions, nested = false, fusedProblem: string | null = 'not offered'): AttentionPlan {
   if (nested && (options.implementation === 'blocked' || options.implementation === 'fused')) {
