@@ -58,24 +58,14 @@ export interface AttentionBackwardJob extends AttentionShape {
   scratchAt: number;
 }
 
-// The order a job's fields travel in the heap pool's job array (tasks.ts).
+// The order a job's fields travel in the heap pool's job array (../parallel/job-fields.ts).
 const SHAPE_FIELDS = ['headsTotal', 'heads', 'n', 'd', 'rowBlock', 'rate', 'seed', 'exampleOffset', 'dropoutN'] as const;
 export const FORWARD_FIELDS = ['qAt', 'kTAt', 'vAt', 'biasAt', 'outAt', 'statsAt', 'scratchAt', ...SHAPE_FIELDS] as const;
 export const BACKWARD_FIELDS = ['dyAt', 'qAt', 'kTAt', 'vAt', 'biasAt', 'statsAt', 'dqAt', 'dkTAt', 'dvAt', 'scratchAt', ...SHAPE_FIELDS] as const;
 
-/** A job's numbers in `fields` order. */
-export function encodeJob<T extends object>(job: T, fields: readonly (keyof T)[]): number[] {
-  return fields.map((field) => job[field] as number);
-}
-
-/** A job from its numbers in `fields` order. */
-export function decodeJob<T>(values: ArrayLike<number>, fields: readonly string[]): T {
-  return Object.fromEntries(fields.map((field, i) => [field, values[i]])) as T;
-}
-
 /**
  * Query rows per block: the block's scores (R x N floats) about 128 KiB, so that the backward's
- * two blocks and the head's transposed keys and values stay in a core's L2 cache; a multiple of
+ * three blocks and the head's transposed keys and values stay in a core's L2 cache; a multiple of
  * 4 (the products' tiles), 4 to 64.
  */
 export function attentionRowBlock(n: number): number {
@@ -108,7 +98,8 @@ interface AttentionSimd {
 export function attentionSimdFor(memory: object): AttentionSimd | null {
   const parts = {
     gemm: gemmSimdFor(memory), softmax: attentionSoftmaxSimdFor(memory), dropout: dropoutSimdFor(memory),
-    softmaxGrad: softmaxGradSimdFor(memory, 4), transpose: transposeSimdFor(memory),
+    // Every row here is a multiple of 8 long, which the softmax gradient's module takes.
+    softmaxGrad: softmaxGradSimdFor(memory, 8), transpose: transposeSimdFor(memory),
   };
   return Object.values(parts).every((part) => part !== null) ? (parts as AttentionSimd) : null;
 }
@@ -137,9 +128,9 @@ function dropRows(simd: AttentionSimd, heap: ArrayBufferLike, s: AttentionShape,
   }
 }
 
-/** Where head bh's key bias row lies (the bias is per example), or 0 without one. */
-function biasRow(s: AttentionShape, biasAt: number, bh: number): number {
-  return biasAt < 0 ? 0 : biasAt + 4 * Math.floor(bh / s.heads) * s.n;
+/** Where head bh's key bias row lies (the bias is per example), or 0 without one (biasAt -1). */
+function biasRow(job: AttentionShape & { biasAt: number }, bh: number): number {
+  return job.biasAt < 0 ? 0 : job.biasAt + 4 * Math.floor(bh / job.heads) * job.n;
 }
 
 /**
@@ -156,7 +147,7 @@ export function attentionForwardSlice(memory: { readonly buffer: ArrayBufferLike
     const rows = Math.min(rowBlock, n - i0);
     const rowAt = bh * n + i0;
     simd.gemm.gemmNN(job.qAt + 4 * rowAt * d, job.kTAt + 4 * bh * d * n, scratchAt, rows, d, n, 0, rows, 0);
-    simd.softmax.softmaxRows(scratchAt, biasRow(job, job.biasAt, bh), job.statsAt + 8 * rowAt, rows, n, job.biasAt < 0 ? 0 : 1);
+    simd.softmax.softmaxRows(scratchAt, biasRow(job, bh), job.statsAt + 8 * rowAt, rows, n, job.biasAt < 0 ? 0 : 1);
     if (job.rate > 0) dropRows(simd, memory.buffer, job, bh, i0, rows, scratchAt, scratchAt);
     simd.gemm.gemmNN(scratchAt, job.vAt + 4 * bh * n * d, job.outAt + 4 * rowAt * d, rows, n, d, 0, rows, 0);
   }
@@ -179,7 +170,7 @@ export function attentionBackwardSlice(memory: { readonly buffer: ArrayBufferLik
     const [kT, v, dkT, dv] = [job.kTAt, job.vAt, job.dkTAt, job.dvAt].map((at) => at + 4 * bh * n * d) as [number, number, number, number];
     simd.transpose.transpose(v, vTAt, n, d, 0, n);
     simd.transpose.transpose(kT, keysAt, d, n, 0, d);
-    const bias = biasRow(job, job.biasAt, bh);
+    const bias = biasRow(job, bh);
     for (let i0 = 0; i0 < n; i0 += rowBlock) {
       const rows = Math.min(rowBlock, n - i0);
       const rowAt = bh * n + i0;

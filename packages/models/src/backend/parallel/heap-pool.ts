@@ -12,7 +12,8 @@ import { productUnits, type ProductBatch } from '../wasm/simd-product-slices.js'
 import type { ModReluLayout } from '../fused/modrelu-rows.js';
 import type { BinaryLayout } from '../wasm/binary-layout.js';
 import { ADAMW_ATTR_ORDER, type AdamWAttrs } from '../fused/adamw-values.js';
-import { BACKWARD_FIELDS, FORWARD_FIELDS, encodeJob, forwardUnits, type AttentionBackwardJob, type AttentionForwardJob } from '../fused/attention-rows.js';
+import { BACKWARD_FIELDS, FORWARD_FIELDS, forwardUnits, type AttentionBackwardJob, type AttentionForwardJob } from '../fused/attention-rows.js';
+import { encodeJob } from './job-fields.js';
 import { CONTROL, JOB_LENGTH, modReluJobTail, MAX_PARTS, MAX_SUMS_WIDTH, SCRATCH_LENGTH, TASK, claimSlice, runPart } from './tasks.js';
 
 interface HeapPool {
@@ -319,7 +320,7 @@ export function splitAdamW(arrays: readonly Float32Array[], scale: number, attrs
   // A few float64 divisions and a square root per element: worth a hand-over from 2^14 up.
   const active = poolFor(arrays, 4 * arrays[0]!.length);
   if (active === undefined) return false;
-  active.job.set([TASK.adamW, ...arrays.map((a) => a.byteOffset), arrays[0]!.length, scale, ...ADAMW_ATTR_ORDER.map((key) => attrs[key])]);
+  active.job.set([TASK.adamW, ...arrays.map((a) => a.byteOffset), arrays[0]!.length, scale, ...encodeJob(attrs, ADAMW_ATTR_ORDER)]);
   runJob(active);
   return true;
 }

@@ -5,10 +5,11 @@
 import { layerNormGradRowSums, layerNormRows } from '../fused/layer-norm-rows.js';
 import { ADAMW_ATTR_ORDER, adamWValues, type AdamWAttrs } from '../fused/adamw-values.js';
 import {
-  BACKWARD_FIELDS, FORWARD_FIELDS, attentionBackwardSlice, attentionForwardSlice, backwardScratchFloats, decodeJob, forwardScratchFloats, forwardUnits,
+  BACKWARD_FIELDS, FORWARD_FIELDS, attentionBackwardSlice, attentionForwardSlice, backwardScratchFloats, forwardScratchFloats, forwardUnits,
   type AttentionBackwardJob, type AttentionForwardJob,
 } from '../fused/attention-rows.js';
 import { applySeededDropout } from '../fused/seeded-dropout-mask.js';
+import { decodeJob } from './job-fields.js';
 import { modReluGradSlice, modReluSlice, type ModReluLayout } from '../fused/modrelu-rows.js';
 import { softmaxGradRows } from '../fused/softmax-grad-rows.js';
 import { fftRows } from '../../spectral/plan/complex-rows.js';
@@ -299,7 +300,7 @@ export function runPart(heap: ArrayBufferLike, job: Float64Array, part: number, 
       const [start, end] = partRange(size!, parts, part);
       if (end <= start) return;
       const at = (offset: number) => floats(heap, offset, start, end - start);
-      const attrs = Object.fromEntries(ADAMW_ATTR_ORDER.map((key, i) => [key, values[i]!])) as unknown as AdamWAttrs;
+      const attrs = decodeJob<AdamWAttrs>(values, ADAMW_ATTR_ORDER);
       adamWValues(at(pAt!), at(gAt!), at(mAt!), at(vAt!), scale!, attrs, at(outPAt!), at(outMAt!), at(outVAt!));
       return;
     }

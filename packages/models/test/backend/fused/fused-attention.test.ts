@@ -6,9 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUSED_ATTENTION_GRAD_KERNEL, FUSED_ATTENTION_KERNEL, fusedAttentionProblem, fusedAttentionUnavailable } from '../../../src/backend/fused/fused-attention.js';
 import {
-  BACKWARD_FIELDS, FORWARD_FIELDS, attentionRowBlock, backwardScratchFloats, encodeJob, forwardScratchFloats,
+  BACKWARD_FIELDS, FORWARD_FIELDS, attentionRowBlock, backwardScratchFloats, forwardScratchFloats,
 } from '../../../src/backend/fused/attention-rows.js';
 import { seededDropoutKeeps } from '../../../src/backend/fused/seeded-dropout-mask.js';
+import { encodeJob } from '../../../src/backend/parallel/job-fields.js';
 import { TASK, runPart } from '../../../src/backend/parallel/tasks.js';
 import { fusedAttention } from '../../../src/nn/fused-attention.js';
 import { normalArray, relativeError } from '../numeric.js';
